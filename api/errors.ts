@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DomainError } from '../domain/errors.js';
+
+/** The one error shape every endpoint answers with. */
+export interface ErrorBody {
+  requestId: string;
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function errorBody(request: FastifyRequest, statusCode: number, message: string, details?: unknown): ErrorBody {
+  return { requestId: request.id, statusCode, error: REASON[statusCode] ?? 'Error', message, ...(details === undefined ? {} : { details }) };
+}
+
+/** Turns "/measures/0/owner" into the field name users see, e.g. "body.measures.0.owner". */
+function fieldPath(context: string | undefined, instancePath: string, extraKey?: string): string {
+  return [context, ...instancePath.split('/'), extraKey].filter(Boolean).join('.');
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.flatMap((v) => {
+      // An unknown field is named itself, not its parent object.
+      const keys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [undefined];
+      return keys.map((key) => ({
+        field: fieldPath(error.validationContext, v.instancePath, key),
+        message: key ? `未知字段 (unknown field)` : (v.message ?? 'invalid'),
+        code: v.keyword,
+      }));
+    });
+    const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    return reply.code(400).send(errorBody(request, 400, `请求参数无效 (invalid request): ${message}`, { issues }));
+  }
+  if (error instanceof DomainError) {
+    return reply.code(error.statusCode).send(errorBody(request, error.statusCode, error.message, error.details));
+  }
+  if (isResponseSerializationError(error)) {
+    request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+    return reply.code(500).send(errorBody(request, 500, '服务器内部错误 (internal error)'));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors: malformed JSON, 413 body too large, 415 media type.
+    return reply.code(status).send(errorBody(request, status, error.message));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  // 5xx never leaks internals.
+  return reply.code(status >= 500 ? status : 500).send(errorBody(request, status >= 500 ? status : 500, '服务器内部错误 (internal error)'));
+}

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
+import { EXEMPTION_CATEGORIES, RAG_COLOURS } from '../../domain/escalation.js';
+import type { CaseDetail } from '../../services/cases.js';
+import type { CaseRow } from '../../db/queries/cases.js';
+import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso } from './common.js';
+import { EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
+
+const CaseState = z.enum(CASE_STATES);
+const Rag = z.enum(RAG_COLOURS);
+const Reason = z.enum(DESIGNATION_REASONS);
+
+export const CaseSummarySchema = z
+  .object({
+    id: z.uuid(),
+    villageCode: z.string(),
+    townshipCode: z.string(),
+    countyCode: z.string(),
+    sponsorUserId: z.uuid().nullable(),
+    state: CaseState,
+    rag: Rag,
+    reasons: z.array(z.string()),
+    note: z.string().nullable(),
+    policyId: z.uuid().nullable(),
+    parentCaseId: z.uuid().nullable(),
+    designatedAt: Instant,
+    delistedAt: Instant.nullable(),
+    followUpEndsAt: Instant.nullable(),
+    closedAt: Instant.nullable(),
+    cancelReason: z.string().nullable(),
+    suspendedSince: Instant.nullable().describe('暂停计时起始'),
+    suspensionReason: z.string().nullable(),
+    acceptanceAttempts: z.number().int(),
+    updatedAt: Instant,
+  })
+  .meta({ id: 'CaseSummary' });
+
+const ActorSchema = z.object({ userId: z.uuid().nullable(), label: z.string(), role: z.string() });
+export const ClockRequestSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['extension', 'exemption']),
+    obligationId: z.string(),
+    reason: z.string(),
+    newDueDate: z.string().optional(),
+    category: z.enum(EXEMPTION_CATEGORIES).optional(),
+    requestedBy: ActorSchema,
+    requestedAt: Instant,
+    status: z.enum(['pending', 'approved', 'refused']),
+    decidedBy: ActorSchema.optional(),
+    decidedAt: Instant.optional(),
+    comment: z.string().optional(),
+  })
+  .meta({ id: 'ClockRequest' });
+
+export const CaseDetailSchema = CaseSummarySchema.extend({
+  policy: z.record(z.string(), z.unknown()),
+  clockRequests: z.array(ClockRequestSchema),
+  obligations: z.array(ObligationSchema),
+  escalations: z.array(EscalationSchema),
+  submissions: z.array(
+    z.object({
+      id: z.uuid(),
+      kind: z.string(),
+      key: z.string(),
+      content: z.record(z.string(), z.unknown()),
+      late: z.boolean(),
+      submittedBy: z.uuid().nullable(),
+      submittedAt: Instant,
+    }),
+  ),
+  timeline: z.array(TimelineEntrySchema),
+}).meta({ id: 'CaseDetail' });
+
+export function toCaseSummary(row: CaseRow): z.output<typeof CaseSummarySchema> {
+  return {
+    id: row.id,
+    villageCode: row.villageCode,
+    townshipCode: row.townshipCode,
+    countyCode: row.countyCode,
+    sponsorUserId: row.sponsorUserId,
+    state: row.state,
+    rag: row.rag,
+    reasons: row.reasons,
+    note: row.note,
+    policyId: row.policyId,
+    parentCaseId: row.parentCaseId,
+    designatedAt: row.designatedAt.toISOString(),
+    delistedAt: iso(row.delistedAt),
+    followUpEndsAt: iso(row.followUpEndsAt),
+    closedAt: iso(row.closedAt),
+    cancelReason: row.cancelReason,
+    suspendedSince: iso(row.suspendedSince),
+    suspensionReason: row.suspensionReason,
+    acceptanceAttempts: row.acceptanceAttempts,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSchema> {
+  return {
+    ...toCaseSummary(detail),
+    policy: detail.policy as unknown as Record<string, unknown>,
+    clockRequests: detail.clockRequests,
+    obligations: detail.obligations.map(toObligationDto),
+    escalations: detail.escalations.map(toEscalationDto),
+    submissions: detail.submissions.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      key: s.key,
+      content: s.content,
+      late: s.late,
+      submittedBy: s.submittedBy,
+      submittedAt: s.submittedAt.toISOString(),
+    })),
+    timeline: detail.timeline.map(toTimelineDto),
+  };
+}
+
+// --- Requests: strict objects, so unknown fields are rejected and named. ---
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const DesignateBody = z
+  .strictObject({
+    villageCode: DivisionCode.describe('12位村级区划代码'),
+    reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length).describe('软弱涣散情形，至少一项'),
+    sponsorUserId: z.uuid().describe('包保县级领导的用户ID'),
+    policyId: z.uuid().optional().describe('期限策略ID；缺省用本级或上级的 default 策略'),
+    note: text(2000).optional(),
+  })
+  .meta({ id: 'DesignateCaseRequest' });
+
+export const PlanBody = z
+  .strictObject({
+    summary: text(4000),
+    issues: z.array(text(1000)).min(1).max(50),
+    measures: z
+      .array(z.strictObject({ measure: text(1000), owner: text(100), dueDate: z.iso.date().optional() }))
+      .min(1)
+      .max(100),
+  })
+  .meta({ id: 'PlanRequest' });
+
+export const ReportBody = z
+  .strictObject({
+    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '报告期须为YYYY-MM (period must be YYYY-MM)'),
+    progress: text(8000),
+    problems: text(4000).optional(),
+    nextSteps: text(4000).optional(),
+  })
+  .meta({ id: 'ReportRequest' });
+
+export const AcceptanceRequestBody = z.strictObject({ summary: text(8000) }).meta({ id: 'AcceptanceRequest' });
+
+export const AcceptanceReviewBody = z
+  .strictObject({
+    score: z.number().min(0).max(100),
+    representativesTotal: z.number().int().min(1).max(10000),
+    representativesDissatisfied: z.number().int().min(0).max(10000),
+    comments: text(4000).optional(),
+  })
+  .meta({ id: 'AcceptanceReviewRequest' });
+
+export const SponsorBody = z
+  .strictObject({
+    sponsorUserId: z.uuid().nullable().describe('新的包保领导；null 表示原包保领导已调离、暂时空缺'),
+    reason: text(1000),
+  })
+  .meta({ id: 'SponsorChangeRequest' });
+
+export const CancelBody = z.strictObject({ reason: text(1000) }).meta({ id: 'CancelRequest' });
+
+export const RelapseBody = z
+  .strictObject({ reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length), note: text(2000) })
+  .meta({ id: 'RelapseRequest' });
+
+const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .optional();
+
+export const ListCasesQuery = z.strictObject({
+  state: csvEnum(CASE_STATES).describe('逗号分隔的状态'),
+  rag: csvEnum(RAG_COLOURS).describe('逗号分隔的红黄绿灯'),
+  division: DivisionPrefix.optional().describe('区划代码前缀（县、乡镇或村）'),
+  sponsor: z.uuid().optional(),
+  ...PaginationQuery,
+});
+
+export const CaseIdParams = z.strictObject({ id: z.uuid() });
+
+export const ClockRequestBody = z
+  .strictObject({
+    kind: z.enum(['extension', 'exemption']).describe('extension 延期（到期前申请）；exemption 容错（已逾期）'),
+    obligationId: z.string().min(1).max(200),
+    reason: text(2000),
+    newDueDate: z.iso.date().optional().describe('延期至（YYYY-MM-DD）'),
+    category: z.enum(EXEMPTION_CATEGORIES).optional().describe('容错情形'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === 'extension' && !v.newDueDate) ctx.addIssue({ code: 'custom', path: ['newDueDate'], message: '延期须给出新的期限 (newDueDate is required)' });
+    if (v.kind === 'exemption' && !v.category) ctx.addIssue({ code: 'custom', path: ['category'], message: '容错须说明情形 (category is required)' });
+  })
+  .meta({ id: 'ClockRequestRequest' });
+
+export const ClockDecisionBody = z.strictObject({ approved: z.boolean(), comment: text(2000).optional() }).meta({ id: 'ClockDecisionRequest' });
+export const ClockPauseBody = z.strictObject({ reason: text(2000) }).meta({ id: 'ClockPauseRequest' });
+export const InterruptBody = z.strictObject({ reason: text(2000), obligationId: z.string().min(1).max(200).optional() }).meta({ id: 'InterruptRequest' });
+export const CasePolicyBody = z.strictObject({ policyId: z.uuid() }).meta({ id: 'CasePolicyRequest' });

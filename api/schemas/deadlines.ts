@@ -1,0 +1,150 @@
+/**
+ * Response shapes every process shares: its obligations with their rungs, fired escalations, and the
+ * audited timeline. Cases, mentorships and reserve candidates answer them alike.
+ */
+import { z } from 'zod';
+import { ESCALATION_RUNGS, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES, type ScheduledRung } from '../../domain/escalation.js';
+import { EDUCATION_LEVELS, GENDERS } from '../../domain/people.js';
+import { ROLES } from '../../domain/roles.js';
+import type { escalations, obligations, people } from '../../db/schema/index.js';
+import { Instant, iso } from './common.js';
+
+const RungSchema = z.object({ rung: z.enum(ESCALATION_RUNGS), at: Instant, rag: z.enum(RAG_COLOURS), firedAt: Instant.optional() });
+
+export const ObligationSchema = z.object({
+  id: z.string(),
+  kind: z.enum(OBLIGATION_KINDS),
+  key: z.string(),
+  responsible: z.enum(RESPONSIBLE_PARTIES),
+  dueAt: Instant,
+  dueDate: z.string().nullable().describe('日级期限的截止日期'),
+  provisional: z.boolean().describe('按尚未公布的年度安排推定，公布后自动重算'),
+  status: z.enum(OBLIGATION_STATUSES),
+  closedAt: Instant.nullable(),
+  exemptedAt: Instant.nullable().describe('容错免责批准时间'),
+  rungs: z.array(RungSchema),
+});
+
+export const EscalationSchema = z.object({
+  id: z.uuid(),
+  obligationId: z.string(),
+  rung: z.enum(ESCALATION_RUNGS),
+  targetRole: z.enum(ROLES),
+  targetDivisionCode: z.string(),
+  targetUserId: z.uuid().nullable(),
+  scheduledAt: Instant,
+  raisedAt: Instant,
+  resolvedAt: Instant.nullable(),
+});
+
+export const TimelineEntrySchema = z.object({
+  id: z.number().int(),
+  action: z.string(),
+  actorUserId: z.uuid().nullable(),
+  actorLabel: z.string(),
+  at: Instant,
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+type ObligationRow = typeof obligations.$inferSelect;
+type EscalationRow = typeof escalations.$inferSelect;
+interface TimelineRow {
+  id: number;
+  action: string;
+  actorUserId: string | null;
+  actorLabel: string;
+  at: Date;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  details: Record<string, unknown> | null;
+}
+
+export const toObligationDto = (o: ObligationRow): z.output<typeof ObligationSchema> => ({
+  id: o.id,
+  kind: o.kind,
+  key: o.key,
+  responsible: o.responsible,
+  dueAt: o.dueAt.toISOString(),
+  dueDate: o.dueDate,
+  provisional: o.provisional,
+  status: o.status,
+  closedAt: iso(o.closedAt),
+  exemptedAt: iso(o.exemptedAt),
+  rungs: o.rungs as ScheduledRung[],
+});
+
+export const toEscalationDto = (e: EscalationRow): z.output<typeof EscalationSchema> => ({
+  id: e.id,
+  obligationId: e.obligationId,
+  rung: e.rung,
+  targetRole: e.targetRole,
+  targetDivisionCode: e.targetDivisionCode,
+  targetUserId: e.targetUserId,
+  scheduledAt: e.scheduledAt.toISOString(),
+  raisedAt: e.raisedAt.toISOString(),
+  resolvedAt: iso(e.resolvedAt),
+});
+
+export const toTimelineDto = (t: TimelineRow): z.output<typeof TimelineEntrySchema> => ({ ...t, at: t.at.toISOString() });
+
+// --- People -------------------------------------------------------------------------------------------
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** A person named in a request: an existing one (`personId`), or a new one recorded with it. */
+export const PersonInputSchema = z
+  .union([
+    z.strictObject({ personId: z.uuid() }),
+    z.strictObject({
+      name: text(100),
+      gender: z.enum(GENDERS).optional(),
+      birthDate: z.iso.date().optional().describe('出生日期 YYYY-MM-DD'),
+      ethnicity: text(20).optional().describe('民族，如 汉族、布依族'),
+      education: z.enum(EDUCATION_LEVELS).optional(),
+      partyMember: z.boolean().optional(),
+      position: text(200).optional().describe('现任职务'),
+    }),
+  ])
+  // Inline, not a named component: fastify-type-provider-zod registers ids for input and output alike.
+  .describe('已有人员 { personId }，或新录入的人员');
+
+export const PersonSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    gender: z.enum(GENDERS).nullable(),
+    birthDate: z.string().nullable(),
+    ethnicity: z.string().nullable(),
+    education: z.string().nullable(),
+    partyMember: z.boolean().nullable(),
+    position: z.string().nullable(),
+    divisionCode: z.string().nullable(),
+  })
+  .meta({ id: 'Person' });
+
+type PersonRow = typeof people.$inferSelect;
+export const toPersonDto = (p: PersonRow): z.output<typeof PersonSchema> => ({
+  id: p.id,
+  name: p.name,
+  gender: p.gender,
+  birthDate: p.birthDate,
+  ethnicity: p.ethnicity,
+  education: p.education,
+  partyMember: p.partyMember,
+  position: p.position,
+  divisionCode: p.divisionCode,
+});
+
+/** "a,b,c" → a list of enum values (list filters). */
+export const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .optional();
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional().describe('同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change)'),
+});

@@ -1,0 +1,110 @@
+/**
+ * The only module that listens (`npm run api`). `startApi` is reused in-process by `npm start`.
+ */
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/config.js';
+import { createDb, type Db } from '../db/client.js';
+import { createLogger } from '../lib/logger.js';
+import { connectTemporal, type TemporalHandle } from '../temporal/client.js';
+import { API_PREFIX, buildApp } from './app.js';
+
+export interface ApiDeps {
+  db: Db;
+  temporal: TemporalHandle;
+  logger: Logger;
+  host: string;
+  /** 0 picks a free port; `RunningApi.url` tells which. */
+  port: number;
+  bodyLimit?: number;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  /** Base URL for humans, e.g. http://127.0.0.1:3000 (a wildcard host is shown as loopback). */
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export async function startApi(deps: ApiDeps): Promise<RunningApi> {
+  const app = await buildApp({ db: deps.db, temporal: deps.temporal, logger: deps.logger, bodyLimit: deps.bodyLimit });
+  try {
+    await app.listen({ host: deps.host, port: deps.port });
+  } catch (error) {
+    await app.close().catch(() => {});
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Cannot start the API: ${deps.host}:${deps.port} is already in use. Stop whatever listens there or set API_PORT to a free port.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : deps.port;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${displayHost(deps.host)}:${port}`,
+    close: () => (closing ??= app.close()),
+  };
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `npm run api`: against real servers; `npm start` is the all-in-one local alternative. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'rectify-api');
+  const missing = [!config.DATABASE_URL && 'DATABASE_URL', !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS'].filter(Boolean);
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+    process.stderr.write(
+      `npm run api: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.\n` +
+        '  DATABASE_URL      e.g. postgres://user:password@db-host:5432/rectify (migrated with `npm run migrate`)\n' +
+        '  TEMPORAL_ADDRESS  e.g. temporal-frontend:7233 (with `npm run worker` polling the same task queue)\n' +
+        'For a local all-in-one run (embedded Postgres and a Temporal dev server) use `npm start`.\n',
+    );
+    process.exit(2);
+  }
+
+  const db = createDb(config.DATABASE_URL);
+  let temporal: TemporalHandle | undefined;
+  let api: RunningApi | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    // Stop taking requests first, then release what the requests used.
+    closing ??= (async () => {
+      await api?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the HTTP server failed'));
+      await temporal?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the Temporal client failed'));
+      await db.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database pool failed'));
+    })();
+    return closing;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) {
+        logger.warn({ signal }, 'already stopping');
+        return;
+      }
+      logger.info({ signal }, 'stopping the API');
+      void close().then(() => process.exit(0));
+    });
+  }
+
+  try {
+    temporal = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT });
+    logger.info({ url: `${api.url}${API_PREFIX}`, docs: `${api.url}/docs` }, 'API listening');
+  } catch (error) {
+    logger.fatal({ err: error }, 'API failed to start');
+    await close();
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,95 @@
+/**
+ * Benchmark 1, case fleet: N designations through the service `POST /cases` calls (insert the
+ * case, Update-with-Start its workflow, wait until its deadlines are armed and projected, read
+ * the detail back), against bare workflow starts on the same dev server in the same run.
+ *
+ *   npx tsx bench/case-fleet.ts [--n=1000] [--bare=2000] [--concurrency=32]
+ */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { FULL_LADDER, designate, openWorld, pool, runBench, secondsPolicy } from './support/env.js';
+import { startWorkerProcess, spawnTsx, until, workerPolls } from './support/processes.js';
+import { args, intArg, log, ms, printTable, rate, saveResult, summary, type Row } from './support/report.js';
+import { pingUpdate, trivialWorkflow, waitingWorkflow } from './workflows/trivial.js';
+
+const a = args();
+const N = intArg(a, 'n', 1000);
+const BARE = intArg(a, 'bare', 2000);
+const CONCURRENCY = intArg(a, 'concurrency', 32);
+const WARMUP = 30;
+
+await runBench(async (onCleanup) => {
+  const world = await openWorld({ villagesNeeded: N + WARMUP, log });
+  onCleanup(() => world.close());
+  const { client } = world;
+  const wf = client.client.workflow;
+
+  // Bare references: a worker process that runs only do-nothing workflows.
+  const bareQueue = 'bare';
+  const bare = spawnTsx('bare-worker', 'bench/support/bare-worker.ts', {}, [world.temporal.address, bareQueue]);
+  onCleanup(() => bare.stop());
+  await until('the bare worker', async () => workerPolls(client.connection, bareQueue, bare.pid, false), 120_000, 300);
+  await pool(WARMUP, 8, (i) => wf.execute(trivialWorkflow, { taskQueue: bareQueue, workflowId: `warm-${i}` }));
+
+  log(`bare starts: ${BARE}`);
+  let t0 = performance.now();
+  const bareLat = await pool(BARE, CONCURRENCY, async (i) => {
+    await wf.start(trivialWorkflow, { taskQueue: bareQueue, workflowId: `bare-${i}` });
+  });
+  const bareRate = BARE / ((performance.now() - t0) / 1000);
+
+  log(`bare update-with-start: ${BARE}`);
+  t0 = performance.now();
+  const bareUwsLat = await pool(BARE, CONCURRENCY, async (i) => {
+    const startWorkflowOperation = new WithStartWorkflowOperation(waitingWorkflow, {
+      workflowId: `bare-uws-${i}`,
+      taskQueue: bareQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    await wf.executeUpdateWithStart(pingUpdate, { startWorkflowOperation });
+  });
+  const bareUwsRate = BARE / ((performance.now() - t0) / 1000);
+  await bare.stop();
+
+  // The production worker, as its own process.
+  const worker = await startWorkerProcess({
+    connection: client.connection,
+    databaseUrl: world.database.url,
+    temporalAddress: world.temporal.address,
+    taskQueue: client.taskQueue,
+  });
+  onCleanup(() => worker.stop());
+  // No deadline fires during the run: the cost measured is designation alone.
+  const policyFor = (village: string) => world.policy(village.slice(0, 2), secondsPolicy(3_600_000, FULL_LADDER(60)));
+  await pool(WARMUP, 8, async (i) => void (await designate(world.cases, world.actors, world.villages[i]!, await policyFor(world.villages[i]!))));
+
+  log(`cases: ${N}`);
+  t0 = performance.now();
+  const caseLat = await pool(N, CONCURRENCY, async (i) => {
+    const village = world.villages[WARMUP + i]!;
+    await designate(world.cases, world.actors, village, await policyFor(village));
+  });
+  const caseRate = N / ((performance.now() - t0) / 1000);
+
+  const [check] = await world.db.sql<{ planning: number; obligations: number }[]>`
+    select (select count(*)::int from rectification_cases where state = 'planning') as planning,
+           (select count(*)::int from obligations where status = 'open') as obligations`;
+  if (check!.planning !== N + WARMUP) throw new Error(`expected ${N + WARMUP} cases in planning, found ${check!.planning}`);
+
+  const cl = summary(caseLat);
+  const bl = summary(bareLat);
+  const ul = summary(bareUwsLat);
+  const rows: Row[] = [
+    { figure: 'cases designated per second', value: rate(caseRate), ambition: '≥ 200/s', met: caseRate >= 200, note: `${N} cases, ${CONCURRENCY} in flight` },
+    { figure: 'bare workflow starts per second', value: rate(bareRate), note: 'start of a do-nothing workflow (server ack)' },
+    { figure: 'cases ÷ bare starts', value: `${((caseRate / bareRate) * 100).toFixed(0)}%`, ambition: '≥ 50%', met: caseRate / bareRate >= 0.5 },
+    { figure: 'bare Update-with-Start per second', value: rate(bareUwsRate), note: 'start + one workflow task answering an Update' },
+    { figure: 'cases ÷ bare Update-with-Start', value: `${((caseRate / bareUwsRate) * 100).toFixed(0)}%` },
+    { figure: 'designation latency p50 / p99', value: `${ms(cl.p50)} / ${ms(cl.p99)}` },
+    { figure: 'bare start latency p50 / p99', value: `${ms(bl.p50)} / ${ms(bl.p99)}` },
+    { figure: 'bare Update-with-Start latency p50 / p99', value: `${ms(ul.p50)} / ${ms(ul.p99)}` },
+    { figure: 'open obligations projected', value: String(check!.obligations), note: '2 per case (plan, rectification)' },
+  ];
+  const context = { n: N, bare: BARE, concurrency: CONCURRENCY };
+  printTable('Case fleet', rows, context);
+  await saveResult('case-fleet', { title: 'Case fleet', rows, context, machine: world.machine });
+});

@@ -1,0 +1,172 @@
+import { and, asc, count, desc, eq, inArray, like, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { auditEvents, caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
+import { ConflictError } from '../../domain/errors.js';
+import type { CaseState } from '../../domain/cases.js';
+import type { Rag } from '../../domain/escalation.js';
+import type { DeadlinePolicy } from '../../domain/policy.js';
+import { jurisdictionPrefix } from '../../domain/divisions.js';
+import type { AuthUser } from '../../domain/roles.js';
+import { visibleTo } from './scope.js';
+import { isUniqueViolation } from './pg-errors.js';
+
+export type CaseRow = typeof rectificationCases.$inferSelect;
+
+export interface NewCase {
+  villageCode: string;
+  townshipCode: string;
+  countyCode: string;
+  organizationId: string | null;
+  sponsorUserId: string | null;
+  reasons: string[];
+  note: string | null;
+  policyId: string | null;
+  policy: DeadlinePolicy;
+  parentCaseId: string | null;
+  designatedAt: Date;
+  createdBy: string;
+  createdByLabel: string;
+  designationKey: string;
+}
+
+
+/**
+ * Inserts a designated case and its first audit event, or finds the one an earlier attempt with the
+ * same designation key inserted (a retried request converges on one case).
+ */
+export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ row: CaseRow; created: boolean }> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select()
+        .from(rectificationCases)
+        .where(and(eq(rectificationCases.createdBy, input.createdBy), eq(rectificationCases.designationKey, input.designationKey)));
+      if (existing) return { row: existing, created: false };
+      const id = crypto.randomUUID();
+      const [row] = await tx
+        .insert(rectificationCases)
+        .values({ id, ...input, state: 'designated', rag: 'green', projectionSeq: 0 })
+        .returning();
+      await tx.insert(auditEvents).values({
+        dedupeKey: `case:${id}:0`,
+        entityType: 'case',
+        entityId: id,
+        action: 'designated',
+        actorUserId: input.createdBy,
+        actorLabel: input.createdByLabel,
+        at: input.designatedAt,
+        before: null,
+        after: { state: 'designated', sponsorUserId: input.sponsorUserId },
+        details: { reasons: input.reasons, note: input.note, parentCaseId: input.parentCaseId, policyId: input.policyId },
+      });
+      return { row: row!, created: true };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'cases_one_open_per_village_uq')) {
+      throw new ConflictError('该村已有未结案的整顿案例 (this village already has an open case)', { field: 'villageCode' });
+    }
+    throw err;
+  }
+}
+
+export async function findCaseByDesignationKey(db: Db, createdBy: string, designationKey: string): Promise<CaseRow | null> {
+  const [row] = await db
+    .select()
+    .from(rectificationCases)
+    .where(and(eq(rectificationCases.createdBy, createdBy), eq(rectificationCases.designationKey, designationKey)));
+  return row ?? null;
+}
+
+/** The case if the user may see it; null otherwise (the API answers 404 either way). */
+export async function findVisibleCase(db: Db, user: AuthUser, caseId: string): Promise<CaseRow | null> {
+  const [row] = await db
+    .select()
+    .from(rectificationCases)
+    .where(and(eq(rectificationCases.id, caseId), visibleTo(user, { code: rectificationCases.villageCode, sponsorUserId: rectificationCases.sponsorUserId })));
+  return row ?? null;
+}
+
+export interface CaseFilters {
+  state?: CaseState[];
+  rag?: Rag[];
+  division?: string;
+  sponsorUserId?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): Promise<{ items: CaseRow[]; total: number }> {
+  const conditions: SQL[] = [visibleTo(user, { code: rectificationCases.villageCode, sponsorUserId: rectificationCases.sponsorUserId })];
+  if (filters.state?.length) conditions.push(inArray(rectificationCases.state, filters.state));
+  if (filters.rag?.length) conditions.push(inArray(rectificationCases.rag, filters.rag));
+  if (filters.division) conditions.push(like(rectificationCases.villageCode, `${jurisdictionPrefix(filters.division)}%`));
+  if (filters.sponsorUserId) conditions.push(eq(rectificationCases.sponsorUserId, filters.sponsorUserId));
+  const where = and(...conditions);
+  const [items, [totalRow]] = await Promise.all([
+    db
+      .select()
+      .from(rectificationCases)
+      .where(where)
+      .orderBy(desc(rectificationCases.designatedAt), asc(rectificationCases.id))
+      .limit(filters.limit)
+      .offset(filters.offset),
+    db.select({ total: count() }).from(rectificationCases).where(where),
+  ]);
+  return { items, total: totalRow?.total ?? 0 };
+}
+
+export async function getCaseParts(db: Db, caseId: string) {
+  const [obligationRows, escalationRows, submissionRows, timeline] = await Promise.all([
+    db.select().from(obligations).where(eq(obligations.caseId, caseId)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
+    db.select().from(escalations).where(eq(escalations.caseId, caseId)).orderBy(asc(escalations.raisedAt)),
+    db.select().from(caseSubmissions).where(eq(caseSubmissions.caseId, caseId)).orderBy(asc(caseSubmissions.submittedAt)),
+    db
+      .select({
+        id: auditEvents.id,
+        action: auditEvents.action,
+        actorUserId: auditEvents.actorUserId,
+        actorLabel: auditEvents.actorLabel,
+        at: auditEvents.at,
+        before: auditEvents.before,
+        after: auditEvents.after,
+        details: auditEvents.details,
+      })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityType, 'case'), eq(auditEvents.entityId, caseId)))
+      .orderBy(asc(auditEvents.id)),
+  ]);
+  return { obligations: obligationRows, escalations: escalationRows, submissions: submissionRows, timeline };
+}
+
+export async function getSponsorCandidate(db: Db, userId: string) {
+  const [row] = await db
+    .select({ id: users.id, name: users.name, role: users.role, jurisdictionCode: users.jurisdictionCode, active: users.active })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ?? null;
+}
+
+export async function getCaseRow(db: Db, caseId: string): Promise<CaseRow | null> {
+  const [row] = await db.select().from(rectificationCases).where(eq(rectificationCases.id, caseId));
+  return row ?? null;
+}
+
+export async function getObligation(db: Db, caseId: string, obligationId: string) {
+  const [row] = await db
+    .select()
+    .from(obligations)
+    .where(and(eq(obligations.caseId, caseId), eq(obligations.id, obligationId)));
+  return row ?? null;
+}
+
+/**
+ * Cases inserted but never projected by a workflow (the process died between the insert and the
+ * start, or Temporal was down): candidates for starting again.
+ */
+export async function findUnstartedCases(db: Db, olderThan: Date, limit = 500): Promise<CaseRow[]> {
+  return db
+    .select()
+    .from(rectificationCases)
+    .where(and(eq(rectificationCases.projectionSeq, 0), eq(rectificationCases.state, 'designated'), lt(rectificationCases.updatedAt, olderThan)))
+    .limit(limit);
+}

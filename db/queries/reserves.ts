@@ -1,0 +1,210 @@
+import { and, asc, count, desc, eq, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { auditEvents, escalations, mentorships, obligations, people, reserveCandidates, reserveNominations, reserveRecords } from '../schema/index.js';
+import { ConflictError } from '../../domain/errors.js';
+import { jurisdictionPrefix } from '../../domain/divisions.js';
+import type { Rag } from '../../domain/escalation.js';
+import type { ReserveSource } from '../../domain/people.js';
+import type { ReservePolicy } from '../../domain/policy.js';
+import { POOL_STATES, type ReserveState } from '../../domain/reserves.js';
+import { RESERVE_POOL_TARGET } from '../../domain/stats.js';
+import type { AuthUser } from '../../domain/roles.js';
+import { visibleTo } from './scope.js';
+import { isUniqueViolation } from './pg-errors.js';
+import { insertPerson, type PersonInput } from './people.js';
+import { timelineOf } from './mentorships.js';
+
+export type ReserveRow = typeof reserveCandidates.$inferSelect;
+
+export interface NewReserve {
+  villageCode: string;
+  townshipCode: string;
+  countyCode: string;
+  person: PersonInput;
+  source: ReserveSource;
+  nominationId: string | null;
+  ageAtNomination: number | null;
+  ageWarning: boolean;
+  note: string | null;
+  policyId: string | null;
+  policy: ReservePolicy;
+  nominatedAt: Date;
+  createdBy: string;
+  createdByLabel: string;
+  nominationKey: string;
+  warnings: unknown[];
+}
+
+/** Inserts a nominated candidate (and the person, if new) with its first audit event, or finds an earlier attempt's. */
+export async function insertNominatedReserve(db: Db, input: NewReserve): Promise<{ row: ReserveRow; created: boolean }> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select()
+        .from(reserveCandidates)
+        .where(and(eq(reserveCandidates.createdBy, input.createdBy), eq(reserveCandidates.nominationKey, input.nominationKey)));
+      if (existing) return { row: existing, created: false };
+      const personId = 'personId' in input.person ? input.person.personId : (await insertPerson(tx, input.person, input.villageCode)).id;
+      const id = crypto.randomUUID();
+      const [row] = await tx
+        .insert(reserveCandidates)
+        .values({
+          id,
+          personId,
+          villageCode: input.villageCode,
+          townshipCode: input.townshipCode,
+          countyCode: input.countyCode,
+          source: input.source,
+          nominationId: input.nominationId,
+          state: 'nominated',
+          rag: 'green',
+          ageAtNomination: input.ageAtNomination,
+          ageWarning: input.ageWarning,
+          note: input.note,
+          policyId: input.policyId,
+          policy: input.policy,
+          nominatedAt: input.nominatedAt,
+          createdBy: input.createdBy,
+          nominationKey: input.nominationKey,
+          projectionSeq: 0,
+        })
+        .returning();
+      await tx.insert(auditEvents).values({
+        dedupeKey: `reserve:${id}:0`,
+        entityType: 'reserve_candidate',
+        entityId: id,
+        action: 'nominated',
+        actorUserId: input.createdBy,
+        actorLabel: input.createdByLabel,
+        at: input.nominatedAt,
+        before: null,
+        after: { state: 'nominated' },
+        details: { personId, source: input.source, nominationId: input.nominationId, note: input.note, warnings: input.warnings, policyId: input.policyId },
+      });
+      return { row: row!, created: true };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'reserve_candidates_one_open_per_person_uq')) {
+      throw new ConflictError('此人已是进行中的后备力量 (this person is already an open reserve candidate)', { field: 'person' });
+    }
+    throw err;
+  }
+}
+
+export async function getReserveRow(db: Db, id: string): Promise<ReserveRow | null> {
+  const [row] = await db.select().from(reserveCandidates).where(eq(reserveCandidates.id, id));
+  return row ?? null;
+}
+
+export async function getNomination(db: Db, id: string) {
+  const [row] = await db.select().from(reserveNominations).where(eq(reserveNominations.id, id));
+  return row ?? null;
+}
+
+export async function findVisibleReserve(db: Db, user: AuthUser, id: string): Promise<ReserveRow | null> {
+  if (user.role === 'sponsor') return null;
+  const [row] = await db
+    .select()
+    .from(reserveCandidates)
+    .where(and(eq(reserveCandidates.id, id), visibleTo(user, { code: reserveCandidates.villageCode })));
+  return row ?? null;
+}
+
+export interface ReserveFilters {
+  state?: ReserveState[];
+  rag?: Rag[];
+  source?: ReserveSource[];
+  division?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listReserves(db: Db, user: AuthUser, filters: ReserveFilters) {
+  const conditions: SQL[] = [visibleTo(user, { code: reserveCandidates.villageCode })];
+  if (filters.state?.length) conditions.push(inArray(reserveCandidates.state, filters.state));
+  if (filters.rag?.length) conditions.push(inArray(reserveCandidates.rag, filters.rag));
+  if (filters.source?.length) conditions.push(inArray(reserveCandidates.source, filters.source));
+  if (filters.division) conditions.push(like(reserveCandidates.villageCode, `${jurisdictionPrefix(filters.division)}%`));
+  const where = and(...conditions);
+  const [items, [totalRow]] = await Promise.all([
+    db
+      .select({ candidate: reserveCandidates, personName: people.name })
+      .from(reserveCandidates)
+      .innerJoin(people, eq(people.id, reserveCandidates.personId))
+      .where(where)
+      .orderBy(desc(reserveCandidates.nominatedAt), asc(reserveCandidates.id))
+      .limit(filters.limit)
+      .offset(filters.offset),
+    db.select({ total: count() }).from(reserveCandidates).where(where),
+  ]);
+  return { items: items.map((i) => ({ ...i.candidate, personName: i.personName })), total: totalRow?.total ?? 0 };
+}
+
+export async function getReserveParts(db: Db, id: string) {
+  const [obligationRows, escalationRows, records, timeline, [mentorship]] = await Promise.all([
+    db.select().from(obligations).where(eq(obligations.reserveCandidateId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
+    db.select().from(escalations).where(eq(escalations.reserveCandidateId, id)).orderBy(asc(escalations.raisedAt)),
+    db.select().from(reserveRecords).where(eq(reserveRecords.candidateId, id)).orderBy(asc(reserveRecords.submittedAt), asc(reserveRecords.kind)),
+    timelineOf(db, 'reserve_candidate', id),
+    db.select({ id: mentorships.id }).from(mentorships).where(eq(mentorships.sourceReserveCandidateId, id)),
+  ]);
+  return { obligations: obligationRows, escalations: escalationRows, records, timeline, mentorshipId: mentorship?.id ?? null };
+}
+
+/** Candidates inserted but never projected by a workflow (its start never happened): to start again. */
+export async function findUnstartedReserves(db: Db, olderThan: Date, limit = 500): Promise<ReserveRow[]> {
+  return db
+    .select()
+    .from(reserveCandidates)
+    .where(and(eq(reserveCandidates.projectionSeq, 0), eq(reserveCandidates.state, 'nominated'), lt(reserveCandidates.updatedAt, olderThan)))
+    .limit(limit);
+}
+
+export interface VillageCoverage {
+  villageCode: string;
+  villageName: string;
+  inPool: number;
+  /** Fewer than 2 in the pool. */
+  belowTarget: boolean;
+  /** The open alert row, if one was raised. */
+  alertId: string | null;
+  alertRaisedAt: Date | null;
+}
+
+/** Per village under a division: reserves in pool and the open alert; with totals over the whole division. */
+export async function reserveCoverage(db: Db, params: { prefix: string; belowTargetOnly: boolean; limit: number; offset: number }) {
+  const pattern = params.prefix + '%';
+  const base = sql`
+    with p as (
+      select village_code, count(*) as n from ${reserveCandidates}
+      where village_code like ${pattern} and state in ${POOL_STATES}
+      group by village_code
+    ),
+    v as (
+      select d.code, d.name, coalesce(p.n, 0)::int as in_pool, a.id as alert_id, a.raised_at
+      from divisions d
+      left join p on p.village_code = d.code
+      left join reserve_coverage_alerts a on a.village_code = d.code and a.cleared_at is null
+      where d.level = 'village' and d.code like ${pattern}
+    )`;
+  const [rows, [totals]] = await Promise.all([
+    db.execute<{ code: string; name: string; in_pool: number; alert_id: string | null; raised_at: string | null }>(sql`
+      ${base}
+      select * from v ${params.belowTargetOnly ? sql`where in_pool < ${RESERVE_POOL_TARGET}` : sql``}
+      order by code limit ${params.limit} offset ${params.offset}`),
+    db.execute<{ villages: number; covered: number; in_pool: number; open_alerts: number }>(sql`
+      ${base}
+      select count(*)::int as villages, count(*) filter (where in_pool >= ${RESERVE_POOL_TARGET})::int as covered,
+        coalesce(sum(in_pool), 0)::int as in_pool, count(alert_id)::int as open_alerts
+      from v`),
+  ]);
+  const villages: VillageCoverage[] = rows.map((r) => ({
+    villageCode: r.code,
+    villageName: r.name,
+    inPool: r.in_pool,
+    belowTarget: r.in_pool < RESERVE_POOL_TARGET,
+    alertId: r.alert_id,
+    alertRaisedAt: r.raised_at ? new Date(r.raised_at) : null,
+  }));
+  return { villages, totals: { villages: totals?.villages ?? 0, covered: totals?.covered ?? 0, inPool: totals?.in_pool ?? 0, openAlerts: totals?.open_alerts ?? 0 } };
+}

@@ -1,0 +1,182 @@
+/** The deadline ladder (催办/督办): rungs, who they go to, and the traffic light (红黄绿灯) they set. */
+
+export const ESCALATION_RUNGS = ['reminder', 'township_office', 'org_dept', 'standing_committee'] as const;
+export type EscalationRung = (typeof ESCALATION_RUNGS)[number];
+
+export const RUNG_LABELS: Record<EscalationRung, string> = {
+  reminder: '到期提醒',
+  township_office: '黄牌督办（乡镇党委）',
+  org_dept: '红牌督办（县委组织部）',
+  standing_committee: '通报（县委常委会）',
+};
+
+export const RAG_COLOURS = ['green', 'yellow', 'red'] as const;
+export type Rag = (typeof RAG_COLOURS)[number];
+
+/**
+ * Who must meet an obligation. `mentor` (the 1+1 pair: the mentor's user account if they have one,
+ * else the township office) and `candidate` (a reserve, who has no account: the township office
+ * files for them) are routed by their process.
+ */
+export const RESPONSIBLE_PARTIES = ['sponsor', 'township_office', 'org_dept', 'mentor', 'candidate'] as const;
+export type ResponsibleParty = (typeof RESPONSIBLE_PARTIES)[number];
+
+export const OBLIGATION_KINDS = [
+  'plan', // 整顿方案
+  'monthly_report', // 月度进展报告
+  'rectification', // 整顿完成（申请验收）
+  'acceptance_review', // 组织验收
+  'sponsor_reassignment', // 重新明确包保领导
+  // Process B: 1+1 mentoring (帮带)
+  'mentorship_approval', // 组织部审核结对
+  'mentor_assignment', // 明确（新的）帮带导师
+  'mentoring_check_in', // 月度帮带记录
+  'mid_review', // 中期评估
+  'final_review', // 期满考核
+  // Process C: reserve candidates (后备力量)
+  'qualification_review', // 资格审查
+  'inspection', // 组织考察
+  'publicity', // 组织公示
+  'training_report', // 季度书面报告
+  'training_talk', // 谈心谈话
+  'periodic_review', // 半年动态调整
+  'annual_review', // 年度考评
+] as const;
+export type ObligationKind = (typeof OBLIGATION_KINDS)[number];
+
+export const OBLIGATION_KIND_LABELS: Record<ObligationKind, string> = {
+  plan: '整顿方案',
+  monthly_report: '月度进展报告',
+  rectification: '整顿完成并申请验收',
+  acceptance_review: '组织验收',
+  sponsor_reassignment: '明确新的包保领导',
+  mentorship_approval: '审核帮带结对',
+  mentor_assignment: '明确帮带导师',
+  mentoring_check_in: '月度帮带记录',
+  mid_review: '帮带中期评估',
+  final_review: '帮带期满考核',
+  qualification_review: '后备力量资格审查',
+  inspection: '后备力量组织考察',
+  publicity: '后备力量公示',
+  training_report: '后备力量季度书面报告',
+  training_talk: '后备力量谈心谈话',
+  periodic_review: '后备力量半年动态调整',
+  annual_review: '后备力量年度考评',
+};
+
+/** Kinds that recur per period: their label names the period (key). */
+const PERIODIC_KINDS: readonly ObligationKind[] = ['monthly_report', 'mentoring_check_in', 'training_report', 'training_talk', 'periodic_review', 'annual_review'];
+
+/** How reminders and escalations name an obligation: "月度进展报告（2026-03）". */
+export function obligationLabel(obligation: Pick<Obligation, 'kind' | 'key'>): string {
+  return OBLIGATION_KIND_LABELS[obligation.kind] + (PERIODIC_KINDS.includes(obligation.kind) ? `（${obligation.key}）` : '');
+}
+
+export const OBLIGATION_STATUSES = ['open', 'satisfied', 'cancelled'] as const;
+export type ObligationStatus = (typeof OBLIGATION_STATUSES)[number];
+
+/** A rung as scheduled for one obligation (instants are ISO strings so workflow state stays plain JSON). */
+export interface ScheduledRung {
+  rung: EscalationRung;
+  at: string;
+  rag: Rag;
+  firedAt?: string;
+}
+
+/** What a due was computed from, so it can be recomputed (new calendar, new policy, interruption). */
+export type DueBasis = { from: string; after: string; fromDate?: string } | { fixedDate: string };
+
+export interface Obligation {
+  id: string;
+  kind: ObligationKind;
+  /** Distinguishes obligations of the same kind: a report period "2026-11", an attempt number. */
+  key: string;
+  responsible: ResponsibleParty;
+  dueAt: string;
+  /** Civil due date of a day-level deadline. */
+  dueDate?: string | null;
+  /** Computed over a year whose holiday notice is not loaded yet. */
+  provisional?: boolean;
+  basis?: DueBasis;
+  rungs: ScheduledRung[];
+  status: ObligationStatus;
+  closedAt?: string;
+  /** 容错: an approved exemption; no further rungs fire and it counts apart from overdue. */
+  exemptedAt?: string;
+}
+
+/** Open, and its clock still running (not exempted). */
+export function isLive(obligation: Obligation): boolean {
+  return obligation.status === 'open' && !obligation.exemptedAt;
+}
+
+const RAG_ORDER: Record<Rag, number> = { green: 0, yellow: 1, red: 2 };
+
+/** The colour of one obligation: the worst colour among the rungs that have fired while it is live. */
+export function obligationRag(obligation: Obligation): Rag {
+  if (!isLive(obligation)) return 'green';
+  let colour: Rag = 'green';
+  for (const rung of obligation.rungs) {
+    if (rung.firedAt && RAG_ORDER[rung.rag] > RAG_ORDER[colour]) colour = rung.rag;
+  }
+  return colour;
+}
+
+/** The colour of a case: its worst open obligation. */
+export function caseRag(obligations: readonly Obligation[]): Rag {
+  let colour: Rag = 'green';
+  for (const obligation of obligations) {
+    const c = obligationRag(obligation);
+    if (RAG_ORDER[c] > RAG_ORDER[colour]) colour = c;
+  }
+  return colour;
+}
+
+/** Rungs due at or before `now` that have not fired, on open obligations. */
+export function dueRungs(obligations: readonly Obligation[], nowMs: number): Array<{ obligation: Obligation; rung: ScheduledRung }> {
+  const due: Array<{ obligation: Obligation; rung: ScheduledRung }> = [];
+  for (const obligation of obligations) {
+    if (!isLive(obligation)) continue;
+    for (const rung of obligation.rungs) {
+      if (!rung.firedAt && Date.parse(rung.at) <= nowMs) due.push({ obligation, rung });
+    }
+  }
+  return due;
+}
+
+/** The earliest instant at which an unfired rung of an open obligation is due, or null. */
+export function nextRungAt(obligations: readonly Obligation[]): number | null {
+  let next: number | null = null;
+  for (const obligation of obligations) {
+    if (!isLive(obligation)) continue;
+    for (const rung of obligation.rungs) {
+      if (rung.firedAt) continue;
+      const at = Date.parse(rung.at);
+      if (next === null || at < next) next = at;
+    }
+  }
+  return next;
+}
+
+/**
+ * Re-times an obligation's rungs: rungs already fired stay as they were (they are history), rungs
+ * not yet fired take their new instants, rungs the new ladder no longer has are dropped unless fired.
+ */
+export function rearmRungs(current: readonly ScheduledRung[], next: readonly ScheduledRung[]): ScheduledRung[] {
+  const fired = current.filter((r) => r.firedAt);
+  const firedNames = new Set(fired.map((r) => r.rung));
+  return [...fired, ...next.filter((r) => !firedNames.has(r.rung))].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/** 容错 scenarios (S4: "8 类免责容错场景"); the labels are this project's, configurable later. */
+export const EXEMPTION_CATEGORIES = [
+  'emergency_duty', // 抢险救灾、防汛等应急任务
+  'superior_assignment', // 上级临时交办的紧急任务
+  'policy_change', // 政策调整导致无法按期完成
+  'force_majeure', // 不可抗力
+  'public_health', // 突发公共卫生事件
+  'other_department_delay', // 其他部门原因造成的延误
+  'exploratory_reform', // 探索性改革中的失误
+  'other', // 其他经批准的情形
+] as const;
+export type ExemptionCategory = (typeof EXEMPTION_CATEGORIES)[number];

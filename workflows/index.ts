@@ -1,0 +1,5 @@
+// Every workflow the worker runs; the bundler starts here.
+export { rectificationWorkflow } from './rectification.js';
+export { mentorshipWorkflow } from './mentorship.js';
+export { reserveWorkflow } from './reserve.js';
+export { calendarChangeWorkflow } from './calendar-change.js';

@@ -1,0 +1,15 @@
+/** Messages of the mentorship workflow, defined once; the API imports these objects. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ApproveArgs, CheckInArgs, MentorChangeArgs, MentorshipReviewArgs, MentorshipSnapshot, TerminateArgs } from './mentorship-types.js';
+
+export { recomputeDeadlinesSignal } from './deadline-messages.js';
+
+/** Resolves once the workflow has opened its first obligation and projected it. */
+export const mentorshipReadyUpdate = defineUpdate<MentorshipSnapshot, []>('ready');
+export const approveMentorshipUpdate = defineUpdate<MentorshipSnapshot, [ApproveArgs]>('approve');
+export const changeMentorUpdate = defineUpdate<MentorshipSnapshot, [MentorChangeArgs]>('changeMentor');
+export const logCheckInUpdate = defineUpdate<MentorshipSnapshot, [CheckInArgs]>('logCheckIn');
+export const reviewMentorshipUpdate = defineUpdate<MentorshipSnapshot, [MentorshipReviewArgs]>('review');
+export const terminateMentorshipUpdate = defineUpdate<MentorshipSnapshot, [TerminateArgs]>('terminate');
+
+export const mentorshipSnapshotQuery = defineQuery<MentorshipSnapshot>('snapshot');

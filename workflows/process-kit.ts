@@ -1,0 +1,115 @@
+/**
+ * What every long-running process workflow does the same way, around its deadline engine: commands
+ * as validated Updates run one at a time under a lock, notifications keyed per event and recipient,
+ * and the main loop (tick, continue-as-new when history grows, sleep until the next deadline or a
+ * change). Workflow code: no I/O.
+ */
+import { ApplicationFailure, allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
+import { FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
+import type { Actor, EscalationSpec, Notice, NotificationSpec } from './deadline-types.js';
+import { createExclusive } from './exclusive.js';
+
+/** Plain-JSON copy (the workflow sandbox need not offer structuredClone). */
+export function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => (seen.has(key(item)) ? false : (seen.add(key(item)), true)));
+}
+
+/** A field-level problem with a command (400 naming the field). */
+export function invalid(field: string, message: string): never {
+  throw ApplicationFailure.create({ type: FAILURE_VALIDATION, message, details: [{ field }], nonRetryable: true });
+}
+
+/**
+ * Dedupe keys name the event (or the rung) and the recipient: a retried projection notifies once.
+ * `eventKey` is e.g. "case:<id>:<seq>"; an escalation is keyed by its obligation and rung instead.
+ */
+export function keyNotifications(eventKey: string, escalation: Pick<EscalationSpec, 'obligationId' | 'rung'> | undefined, notices: Notice[]): NotificationSpec[] {
+  const prefix = escalation ? `esc:${escalation.obligationId}:${escalation.rung}` : eventKey;
+  return uniqueBy(
+    notices.map((n) => ({ ...n, dedupeKey: `${prefix}:${n.recipient.userId ?? `${n.recipient.role}@${n.recipient.divisionCode}`}` })),
+    (n) => n.dedupeKey,
+  );
+}
+
+export const DEFAULT_HISTORY_LIMIT = 10_000;
+
+export function createProcessKit<C extends string, S>(options: {
+  /** The process state answered to every command. */
+  state: () => S;
+  /** null when the command is allowed in the current state, else why not. */
+  check: (command: C) => string | null;
+}) {
+  const exclusive = createExclusive();
+  let changed = false;
+
+  /** Validators reject before anything reaches history; handlers re-check under the lock. */
+  function assertAllowed(command: C): void {
+    const problem = options.check(command);
+    if (problem) throw ApplicationFailure.create({ type: FAILURE_INVALID_TRANSITION, message: problem, nonRetryable: true });
+  }
+
+  /** Runs a command under the lock, re-checking the transition, and answers the new state. */
+  function command<A extends { actor: Actor }>(name: C, body: (args: A) => Promise<void>, validate?: (args: A) => void) {
+    return {
+      handler: (args: A): Promise<S> =>
+        exclusive(async () => {
+          assertAllowed(name);
+          validate?.(args);
+          await body(args);
+          changed = true;
+          return clone(options.state());
+        }),
+      validator: (args: A): void => {
+        assertAllowed(name);
+        validate?.(args);
+      },
+    };
+  }
+
+  /**
+   * The main loop: timer work under the lock, continue-as-new when Temporal suggests it (or past
+   * `historyLimit` events), then sleep until the next deadline or until something changes.
+   */
+  async function run(loop: {
+    isOpen: () => boolean;
+    tick: () => Promise<void>;
+    nextWake: () => number | null;
+    /** Work waiting that must wake the loop (a recompute signal). */
+    pending: () => boolean;
+    historyLimit?: number;
+    continueAsNew: () => Promise<never>;
+  }): Promise<void> {
+    const historyLimit = loop.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    while (loop.isOpen()) {
+      await exclusive(loop.tick);
+      if (!loop.isOpen()) break;
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength > historyLimit) {
+        await condition(allHandlersFinished);
+        await loop.continueAsNew();
+      }
+      const wake = loop.nextWake();
+      changed = false;
+      const woken = () => changed || loop.pending() || !loop.isOpen();
+      if (wake === null) await condition(woken);
+      else await condition(woken, Math.max(wake - Date.now(), 1));
+    }
+    await condition(allHandlersFinished);
+  }
+
+  return {
+    exclusive,
+    assertAllowed,
+    command,
+    run,
+    /** Wakes the main loop (a signal arrived). */
+    markChanged(): void {
+      changed = true;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/** Plain-JSON shapes shared by the rectification workflow, its activities and the API. */
+import type { CaseState } from '../domain/cases.js';
+import type { ExemptionCategory, Obligation, Rag } from '../domain/escalation.js';
+import type { DeadlinePolicy } from '../domain/policy.js';
+import type { Actor, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadline-types.js';
+
+export { SYSTEM_ACTOR } from './deadline-types.js';
+export type { Actor, EscalationSpec, NotificationSpec, RecomputeArgs, Suspension } from './deadline-types.js';
+
+export interface CaseSnapshot {
+  caseId: string;
+  villageCode: string;
+  townshipCode: string;
+  countyCode: string;
+  sponsorUserId: string | null;
+  state: CaseState;
+  rag: Rag;
+  /** Number of changes so far; orders projections. */
+  seq: number;
+  designatedAt: string;
+  delistedAt: string | null;
+  followUpEndsAt: string | null;
+  closedAt: string | null;
+  cancelReason: string | null;
+  acceptanceAttempts: number;
+  parentCaseId: string | null;
+  relapseCaseId: string | null;
+  /** When rectification began (plan filed): period 0 of the monthly reports. */
+  reportAnchor: string | null;
+  /** The reporting period under way. */
+  currentPeriod: { period: string; index: number; endsAt: string } | null;
+  submittedPeriods: string[];
+  obligations: Obligation[];
+  /** The policy in force (absent in snapshots from before policies could change: then the input's). */
+  policy?: DeadlinePolicy;
+  /** Set when the org dept moved the case to another policy version. */
+  policyId?: string | null;
+  /** 暂停计时: while set, no rung fires and no report falls due; remaining time kept per obligation. */
+  suspension?: Suspension | null;
+  /** Extension (延期) and exemption (容错) requests, pending and decided. */
+  clockRequests?: ClockRequest[];
+}
+
+export interface ClockRequest {
+  id: string;
+  kind: 'extension' | 'exemption';
+  obligationId: string;
+  reason: string;
+  /** Extension: the civil date asked for. */
+  newDueDate?: string;
+  /** Exemption: the 容错 scenario. */
+  category?: ExemptionCategory;
+  requestedBy: Actor;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'refused';
+  decidedBy?: Actor;
+  decidedAt?: string;
+  comment?: string;
+}
+
+export interface RectificationInput {
+  /** Input schema version, so later releases can tell old starts apart. */
+  version: 1;
+  caseId: string;
+  villageCode: string;
+  townshipCode: string;
+  countyCode: string;
+  sponsorUserId: string | null;
+  policy: DeadlinePolicy;
+  designatedAt: string;
+  parentCaseId: string | null;
+  reasons: string[];
+  /** State carried across continue-as-new. */
+  carried?: CaseSnapshot;
+  /** Continue-as-new beyond this many history events (Temporal's own suggestion also counts). */
+  historyLimit?: number;
+}
+
+export type CaseEvent = ProcessEvent;
+
+export interface SubmissionSpec {
+  kind: 'plan' | 'report' | 'acceptance_request' | 'acceptance_review';
+  key: string;
+  content: Record<string, unknown>;
+  late: boolean;
+}
+
+/** One change of a case, projected to Postgres in a single idempotent transaction. */
+export interface CaseChange {
+  snapshot: CaseSnapshot;
+  event: CaseEvent;
+  escalation?: EscalationSpec;
+  submission?: SubmissionSpec;
+  notifications: NotificationSpec[];
+}
+
+// Command arguments (Update payloads).
+export interface PlanArgs {
+  actor: Actor;
+  plan: { summary: string; issues: string[]; measures: Array<{ measure: string; owner: string; dueDate?: string }> };
+}
+export interface ReportArgs {
+  actor: Actor;
+  period: string;
+  report: { progress: string; problems?: string; nextSteps?: string };
+}
+export interface AcceptanceRequestArgs {
+  actor: Actor;
+  summary: string;
+}
+export interface AcceptanceReviewArgs {
+  actor: Actor;
+  score: number;
+  representativesTotal: number;
+  representativesDissatisfied: number;
+  comments?: string;
+}
+export interface SponsorChangeArgs {
+  actor: Actor;
+  /** null: the sponsor has left (transfer) and nobody is named yet. */
+  sponsorUserId: string | null;
+  reason: string;
+}
+export interface CancelArgs {
+  actor: Actor;
+  reason: string;
+}
+export interface RelapseArgs {
+  actor: Actor;
+  reasons: string[];
+  note: string;
+}
+
+export interface ClockRequestArgs {
+  actor: Actor;
+  kind: 'extension' | 'exemption';
+  obligationId: string;
+  reason: string;
+  newDueDate?: string;
+  category?: ExemptionCategory;
+}
+export interface ClockDecisionArgs {
+  actor: Actor;
+  requestId: string;
+  approved: boolean;
+  comment?: string;
+}
+export interface ClockPauseArgs {
+  actor: Actor;
+  reason: string;
+}
+export interface InterruptArgs {
+  actor: Actor;
+  /** One obligation, or every live one when absent. */
+  obligationId?: string;
+  reason: string;
+}
+export interface PolicyChangeArgs {
+  actor: Actor;
+  policyId: string;
+  policy: DeadlinePolicy;
+}
