@@ -34,10 +34,15 @@ import {
 import type { LadderStep } from '../domain/policy.js';
 import type { EscalationSpec, Notice, Recipient, Suspension } from './deadline-types.js';
 
-/** Activity options of every process workflow: projections must land eventually, so retry without limit. */
+/**
+ * Activity options of every process workflow: projections must land eventually, so retry without
+ * limit. Each attempt is one short transaction, so a 10 s timeout only cuts off an attempt lost
+ * with a crashed worker; retries at most 5 s apart keep an escalation at most seconds late once
+ * Postgres or the worker is back. (Timeouts and retry policy are not part of replay checks.)
+ */
 export const PROCESS_ACTIVITY_OPTIONS = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 } as const;
 
 const { scheduleDeadline, scheduleReportPeriod, measureRemaining } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);

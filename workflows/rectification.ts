@@ -6,7 +6,7 @@
  * by activities (recorded in history), so this code stays deterministic. Deadlines run on the
  * shared engine (deadline-engine.ts), commands and the main loop on the shared kit (process-kit.ts).
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   CASE_STATE_LABELS,
@@ -65,6 +65,9 @@ import { clone, createProcessKit, invalid, keyNotifications } from './process-ki
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { computeInstant, recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+
+/** Patch: the end of follow-up closes a case whose clock is still suspended (see tick()). */
+export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
 
 const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -181,7 +184,27 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
 
   // --- Timer work: rungs, report periods, end of follow-up ---------------------------------------
 
+  const followUpOver = (): boolean => s.state === 'follow_up' && !!s.followUpEndsAt && Date.parse(s.followUpEndsAt) <= Date.now();
+
+  async function closeAfterFollowUp(): Promise<void> {
+    const before = summary();
+    setState('closed');
+    s.closedAt = now();
+    // A clock still suspended when the case closes has nothing left to pause.
+    const suspendedSince = s.suspension?.since ?? null;
+    s.suspension = null;
+    cancelAllOpen();
+    await commit('closed', SYSTEM_ACTOR, before, { details: suspendedSince ? { reason: 'follow_up_completed', suspendedSince } : { reason: 'follow_up_completed' } });
+  }
+
   async function tick(): Promise<void> {
+    // The end of follow-up does not stop with the clock. Before this patch a case delisted while
+    // its clock was suspended woke at that instant, skipped the closing below and woke again at
+    // once, without end (history rectification-v2-follow-up-while-suspended-spinning).
+    if (s.suspension && followUpOver() && patched(FOLLOW_UP_ENDS_WHILE_SUSPENDED)) {
+      await closeAfterFollowUp();
+      return;
+    }
     // A pending recompute (a suspended clock is re-timed when it resumes), then due rungs; a
     // suspended clock (暂停计时) raises nothing and opens no report period.
     if (!(await engine.tick((reason) => retimeAll('deadlines_recomputed', SYSTEM_ACTOR, reason, (o) => o.basis)))) return;
@@ -194,13 +217,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       await openReportPeriod(s.currentPeriod.index + 1);
       await commit('report_period_opened', SYSTEM_ACTOR, before, { details: { period: s.currentPeriod.period } });
     }
-    if (s.state === 'follow_up' && s.followUpEndsAt && Date.parse(s.followUpEndsAt) <= Date.now()) {
-      const before = summary();
-      setState('closed');
-      s.closedAt = now();
-      cancelAllOpen();
-      await commit('closed', SYSTEM_ACTOR, before, { details: { reason: 'follow_up_completed' } });
-    }
+    if (followUpOver()) await closeAfterFollowUp();
   }
 
   function nextWakeAt(): number | null {

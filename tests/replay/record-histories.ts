@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness } from '../support/harness.js';
+import { TerminatedFailure, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { createCalendarService } from '../../services/calendar.js';
 import { addCalendarDays } from '../../domain/calendar.js';
@@ -136,6 +137,24 @@ try {
   await eventually('re-timed', async () => (await h.reserves.get(org, r3.id)).timeline.some((t) => t.action === 'deadlines_recomputed'));
   await h.reserves.exit(org, r3.id, { reason: '记录结束' });
 
+  // 7. Delisted while the clock is suspended, past the end of follow-up. Before
+  //    patched('follow-up-ends-while-suspended') the suspended clock kept the case from closing and
+  //    its loop woke again at once, without end: that run was recorded terminated while spinning
+  //    (rectification-v2-follow-up-while-suspended-spinning). The current code closes the case.
+  const v4 = (await h.villageCodes('522731001'))[3]!;
+  const c7 = await h.cases.designate(org, { villageCode: v4, reasons: ['rules_not_kept'], sponsorUserId: sponsor.id });
+  await h.cases.submitPlan(sponsor, c7.id, { plan: { summary: '方案', issues: ['制度'], measures: [{ measure: '建章立制', owner: '村党组织' }] } });
+  await h.cases.suspendClock(org, c7.id, { reason: '暂停' });
+  await h.cases.requestAcceptance(sponsor, c7.id, { summary: '完成' });
+  const delisted = await h.cases.reviewAcceptance(org, c7.id, { score: 90, representativesTotal: 20, representativesDissatisfied: 0 });
+  await skipTo(delisted.followUpEndsAt!);
+  const closedAfterFollowUp = await eventually('closed after follow-up', async () => (await h.cases.get(org, c7.id)).state === 'closed', 5_000).then(
+    () => true,
+    () => false,
+  );
+  if (!closedAfterFollowUp) await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c7.id)).terminate('recorded before the patch: the loop spins');
+  const followUpHistory = closedAfterFollowUp ? 'rectification-v3-follow-up-while-suspended' : 'rectification-v2-follow-up-while-suspended-spinning';
+
   for (const [name, workflowId, run] of [
     ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
     ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
@@ -146,6 +165,7 @@ try {
     // The run that pages the cases and (patched) continues as new into the other processes, then that run.
     ['calendar-change-v2-cases', calendarChangeWorkflowId(`override-${override.id}`), 'previous'],
     ['calendar-change-v2-processes', calendarChangeWorkflowId(`override-${override.id}`)],
+    [followUpHistory, rectificationWorkflowId(c7.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (await access(file).then(() => true, () => false)) {
@@ -153,7 +173,10 @@ try {
       continue;
     }
     const latest = h.temporal.client.workflow.getHandle(workflowId);
-    await latest.result();
+    // A run recorded terminated (a pre-patch defect) has no result; its history is what counts.
+    await latest.result().catch((error: unknown) => {
+      if (!(error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure)) throw error;
+    });
     let handle = latest;
     if (run === 'previous') {
       const started = (await latest.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;

@@ -11,6 +11,7 @@ import { beijingDate, eventually, startHarness, type Harness, type TestUser } fr
 import { createCalendarService, type CalendarService } from '../../services/calendar.js';
 import { addCalendarDays, addWorkingDays, nextWorkingDayOnOrAfter } from '../../domain/calendar.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { rectificationWorkflowId } from '../../temporal/client.js';
 import { createPolicyVersion } from '../../db/queries/policies.js';
 
 let env: TestWorkflowEnvironment;
@@ -160,6 +161,25 @@ describe('suspension and interruption', () => {
     expect(after.dueDate).toBe(addWorkingDays(local, beijingDate(resumedAt.at), remaining).date);
     // The override days are skipped.
     for (let i = 1; i <= 3; i++) expect(local.special.get(addCalendarDays(resumeDay, i))?.workday).toBe(false);
+  });
+
+  test('a case delisted while its clock is suspended still closes when the follow-up ends', async () => {
+    const c = await designate();
+    await h.cases.submitPlan(sponsor, c.id, PLAN);
+    await h.cases.suspendClock(org, c.id, { reason: '换届选举期间暂停' });
+    await h.cases.requestAcceptance(sponsor, c.id, { summary: '整顿完成' });
+    const delisted = await h.cases.reviewAcceptance(org, c.id, { score: 85, representativesTotal: 20, representativesDissatisfied: 1 });
+    expect(delisted.state).toBe('follow_up');
+    expect(delisted.suspendedSince).not.toBeNull();
+    await skipTo(delisted.followUpEndsAt!);
+    const closed = await eventually('closed', async () => {
+      const now = await h.cases.get(org, c.id);
+      return now.state === 'closed' ? now : null;
+    });
+    expect(closed.suspendedSince).toBeNull();
+    expect(closed.timeline.at(-1)).toMatchObject({ action: 'closed', details: { reason: 'follow_up_completed', suspendedSince: delisted.suspendedSince!.toISOString() } });
+    // The workflow ends (before the fix its loop kept waking without end).
+    await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id)).result();
   });
 
   test('an interruption restarts the clock from zero, on record', async () => {
