@@ -180,3 +180,22 @@ export const EXEMPTION_CATEGORIES = [
   'other', // 其他经批准的情形
 ] as const;
 export type ExemptionCategory = (typeof EXEMPTION_CATEGORIES)[number];
+
+/**
+ * A due moment as people read it in a notice: `2026年12月14日` for a day-level deadline (due at the
+ * end of that date), with the local time for an exact one (`2026年12月14日 15:30`), and `（暂定）`
+ * while the year's holiday notice is not loaded. Pure (Intl only), so workflows may call it.
+ */
+export function describeDue(due: { dueAt: string; dueDate?: string | null; provisional?: boolean }, timeZone: string): string {
+  const suffix = due.provisional ? '（暂定）' : '';
+  if (due.dueDate) {
+    const [y, m, d] = due.dueDate.split('-').map(Number);
+    return `${y}年${m}月${d}日${suffix}`;
+  }
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(due.dueAt))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}年${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}${suffix}`;
+}

@@ -18,6 +18,7 @@ import type { createActivities } from '../activities/index.js';
 import {
   RUNG_LABELS,
   caseRag,
+  describeDue,
   dueRungs,
   isLive,
   nextRungAt,
@@ -168,10 +169,9 @@ export function createDeadlineEngine(host: DeadlineHost) {
     const primary = recipients[0]!;
     const what = obligationLabel(obligation);
     const title = `${RUNG_LABELS[rung.rung]}：${what}`;
+    const due = describeDue(obligation, host.clock().timeZone);
     const body =
-      rung.rung === 'reminder'
-        ? `${what}将于${obligation.dueAt}到期，请按时完成。`
-        : `${what}已于${obligation.dueAt}到期仍未完成，现予${RUNG_LABELS[rung.rung]}。`;
+      rung.rung === 'reminder' ? `${what}将于${due}到期，请按时完成。` : `${what}已于${due}到期仍未完成，现予${RUNG_LABELS[rung.rung]}。`;
     await host.commitRung(before, {
       details: { obligationId: obligation.id, rung: rung.rung, scheduledAt: rung.at },
       escalation: { obligationId: obligation.id, rung: rung.rung, scheduledAt: rung.at, raisedAt, target: primary },

@@ -2,13 +2,20 @@ import { describe, expect, test } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { addDuration, dueOnDate, reportPeriod, scheduleRungs } from '../../domain/clock.js';
 import { WEEKENDS_ONLY } from '../../domain/calendar.js';
-import { caseRag, dueRungs, nextRungAt, obligationRag, type Obligation } from '../../domain/escalation.js';
+import { caseRag, describeDue, dueRungs, nextRungAt, obligationRag, type Obligation } from '../../domain/escalation.js';
 import { checkCommand, evaluateAcceptance, validateAcceptanceInput, CASE_STATES } from '../../domain/cases.js';
 import { DEFAULT_POLICY, DEMO_POLICY } from '../../domain/policy.js';
 import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
 import { createDeadlineActivities } from '../../activities/deadlines.js';
 
 describe('clock', () => {
+  test('a due moment reads as a Chinese date, with the local time only for an exact deadline', () => {
+    expect(describeDue({ dueAt: '2025-10-09T15:59:59.999Z', dueDate: '2025-10-09' }, 'Asia/Shanghai')).toBe('2025年10月9日');
+    expect(describeDue({ dueAt: '2027-01-05T15:59:59.999Z', dueDate: '2027-01-05', provisional: true }, 'Asia/Shanghai')).toBe('2027年1月5日（暂定）');
+    // 23:30 UTC is 07:30 the next morning in Beijing.
+    expect(describeDue({ dueAt: '2025-03-16T23:30:00.000Z', dueDate: null }, 'Asia/Shanghai')).toBe('2025年3月17日 07:30');
+  });
+
   test('months are counted in Asia/Shanghai, not UTC', () => {
     // 2025-01-31 20:00 Beijing = 12:00 UTC; one month later is the last day of February in Beijing.
     expect(addDuration('2025-01-31T12:00:00Z', 'P1M', 'Asia/Shanghai')).toBe('2025-02-28T12:00:00.000Z');

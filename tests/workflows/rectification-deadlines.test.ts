@@ -41,8 +41,8 @@ async function escalationsOf(caseId: string) {
 }
 
 async function notificationsOf(caseId: string) {
-  return h.db.sql<{ kind: string; recipient_role: string; recipient_division_code: string; recipient_user_id: string | null }[]>`
-    select kind, recipient_role, recipient_division_code, recipient_user_id from notifications where case_id = ${caseId} order by created_at, kind`;
+  return h.db.sql<{ kind: string; recipient_role: string; recipient_division_code: string; recipient_user_id: string | null; body: string }[]>`
+    select kind, recipient_role, recipient_division_code, recipient_user_id, body from notifications where case_id = ${caseId} order by created_at, kind`;
 }
 
 let villageSeq = 0;
@@ -98,6 +98,10 @@ describe('plan deadline ladder', () => {
       'escalation.org_dept@org_dept',
       'escalation.standing_committee@org_dept',
     ]);
+    // The notice names the due date as people read it, not as an instant.
+    const [y, m, d] = plan.dueDate!.split('-').map(Number);
+    expect(notes[0]!.body).toBe(`整顿方案将于${y}年${m}月${d}日到期，请按时完成。`);
+    expect(notes[1]!.body).toContain(`已于${y}年${m}月${d}日到期仍未完成`);
 
     // Filing the plan late resolves every open escalation; they stay in history; the light turns green.
     const after = await h.cases.submitPlan(sponsor, c.id, { plan: { summary: '方案', issues: ['班子不健全'], measures: [{ measure: '选配书记', owner: '乡镇党委' }] } });
