@@ -140,8 +140,11 @@ export const escalations = pgTable(
     targetUserId: uuid('target_user_id').references(() => users.id),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
     raisedAt: timestamp('raised_at', { withTimezone: true }).notNull(),
-    /** When the row reached Postgres: lateness = committedAt − scheduledAt. */
-    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the row reached Postgres: lateness = committedAt − scheduledAt. clock_timestamp(), not
+     * now(): now() is the start of the transaction, which a slow projection would flatter.
+     */
+    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (t) => [

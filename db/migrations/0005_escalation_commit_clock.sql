@@ -1,0 +1,1 @@
+ALTER TABLE "escalations" ALTER COLUMN "committed_at" SET DEFAULT clock_timestamp();
