@@ -155,6 +155,19 @@ try {
   if (!closedAfterFollowUp) await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c7.id)).terminate('recorded before the patch: the loop spins');
   const followUpHistory = closedAfterFollowUp ? 'rectification-v3-follow-up-while-suspended' : 'rectification-v2-follow-up-while-suspended-spinning';
 
+  // 8. A candidate in the pool transferred to another village. Since
+  //    patched('transfer-continues-at-target') the candidate continues in the target village's pool
+  //    as a new candidate (its own workflow, started in the pool); before, the transfer only closed it.
+  const r8 = await h.reserves.nominate(township, { villageCode: v4, person: person('调动的后备人选'), source: 'returnee' });
+  await h.reserves.qualify(org, r8.id, { passed: true, comment: '符合' });
+  await h.reserves.inspect(org, r8.id, { passed: true, comment: '合格' });
+  const pub8 = await h.reserves.publicize(org, r8.id, {});
+  await skipTo(pub8.publicityEndsAt!);
+  await eventually('pooled', async () => (await h.reserves.get(org, r8.id)).state === 'in_pool');
+  const moved = await h.reserves.transfer(org, r8.id, { toVillageCode: v3!, reason: '工作需要' });
+  const continuedAs = (moved as { transferredToCandidateId?: string | null }).transferredToCandidateId ?? null;
+  if (continuedAs) await h.reserves.exit(org, continuedAs, { reason: '记录结束' });
+
   for (const [name, workflowId, run] of [
     ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
     ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
@@ -166,6 +179,8 @@ try {
     ['calendar-change-v2-cases', calendarChangeWorkflowId(`override-${override.id}`), 'previous'],
     ['calendar-change-v2-processes', calendarChangeWorkflowId(`override-${override.id}`)],
     [followUpHistory, rectificationWorkflowId(c7.id)],
+    [continuedAs ? 'reserve-v2-transferred' : 'reserve-v1-transferred', reserveWorkflowId(r8.id)],
+    ...(continuedAs ? [['reserve-v2-transferred-in', reserveWorkflowId(continuedAs)]] : []),
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (await access(file).then(() => true, () => false)) {
