@@ -6,7 +6,7 @@ import { findProcessesToRecompute, recordReserveChange } from '../db/queries/res
 import { DomainError } from '../domain/errors.js';
 import type { Actor, CaseChange } from '../workflows/rectification-types.js';
 import type { MentorshipChange } from '../workflows/mentorship-types.js';
-import type { PlacementMentorship, ReserveChange } from '../workflows/reserve-types.js';
+import type { PlacementMentorship, ReserveChange, TransferContinuation } from '../workflows/reserve-types.js';
 import { createDeadlineActivities, type CalendarSource } from './deadlines.js';
 
 export interface RelapseDesignation {
@@ -28,6 +28,11 @@ export interface ActivityDeps {
    * proposal through the API, keyed by the candidate). A worker without it cannot place secretaries.
    */
   proposeMentorship?(input: PlacementMentorship): Promise<{ mentorshipId: string }>;
+  /**
+   * Continues a transferred reserve candidate in the target village's pool (调入), once per
+   * original candidate. A worker without it cannot transfer candidates.
+   */
+  continueTransferredReserve?(input: TransferContinuation): Promise<{ candidateId: string }>;
 }
 
 /** Business failures must not be retried; everything else (a database outage) is. */
@@ -79,6 +84,12 @@ export function createActivities(deps: ActivityDeps) {
       const propose = deps.proposeMentorship;
       if (!propose) throw ApplicationFailure.nonRetryable('this worker was built without proposeMentorship', 'Misconfigured');
       return businessFailuresFinal(() => propose(input));
+    },
+
+    async continueReserveAtVillage(input: TransferContinuation): Promise<{ candidateId: string }> {
+      const proceed = deps.continueTransferredReserve;
+      if (!proceed) throw ApplicationFailure.nonRetryable('this worker was built without continueTransferredReserve', 'Misconfigured');
+      return businessFailuresFinal(() => proceed(input));
     },
   };
 }

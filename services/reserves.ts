@@ -15,6 +15,7 @@ import {
   getReserveParts,
   getReserveRow,
   insertNominatedReserve,
+  insertTransferredReserve,
   listReserves,
   reserveCoverage,
   type ReserveFilters,
@@ -51,6 +52,7 @@ import type {
   StartTrainingArgs,
   TrainingRecordArgs,
   TransferArgs,
+  TransferContinuation,
 } from '../workflows/reserve-types.js';
 import { resolveVillagePolicy } from './policies.js';
 
@@ -87,6 +89,7 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
 
   async function startWorkflowFor(row: ReserveRow): Promise<void> {
     const person = await getPerson(db, row.personId);
+    const from = row.transferredFromId ? await getReserveRow(db, row.transferredFromId) : null;
     await startReserve(temporal, {
       version: 1,
       candidateId: row.id,
@@ -100,8 +103,35 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
       ageWarning: row.ageWarning,
       policy: row.policy,
       policyId: row.policyId,
+      ...(from && { transferredFrom: { candidateId: from.id, villageCode: from.villageCode, reason: row.note ?? '' } }),
       historyLimit: deps.workflowHistoryLimit,
     });
+  }
+
+  /**
+   * 调入: the transfer command's activity. The candidate continues in the target village's pool as a
+   * new candidate (same person, source and nomination), with its own workflow; at most one per
+   * transferred candidate, so a retried activity finds the first.
+   */
+  async function continueTransferred(input: TransferContinuation): Promise<{ candidateId: string }> {
+    const from = await getReserveRow(db, input.fromCandidateId);
+    if (!from) throw new NotFoundError('未找到该后备力量 (reserve candidate not found)');
+    const village = await getVillage(db, input.toVillageCode);
+    if (!village) throw new ValidationError('未找到该村 (no such village)', 'toVillageCode');
+    const { policyId, policy } = await resolveVillagePolicy(db, input.toVillageCode, undefined);
+    const row = await insertTransferredReserve(db, {
+      from,
+      villageCode: input.toVillageCode,
+      townshipCode: village.townshipCode,
+      countyCode: village.countyCode,
+      reason: input.reason,
+      policyId,
+      policy: reservePolicyOf(policy),
+      at: new Date(),
+      actor: { userId: input.actor.userId, label: input.actor.label },
+    });
+    await startWorkflowFor(row);
+    return { candidateId: row.id };
   }
 
   async function nominate(user: AuthUser, input: NominateInput, idempotencyKey?: string) {
@@ -222,6 +252,7 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     list,
     coverage,
     startUnstarted,
+    continueTransferred,
     qualify: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) => runCommand(user, id, 'qualify', qualifyReserveUpdate, args, key),
     inspect: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) => runCommand(user, id, 'inspect', inspectReserveUpdate, args, key),
     publicize: (user: AuthUser, id: string, args: WithoutActor<PublicizeArgs>, key?: string) => runCommand(user, id, 'publicize', publicizeReserveUpdate, args, key),

@@ -64,6 +64,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
       calendars: createCalendarSource(db),
       designateRelapse: cases.designateRelapse,
       proposeMentorship: mentorships.proposeForPlacement,
+      continueTransferredReserve: reserves.continueTransferred,
     }),
   });
   const done = worker.run();

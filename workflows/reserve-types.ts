@@ -10,7 +10,7 @@ export type { Actor } from './deadline-types.js';
 export type ReserveOutcome =
   | { kind: 'placed'; post: PlacementPost; newInPost: boolean; mentorshipId: string | null }
   | { kind: 'exited'; reason: string }
-  | { kind: 'transferred'; toVillageCode: string; reason: string };
+  | { kind: 'transferred'; toVillageCode: string; reason: string; continuedAsId?: string };
 
 export interface ReserveSnapshot {
   candidateId: string;
@@ -62,6 +62,8 @@ export interface ReserveInput {
   ageWarning: boolean;
   policy: ReservePolicy;
   policyId: string | null;
+  /** 调入: continues a candidate transferred from another village; starts in the pool. */
+  transferredFrom?: { candidateId: string; villageCode: string; reason: string };
   carried?: ReserveSnapshot;
   historyLimit?: number;
 }
@@ -136,6 +138,14 @@ export interface TransferArgs {
 }
 
 /** What the placement activity needs to propose the automatic mentorship. */
+/** The candidate a transfer continues at the target village (an activity keyed by the original). */
+export interface TransferContinuation {
+  fromCandidateId: string;
+  toVillageCode: string;
+  reason: string;
+  actor: Actor;
+}
+
 export interface PlacementMentorship {
   candidateId: string;
   personId: string;

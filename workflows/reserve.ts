@@ -8,7 +8,7 @@
  * half-yearly review (动态调整) is the township office's; all on the shared deadline engine with the
  * county's ladder. Placing a new village secretary proposes a 1+1 mentorship for them.
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
 import {
@@ -53,7 +53,10 @@ import type {
   TransferArgs,
 } from './reserve-types.js';
 
-const { computeInstant, recordReserveChange, proposeMentorshipForPlacement } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { computeInstant, recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+
+/** Patch: a transfer continues the candidate in the target village's pool (see the transfer command). */
+export const TRANSFER_CONTINUES_AT_TARGET = 'transfer-continues-at-target';
 
 const QUARTER_PATTERN = /^Q[1-9]\d{0,2}$/;
 const quarterKey = (index: number): string => `Q${index + 1}`;
@@ -166,6 +169,13 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     }
   }
 
+  /** Into the pool: the half-yearly review (动态调整) is counted from here. */
+  async function enterPool(): Promise<void> {
+    setState('in_pool');
+    s.pooledAt = now();
+    s.periodicReview = { index: 1, nextAt: await after(s.pooledAt, s.policy.periodicReviewEvery) };
+  }
+
   // --- Timer work ---------------------------------------------------------------------------------
 
   async function tick(): Promise<void> {
@@ -177,9 +187,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     // Publicity ran its 5 working days without the org dept withdrawing the candidate: into the pool.
     if (s.state === 'publicized' && Date.parse(s.publicityEndsAt!) <= Date.now()) {
       const before = summary();
-      setState('in_pool');
-      s.pooledAt = now();
-      s.periodicReview = { index: 1, nextAt: await after(s.pooledAt, s.policy.periodicReviewEvery) };
+      await enterPool();
       await commit('pooled', SYSTEM_ACTOR, before, {
         notifications: notify([township], 'reserve.pooled', '后备力量入库', `${s.personName}公示期满，已纳入村党组织书记后备力量库。`),
       });
@@ -386,6 +394,13 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
       const before = summary();
       close('transferred', { kind: 'transferred', toVillageCode, reason });
       await commit('transferred', actor, before, { details: { toVillageCode, reason } });
+      // Released without this: a transfer only closed the candidate, and the target village's pool
+      // never gained them (its coverage alert stayed open).
+      if (!patched(TRANSFER_CONTINUES_AT_TARGET)) return;
+      const { candidateId } = await continueReserveAtVillage({ fromCandidateId: s.candidateId, toVillageCode, reason, actor });
+      const beforeLink = summary();
+      s.outcome = { kind: 'transferred', toVillageCode, reason, continuedAsId: candidateId };
+      await commit('continued_at_village', actor, beforeLink, { details: { toVillageCode, candidateId } });
     },
     ({ toVillageCode }) => {
       if (toVillageCode === s.villageCode) invalid('toVillageCode', '须为另一个村 (must be another village)');
@@ -405,6 +420,19 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
 
   // --- Start and main loop ------------------------------------------------------------------------
 
+  if (!initialized && input.transferredFrom) {
+    // 调入: qualified, inspected and publicized at the village it came from; straight into this pool.
+    const from = input.transferredFrom;
+    await kit.exclusive(async () => {
+      const before = summary();
+      await enterPool();
+      await commit('pooled', SYSTEM_ACTOR, before, {
+        details: { transferredFrom: from.candidateId, fromVillageCode: from.villageCode, reason: from.reason },
+        notifications: notify([township], 'reserve.transferred_in', '后备力量调入', `${s.personName}由其他村调入，已纳入本村党组织书记后备力量库。`),
+      });
+      initialized = true;
+    });
+  }
   if (!initialized) {
     await kit.exclusive(async () => {
       const before = summary();

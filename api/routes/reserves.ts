@@ -128,5 +128,5 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
     reserves.place(user, id, body, key),
   );
   command('exit', 'exitReserve', '调出后备库', ExitBody, ({ user, id, body, key }) => reserves.exit(user, id, body, key));
-  command('transfer', 'transferReserve', '调往他村', TransferBody, ({ user, id, body, key }) => reserves.transfer(user, id, body, key));
+  command('transfer', 'transferReserve', '调往他村：在目标村后备力量库中继续（新记录，互相关联）', TransferBody, ({ user, id, body, key }) => reserves.transfer(user, id, body, key));
 };

@@ -51,7 +51,8 @@ export const ReserveSummarySchema = z
     closedAt: Instant.nullable(),
     placedPost: z.enum(PLACEMENT_POSTS).nullable(),
     newInPost: z.boolean().nullable(),
-    transferredTo: z.string().nullable(),
+    transferredTo: z.string().nullable().describe('调往的村'),
+    transferredFromId: z.uuid().nullable().describe('调入：由他村调来时，原后备力量记录'),
     exitReason: z.string().nullable(),
     updatedAt: Instant,
   })
@@ -62,6 +63,7 @@ export const ReserveDetailSchema = ReserveSummarySchema.extend({
   warnings: z.array(WarningSchema),
   policy: z.record(z.string(), z.unknown()),
   mentorshipId: z.uuid().nullable().describe('任新书记后自动提出的1+1帮带'),
+  transferredToCandidateId: z.uuid().nullable().describe('调往他村后，在该村后备力量库中的新记录'),
   obligations: z.array(ObligationSchema),
   escalations: z.array(EscalationSchema),
   records: z.array(
@@ -104,6 +106,7 @@ export function toReserveSummary(row: ReserveRow & { personName?: string }): z.o
     placedPost: row.placedPost,
     newInPost: row.newInPost,
     transferredTo: row.transferredTo,
+    transferredFromId: row.transferredFromId,
     exitReason: row.exitReason,
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -116,6 +119,7 @@ export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetail
     warnings: d.warnings,
     policy: d.policy as unknown as Record<string, unknown>,
     mentorshipId: d.mentorshipId,
+    transferredToCandidateId: d.transferredToCandidateId,
     obligations: d.obligations.map(toObligationDto),
     escalations: d.escalations.map(toEscalationDto),
     records: d.records.map((r) => ({

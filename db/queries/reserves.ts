@@ -91,6 +91,69 @@ export async function insertNominatedReserve(db: Db, input: NewReserve): Promise
   }
 }
 
+export interface TransferredReserve {
+  from: ReserveRow;
+  villageCode: string;
+  townshipCode: string;
+  countyCode: string;
+  reason: string;
+  policyId: string | null;
+  policy: ReservePolicy;
+  at: Date;
+  actor: { userId: string | null; label: string };
+}
+
+/**
+ * Inserts the candidate a transfer continues at the target village (调入), or finds the one an
+ * earlier attempt inserted: at most one per transferred candidate (a unique key), so the activity
+ * that calls this may be retried. The person, source and nomination stay those of the original.
+ */
+export async function insertTransferredReserve(db: Db, input: TransferredReserve): Promise<ReserveRow> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(reserveCandidates).where(eq(reserveCandidates.transferredFromId, input.from.id));
+    if (existing) return existing;
+    const id = crypto.randomUUID();
+    const createdBy = input.actor.userId ?? input.from.createdBy;
+    const [row] = await tx
+      .insert(reserveCandidates)
+      .values({
+        id,
+        personId: input.from.personId,
+        villageCode: input.villageCode,
+        townshipCode: input.townshipCode,
+        countyCode: input.countyCode,
+        source: input.from.source,
+        nominationId: input.from.nominationId,
+        state: 'nominated',
+        rag: 'green',
+        ageAtNomination: input.from.ageAtNomination,
+        ageWarning: input.from.ageWarning,
+        note: input.reason,
+        policyId: input.policyId,
+        policy: input.policy,
+        nominatedAt: input.from.nominatedAt,
+        createdBy,
+        nominationKey: `transfer:${input.from.id}`,
+        transferredFromId: input.from.id,
+        projectionSeq: 0,
+      })
+      .returning();
+    await tx.insert(auditEvents).values({
+      dedupeKey: `reserve:${id}:0`,
+      entityType: 'reserve_candidate',
+      entityId: id,
+      action: 'transferred_in',
+      actorUserId: input.actor.userId,
+      actorLabel: input.actor.label,
+      at: input.at,
+      before: null,
+      after: { state: 'nominated' },
+      details: { fromCandidateId: input.from.id, fromVillageCode: input.from.villageCode, reason: input.reason, policyId: input.policyId },
+    });
+    return row!;
+  });
+}
+
 export async function getReserveRow(db: Db, id: string): Promise<ReserveRow | null> {
   const [row] = await db.select().from(reserveCandidates).where(eq(reserveCandidates.id, id));
   return row ?? null;
@@ -141,14 +204,23 @@ export async function listReserves(db: Db, user: AuthUser, filters: ReserveFilte
 }
 
 export async function getReserveParts(db: Db, id: string) {
-  const [obligationRows, escalationRows, records, timeline, [mentorship]] = await Promise.all([
+  const [obligationRows, escalationRows, records, timeline, [mentorship], [continued]] = await Promise.all([
     db.select().from(obligations).where(eq(obligations.reserveCandidateId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
     db.select().from(escalations).where(eq(escalations.reserveCandidateId, id)).orderBy(asc(escalations.raisedAt)),
     db.select().from(reserveRecords).where(eq(reserveRecords.candidateId, id)).orderBy(asc(reserveRecords.submittedAt), asc(reserveRecords.kind)),
     timelineOf(db, 'reserve_candidate', id),
     db.select({ id: mentorships.id }).from(mentorships).where(eq(mentorships.sourceReserveCandidateId, id)),
+    db.select({ id: reserveCandidates.id }).from(reserveCandidates).where(eq(reserveCandidates.transferredFromId, id)),
   ]);
-  return { obligations: obligationRows, escalations: escalationRows, records, timeline, mentorshipId: mentorship?.id ?? null };
+  return {
+    obligations: obligationRows,
+    escalations: escalationRows,
+    records,
+    timeline,
+    mentorshipId: mentorship?.id ?? null,
+    /** The candidate this one continues as at the village it was transferred to. */
+    transferredToCandidateId: continued?.id ?? null,
+  };
 }
 
 /** Candidates inserted but never projected by a workflow (its start never happened): to start again. */

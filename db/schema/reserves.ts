@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, type AnyPgColumn, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { ReservePolicy } from '../../domain/policy.js';
 import { placementPostEnum, ragEnum, reserveStateEnum } from './enums.js';
 import { divisions } from './divisions.js';
@@ -46,6 +46,8 @@ export const reserveCandidates = pgTable(
     placedPost: placementPostEnum('placed_post'),
     newInPost: boolean('new_in_post'),
     transferredTo: varchar('transferred_to', { length: 12 }).references(() => divisions.code),
+    /** 调入: the candidate this one continues after a transfer from another village (one at most). */
+    transferredFromId: uuid('transferred_from_id').references((): AnyPgColumn => reserveCandidates.id),
     exitReason: text('exit_reason'),
     projectionSeq: integer('projection_seq').notNull().default(0),
     createdBy: uuid('created_by')
@@ -66,6 +68,7 @@ export const reserveCandidates = pgTable(
     index('reserve_candidates_policy_id_idx').on(t.policyId),
     index('reserve_candidates_created_by_idx').on(t.createdBy),
     index('reserve_candidates_transferred_to_idx').on(t.transferredTo),
+    unique('reserve_candidates_transferred_from_uq').on(t.transferredFromId),
   ],
 );
 

@@ -212,6 +212,28 @@ describe('commands over HTTP', () => {
     expect([wrongVillage.status, wrongVillage.body.details.field]).toEqual([400, 'nominationId']);
   });
 
+  test('a transfer over HTTP: the candidate continues at the target village, visible to that township and linked both ways', async () => {
+    const nominated = await call(u.townshipA!, { method: 'POST', url: '/api/v1/reserves', payload: { villageCode: villages.A[7], person: newPerson(), source: 'returnee' } });
+    const id = nominated.body.id as string;
+    for (const [step, payload] of [['qualification', { passed: true, comment: '符合' }], ['inspection', { passed: true, comment: '合格' }], ['publicity', {}]] as const) {
+      const res = await call(u.org!, { method: 'POST', url: `/api/v1/reserves/${id}/${step}`, payload });
+      expect([step, res.status]).toEqual([step, 200]);
+    }
+    const publicized = await call(u.org!, { method: 'GET', url: `/api/v1/reserves/${id}` });
+    await env.sleep(Date.parse(publicized.body.publicityEndsAt) + 60_000 - (await env.currentTimeMs()));
+    await expect.poll(async () => (await call(u.org!, { method: 'GET', url: `/api/v1/reserves/${id}` })).body.state, { timeout: 20_000 }).toBe('in_pool');
+
+    const moved = await call(u.org!, { method: 'POST', url: `/api/v1/reserves/${id}/transfer`, payload: { toVillageCode: villages.B[7], reason: '工作需要' } });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ state: 'transferred', transferredTo: villages.B[7], transferredFromId: null });
+    const continuedId = moved.body.transferredToCandidateId as string;
+    const continued = await call(u.townshipB!, { method: 'GET', url: `/api/v1/reserves/${continuedId}` });
+    expect(continued.status).toBe(200);
+    expect(continued.body).toMatchObject({ villageCode: villages.B[7], transferredFromId: id, transferredToCandidateId: null });
+    expect((await call(u.townshipA!, { method: 'GET', url: `/api/v1/reserves/${continuedId}` })).status).toBe(404);
+    expect((await call(u.townshipB!, { method: 'GET', url: `/api/v1/reserves/${id}` })).status).toBe(404);
+  });
+
   test('validation names the field; unknown fields are rejected by name', async () => {
     const missing = await call(u.townshipA!, { method: 'POST', url: '/api/v1/reserves', payload: { villageCode: '5227' } });
     expect(missing.status).toBe(400);

@@ -80,6 +80,7 @@ export async function startHarness(
         calendars: createCalendarSource(db.db),
         designateRelapse: cases.designateRelapse,
         proposeMentorship: mentorships.proposeForPlacement,
+        continueTransferredReserve: reserves.continueTransferred,
       }),
     ),
     maxCachedWorkflows: options.maxCachedWorkflows,

@@ -230,7 +230,7 @@ describe('training, reviews and placement', () => {
     await h.mentorships.terminate(org, mentorship.id, { reason: '测试结束' });
   });
 
-  test('a committee member, or a re-appointed secretary, gets no mentorship; a transfer closes; a half-yearly removal exits', async () => {
+  test('a committee member, or a re-appointed secretary, gets no mentorship; a transfer to an unknown or the same village is refused; a half-yearly removal exits', async () => {
     const [a, b, c] = (await pooledMany(3)) as [ReserveDetail, ReserveDetail, ReserveDetail];
     const member = await h.reserves.place(org, a.id, { post: 'committee_member', newInPost: true });
     expect([member.state, member.mentorshipId]).toEqual(['placed', null]);
@@ -249,6 +249,47 @@ describe('training, reviews and placement', () => {
     const removed = await h.reserves.periodicReview(township, d.id, { outcome: 'remove', comment: '外出务工，不再适合' });
     expect(removed.state).toBe('exited');
     expect(removed.exitReason).toContain('动态调整');
+  });
+});
+
+describe('transfer to another village (调入)', () => {
+  test('the candidate continues in the target village’s pool: one new candidate, linked both ways, seen by the target township only', async () => {
+    const [origin] = (await pooledMany(1)) as [ReserveDetail];
+    const townshipCode = (await h.db.sql<{ code: string }[]>`
+      select code from divisions where level = 'township' and code like '522731%' and code <> '522731001000' order by code limit 1`)[0]!.code;
+    const target = (await h.villageCodes(townshipCode.slice(0, 9)))[0]!;
+    const targetTownship = await h.addUser('township_office', townshipCode.slice(0, 9), '调入乡镇党委');
+
+    const moved = await h.reserves.transfer(org, origin.id, { toVillageCode: target, reason: '跨村任职需要' });
+    expect([moved.state, moved.transferredTo]).toEqual(['transferred', target]);
+    expect(moved.timeline.map((t) => t.action).slice(-2)).toEqual(['transferred', 'continued_at_village']);
+    const continuedId = moved.transferredToCandidateId!;
+    expect(continuedId).toBeTruthy();
+
+    const continued = await eventually('in the target pool', async () => {
+      const r = await h.reserves.get(targetTownship, continuedId);
+      return r.state === 'in_pool' ? r : null;
+    });
+    expect(continued).toMatchObject({ villageCode: target, townshipCode, personId: origin.personId, source: origin.source, transferredFromId: origin.id, note: '跨村任职需要' });
+    expect(continued.pooledAt).not.toBeNull();
+    expect(continued.obligations.filter((o) => o.status === 'open')).toEqual([]);
+    expect(continued.timeline.map((t) => [t.action, t.actorLabel])).toEqual([
+      ['transferred_in', org.name],
+      ['pooled', expect.any(String)],
+    ]);
+    const [notice] = await h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from notifications where reserve_candidate_id = ${continuedId} and kind = 'reserve.transferred_in' and recipient_division_code = ${townshipCode}`;
+    expect(notice!.n).toBe(1);
+    // Jurisdiction follows the village: the old township no longer sees the candidate's new record.
+    await expect(h.reserves.get(township, continuedId)).rejects.toMatchObject({ statusCode: 404 });
+    const coverage = await h.reserves.coverage(org, { division: target, belowTargetOnly: false, limit: 10, offset: 0 });
+    expect(coverage.villages.find((v) => v.villageCode === target)!.inPool).toBe(1);
+
+    // The activity may be retried: it finds the candidate it made.
+    const again = await h.reserves.continueTransferred({ fromCandidateId: origin.id, toVillageCode: target, reason: '跨村任职需要', actor: { userId: org.id, label: org.name, role: 'org_dept' } });
+    expect(again.candidateId).toBe(continuedId);
+    const [rows] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from reserve_candidates where person_id = ${origin.personId}`;
+    expect(rows!.n).toBe(2);
   });
 });
 

@@ -1,0 +1,3 @@
+ALTER TABLE "reserve_candidates" ADD COLUMN "transferred_from_id" uuid;--> statement-breakpoint
+ALTER TABLE "reserve_candidates" ADD CONSTRAINT "reserve_candidates_transferred_from_id_reserve_candidates_id_fk" FOREIGN KEY ("transferred_from_id") REFERENCES "public"."reserve_candidates"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reserve_candidates" ADD CONSTRAINT "reserve_candidates_transferred_from_uq" UNIQUE("transferred_from_id");
