@@ -3,7 +3,7 @@
  * acted, what a change notifies, a fired rung, a suspended clock. Each process's own types file
  * re-exports what it uses.
  */
-import type { EscalationRung } from '../domain/escalation.js';
+import type { EscalationRung, ExemptionCategory } from '../domain/escalation.js';
 import type { Role } from '../domain/roles.js';
 
 /** Who did it: a user, or the system (timers). */
@@ -62,4 +62,37 @@ export interface Suspension {
 
 export interface RecomputeArgs {
   reason: string;
+}
+
+/** 延期 (extension, asked before the due date) or 容错 (exemption, for an overdue obligation). */
+export interface ClockRequest {
+  id: string;
+  kind: 'extension' | 'exemption';
+  obligationId: string;
+  reason: string;
+  /** Extension: the civil date asked for. */
+  newDueDate?: string;
+  /** Exemption: the 容错 scenario. */
+  category?: ExemptionCategory;
+  requestedBy: Actor;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'refused';
+  decidedBy?: Actor;
+  decidedAt?: string;
+  comment?: string;
+}
+
+export interface ClockRequestArgs {
+  actor: Actor;
+  kind: 'extension' | 'exemption';
+  obligationId: string;
+  reason: string;
+  newDueDate?: string;
+  category?: ExemptionCategory;
+}
+export interface ClockDecisionArgs {
+  actor: Actor;
+  requestId: string;
+  approved: boolean;
+  comment?: string;
 }

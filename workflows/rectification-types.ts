@@ -1,11 +1,11 @@
 /** Plain-JSON shapes shared by the rectification workflow, its activities and the API. */
 import type { CaseState } from '../domain/cases.js';
-import type { ExemptionCategory, Obligation, Rag } from '../domain/escalation.js';
+import type { Obligation, Rag } from '../domain/escalation.js';
 import type { DeadlinePolicy } from '../domain/policy.js';
-import type { Actor, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadline-types.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadline-types.js';
 
 export { SYSTEM_ACTOR } from './deadline-types.js';
-export type { Actor, EscalationSpec, NotificationSpec, RecomputeArgs, Suspension } from './deadline-types.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, EscalationSpec, NotificationSpec, RecomputeArgs, Suspension } from './deadline-types.js';
 
 export interface CaseSnapshot {
   caseId: string;
@@ -41,22 +41,6 @@ export interface CaseSnapshot {
   clockRequests?: ClockRequest[];
 }
 
-export interface ClockRequest {
-  id: string;
-  kind: 'extension' | 'exemption';
-  obligationId: string;
-  reason: string;
-  /** Extension: the civil date asked for. */
-  newDueDate?: string;
-  /** Exemption: the 容错 scenario. */
-  category?: ExemptionCategory;
-  requestedBy: Actor;
-  requestedAt: string;
-  status: 'pending' | 'approved' | 'refused';
-  decidedBy?: Actor;
-  decidedAt?: string;
-  comment?: string;
-}
 
 export interface RectificationInput {
   /** Input schema version, so later releases can tell old starts apart. */
@@ -131,20 +115,6 @@ export interface RelapseArgs {
   note: string;
 }
 
-export interface ClockRequestArgs {
-  actor: Actor;
-  kind: 'extension' | 'exemption';
-  obligationId: string;
-  reason: string;
-  newDueDate?: string;
-  category?: ExemptionCategory;
-}
-export interface ClockDecisionArgs {
-  actor: Actor;
-  requestId: string;
-  approved: boolean;
-  comment?: string;
-}
 export interface ClockPauseArgs {
   actor: Actor;
   reason: string;

@@ -17,7 +17,7 @@ import {
   type CaseCommand,
   type CaseState,
 } from '../domain/cases.js';
-import { type Obligation, type ResponsibleParty, type DueBasis, isLive } from '../domain/escalation.js';
+import { type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
 import { DUE_AFTER_KEY, type DeadlinePolicy } from '../domain/policy.js';
 import {
   cancelUpdate,
@@ -44,10 +44,7 @@ import {
   type Actor,
   type CancelArgs,
   type CaseChange,
-  type ClockDecisionArgs,
   type ClockPauseArgs,
-  type ClockRequest,
-  type ClockRequestArgs,
   type InterruptArgs,
   type PolicyChangeArgs,
   type PlanArgs,
@@ -60,6 +57,7 @@ import {
   type SubmissionSpec,
 } from './rectification-types.js';
 import type { Notice } from './deadline-types.js';
+import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine } from './deadline-engine.js';
 import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
 
@@ -70,7 +68,6 @@ const { computeInstant, recordCaseChange, designateRelapseCase } = proxyActiviti
 export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
 
 const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
-const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export async function rectificationWorkflow(input: RectificationInput): Promise<CaseSnapshot> {
   let initialized = input.carried !== undefined;
@@ -404,91 +401,10 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     if (changes.length > 0 || Object.keys(extraDetails).length > 0) await commit(action, actor, before, { details: { reason, changes, ...extraDetails } });
   }
 
-  function liveObligation(id: string): Obligation {
-    const o = s.obligations.find((x) => x.id === id);
-    if (!o || !isLive(o)) invalid('obligationId', `没有该项未完成的期限 (no open obligation ${id})`);
-    return o;
-  }
-
-  function validateClockRequest(args: ClockRequestArgs): void {
-    const o = liveObligation(args.obligationId);
-    const pending = (s.clockRequests ?? []).find((r) => r.obligationId === o.id && r.kind === args.kind && r.status === 'pending');
-    if (pending) invalid('obligationId', `该期限已有待审批的申请 (a request is already pending: ${pending.id})`);
-    if (args.kind === 'extension') {
-      // 延期 is asked before the due date, for a later one.
-      if (Date.now() >= Date.parse(o.dueAt)) invalid('obligationId', '延期须在到期前申请 (an extension must be asked before the due date)');
-      if (!args.newDueDate || !DATE_PATTERN.test(args.newDueDate)) invalid('newDueDate', '须为 YYYY-MM-DD (newDueDate must be YYYY-MM-DD)');
-      const current = o.dueDate ?? o.dueAt.slice(0, 10);
-      if (args.newDueDate <= current) invalid('newDueDate', `须晚于当前期限 ${current} (must be later than the current due date)`);
-    } else {
-      // 容错 excuses an obligation already overdue.
-      if (Date.now() < Date.parse(o.dueAt)) invalid('obligationId', '容错仅适用于已逾期的期限 (an exemption applies to an overdue obligation)');
-      if (!args.category) invalid('category', '须说明容错情形 (category is required)');
-    }
-  }
-
-  const clockRequest = command<ClockRequestArgs>(
-    'requestClockChange',
-    async (args) => {
-      const before = summary();
-      const request: ClockRequest = {
-        id: `${args.kind}-${s.seq + 1}`,
-        kind: args.kind,
-        obligationId: args.obligationId,
-        reason: args.reason,
-        ...(args.newDueDate ? { newDueDate: args.newDueDate } : {}),
-        ...(args.category ? { category: args.category } : {}),
-        requestedBy: args.actor,
-        requestedAt: now(),
-        status: 'pending',
-      };
-      s.clockRequests = [...(s.clockRequests ?? []), request];
-      const label = args.kind === 'extension' ? '延期申请' : '容错申请';
-      await commit(`${args.kind}_requested`, args.actor, before, {
-        details: { ...request },
-        notifications: notify(recipientsFor('org_dept'), `${args.kind}.requested`, label, `${label}（${args.reason}），请审批。`),
-      });
-    },
-    validateClockRequest,
-  );
-  setHandler(requestClockChangeUpdate, clockRequest.handler, { validator: clockRequest.validator });
-
-  function pendingRequest(id: string): ClockRequest {
-    const r = (s.clockRequests ?? []).find((x) => x.id === id);
-    if (!r || r.status !== 'pending') invalid('requestId', `没有待审批的该申请 (no pending request ${id})`);
-    return r;
-  }
-
-  const clockDecision = command<ClockDecisionArgs>(
-    'decideClockChange',
-    async ({ actor, requestId, approved, comment }) => {
-      const before = summary();
-      const request = pendingRequest(requestId);
-      const o = liveObligation(request.obligationId);
-      Object.assign(request, { status: approved ? 'approved' : 'refused', decidedBy: actor, decidedAt: now(), ...(comment ? { comment } : {}) });
-      const label = request.kind === 'extension' ? '延期' : '容错';
-      const requester =
-        request.requestedBy.userId && request.requestedBy.role !== 'system'
-          ? [{ userId: request.requestedBy.userId, role: request.requestedBy.role, divisionCode: s.countyCode }]
-          : recipientsFor(o.responsible);
-      const notifications = notify(requester, `${request.kind}.${approved ? 'approved' : 'refused'}`, `${label}申请${approved ? '已批准' : '未批准'}`, comment ?? request.reason);
-      if (approved && request.kind === 'extension') {
-        const change = await engine.moveToDate(o, request.newDueDate!);
-        await commit('extension_approved', actor, before, { details: { requestId, ...change }, notifications });
-        return;
-      }
-      if (approved) o.exemptedAt = now();
-      await commit(approved ? 'exemption_approved' : `${request.kind}_refused`, actor, before, {
-        details: { requestId, obligationId: o.id, category: request.category ?? null, comment: comment ?? null },
-        notifications,
-      });
-    },
-    ({ requestId }) => {
-      const r = pendingRequest(requestId);
-      liveObligation(r.obligationId);
-    },
-  );
-  setHandler(decideClockChangeUpdate, clockDecision.handler, { validator: clockDecision.validator });
+  const clockRequests = createClockRequests({ state: s, engine, command, commit, summary, recipientsFor });
+  const liveObligation = clockRequests.liveObligation;
+  setHandler(requestClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
+  setHandler(decideClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
 
   const suspend = command<ClockPauseArgs>(
     'suspendClock',
