@@ -35,7 +35,7 @@ export const PAIRED_STATES: readonly MentorshipState[] = ['active', 'mid_review'
 /** "new village cadres with an active mentor": a named mentor in one of the paired states. */
 export const MENTORED_STATES = PAIRED_STATES;
 
-export const MENTORSHIP_COMMANDS = ['approve', 'changeMentor', 'logCheckIn', 'review', 'terminate'] as const;
+export const MENTORSHIP_COMMANDS = ['approve', 'changeMentor', 'logCheckIn', 'review', 'terminate', 'requestClockChange', 'decideClockChange'] as const;
 export type MentorshipCommand = (typeof MENTORSHIP_COMMANDS)[number];
 
 const ALLOWED_FROM: Record<MentorshipCommand, readonly MentorshipState[]> = {
@@ -44,6 +44,8 @@ const ALLOWED_FROM: Record<MentorshipCommand, readonly MentorshipState[]> = {
   logCheckIn: PAIRED_STATES,
   review: ['mid_review', 'final_review'],
   terminate: ['proposed', 'active', 'mid_review', 'final_review', 'extended', 'mentor_vacant'],
+  requestClockChange: ['proposed', 'active', 'mid_review', 'final_review', 'extended', 'mentor_vacant'],
+  decideClockChange: ['proposed', 'active', 'mid_review', 'final_review', 'extended', 'mentor_vacant'],
 };
 
 const COMMAND_LABELS: Record<MentorshipCommand, string> = {
@@ -52,6 +54,8 @@ const COMMAND_LABELS: Record<MentorshipCommand, string> = {
   logCheckIn: '填写帮带记录',
   review: '评估考核',
   terminate: '终止帮带',
+  requestClockChange: '申请延期或容错',
+  decideClockChange: '审批延期或容错',
 };
 
 export function checkMentorshipCommand(command: MentorshipCommand, state: MentorshipState): string | null {

@@ -48,6 +48,8 @@ export const RESERVE_COMMANDS = [
   'place',
   'exit',
   'transfer',
+  'requestClockChange',
+  'decideClockChange',
 ] as const;
 export type ReserveCommand = (typeof RESERVE_COMMANDS)[number];
 
@@ -62,6 +64,8 @@ const ALLOWED_FROM: Record<ReserveCommand, readonly ReserveState[]> = {
   place: POOL_STATES,
   exit: ['nominated', 'qualification_review', 'inspected', 'publicized', 'in_pool', 'in_training', 'annual_review'],
   transfer: POOL_STATES,
+  requestClockChange: ['nominated', 'qualification_review', 'inspected', 'publicized', 'in_pool', 'in_training', 'annual_review'],
+  decideClockChange: ['nominated', 'qualification_review', 'inspected', 'publicized', 'in_pool', 'in_training', 'annual_review'],
 };
 
 const COMMAND_LABELS: Record<ReserveCommand, string> = {
@@ -75,6 +79,8 @@ const COMMAND_LABELS: Record<ReserveCommand, string> = {
   place: '使用（任职）',
   exit: '调出后备库',
   transfer: '调往他村',
+  requestClockChange: '申请延期或容错',
+  decideClockChange: '审批延期或容错',
 };
 
 export function checkReserveCommand(command: ReserveCommand, state: ReserveState): string | null {

@@ -61,7 +61,7 @@ export const ALLOWED_ROLES: Record<CaseAction, readonly Role[]> = {
  * resource. The township office runs the pairs and the pool; the org dept approves, qualifies,
  * inspects, places and watches coverage. A mentor with a user account may also log check-ins.
  */
-export const MENTORSHIP_ACTIONS = ['view', 'propose', 'approve', 'changeMentor', 'logCheckIn', 'review', 'terminate'] as const;
+export const MENTORSHIP_ACTIONS = ['view', 'propose', 'approve', 'changeMentor', 'logCheckIn', 'review', 'terminate', 'requestClockChange', 'decideClockChange'] as const;
 export type MentorshipAction = (typeof MENTORSHIP_ACTIONS)[number];
 export const MENTORSHIP_ROLES: Record<MentorshipAction, readonly Role[]> = {
   view: ['township_office', 'org_dept'],
@@ -71,6 +71,9 @@ export const MENTORSHIP_ROLES: Record<MentorshipAction, readonly Role[]> = {
   logCheckIn: ['township_office'],
   review: ['township_office', 'org_dept'],
   terminate: ['township_office', 'org_dept'],
+  // 延期/容错: asked by the side that answers for the obligation (checked against it), decided by the org dept.
+  requestClockChange: ['township_office', 'org_dept'],
+  decideClockChange: ['org_dept'],
 };
 
 export const RESERVE_ACTIONS = [
@@ -86,6 +89,8 @@ export const RESERVE_ACTIONS = [
   'place',
   'exit',
   'transfer',
+  'requestClockChange',
+  'decideClockChange',
 ] as const;
 export type ReserveAction = (typeof RESERVE_ACTIONS)[number];
 export const RESERVE_ROLES: Record<ReserveAction, readonly Role[]> = {
@@ -101,4 +106,6 @@ export const RESERVE_ROLES: Record<ReserveAction, readonly Role[]> = {
   place: ['org_dept'],
   exit: ['org_dept'],
   transfer: ['org_dept'],
+  requestClockChange: ['township_office', 'org_dept'],
+  decideClockChange: ['org_dept'],
 };

@@ -18,8 +18,8 @@ import { getVillage } from '../db/queries/divisions.js';
 import { DEFAULT_POLICY_NAME, resolveVillagePolicy } from './policies.js';
 import { countyOf, isWithin, levelOfCode, townshipOf } from '../domain/divisions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { PREFIX_LENGTH, jurisdictionPrefix } from '../domain/divisions.js';
-import { getObligation } from '../db/queries/cases.js';
+import { getProcessObligation } from '../db/queries/deadline-projection.js';
+import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { ALLOWED_ROLES, type AuthUser, type CaseAction } from '../domain/roles.js';
 import type { DesignationReason } from '../domain/cases.js';
@@ -242,11 +242,7 @@ export function createCaseService(deps: {
     requestClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockRequestArgs>, key?: string) => {
       const row = await findVisibleCase(db, user, id);
       if (!row) throw new NotFoundError('未找到该案例 (case not found)');
-      const obligation = await getObligation(db, id, args.obligationId);
-      if (!obligation) throw new ValidationError('该案例没有此期限 (no such obligation on this case)', 'obligationId');
-      // A sponsor's obligations may be asked for by the sponsor, or by the township office that covers them.
-      const mayAsk = obligation.responsible === 'sponsor' ? ['sponsor', 'township_office'] : [obligation.responsible];
-      if (!mayAsk.includes(user.role)) throw new ForbiddenError('只有期限的责任方可以申请 (only the responsible party may ask)');
+      checkClockRequester(user, await getProcessObligation(db, { caseId: id }, args.obligationId));
       return runCommand(user, id, 'requestClockChange', requestClockChangeUpdate, args, key);
     },
 
@@ -256,11 +252,7 @@ export function createCaseService(deps: {
       if (!row) throw new NotFoundError('未找到该案例 (case not found)');
       requireRole(user, 'decideClockChange');
       const request = row.clockRequests.find((r) => r.id === args.requestId);
-      if (!request) throw new ValidationError('没有该申请 (no such request)', 'requestId');
-      const obligation = await getObligation(db, id, request.obligationId);
-      if (obligation?.responsible === 'org_dept' && jurisdictionPrefix(user.jurisdictionCode).length >= PREFIX_LENGTH.county) {
-        throw new ForbiddenError('县委组织部自身的期限须由上级组织部审批 (the org dept’s own deadlines are decided by the level above)');
-      }
+      checkClockDecider(user, request, request ? await getProcessObligation(db, { caseId: id }, request.obligationId) : null);
       return runCommand(user, id, 'decideClockChange', decideClockChangeUpdate, args, key);
     },
 

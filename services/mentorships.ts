@@ -34,10 +34,23 @@ import {
   logCheckInUpdate,
   reviewMentorshipUpdate,
   terminateMentorshipUpdate,
+  requestMentorshipClockChangeUpdate,
+  decideMentorshipClockChangeUpdate,
 } from '../workflows/mentorship-messages.js';
-import type { ApproveArgs, CheckInArgs, MentorRef, MentorshipReviewArgs, MentorshipSnapshot, TerminateArgs } from '../workflows/mentorship-types.js';
+import type {
+  ApproveArgs,
+  CheckInArgs,
+  ClockDecisionArgs,
+  ClockRequestArgs,
+  MentorRef,
+  MentorshipReviewArgs,
+  MentorshipSnapshot,
+  TerminateArgs,
+} from '../workflows/mentorship-types.js';
 import type { PlacementMentorship } from '../workflows/reserve-types.js';
 import { resolveVillagePolicy } from './policies.js';
+import { checkClockDecider, checkClockRequester } from './clock-requests.js';
+import { getProcessObligation } from '../db/queries/deadline-projection.js';
 
 export interface ProposeInput {
   villageCode: string;
@@ -255,6 +268,23 @@ export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle
       runCommand(user, id, 'logCheckIn', logCheckInUpdate, args, key, (row) => row.mentorUserId === user.id),
     review: (user: AuthUser, id: string, args: WithoutActor<MentorshipReviewArgs>, key?: string) => runCommand(user, id, 'review', reviewMentorshipUpdate, args, key),
     terminate: (user: AuthUser, id: string, args: WithoutActor<TerminateArgs>, key?: string) => runCommand(user, id, 'terminate', terminateMentorshipUpdate, args, key),
+
+    /** 延期/容错 of a check-in, a review or naming a mentor: asked by the side that answers for it. */
+    requestClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockRequestArgs>, key?: string) => {
+      const row = await findVisibleMentorship(db, user, id);
+      if (!row) throw new NotFoundError('未找到该帮带 (mentorship not found)');
+      const obligation = await getProcessObligation(db, { mentorshipId: id }, args.obligationId);
+      const isMentor = obligation?.responsible === 'mentor' && row.mentorUserId === user.id;
+      checkClockRequester(user, obligation, isMentor);
+      return runCommand(user, id, 'requestClockChange', requestMentorshipClockChangeUpdate, args, key, () => isMentor);
+    },
+    decideClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockDecisionArgs>, key?: string) => {
+      const row = await findVisibleMentorship(db, user, id);
+      if (!row) throw new NotFoundError('未找到该帮带 (mentorship not found)');
+      const request = row.clockRequests.find((r) => r.id === args.requestId);
+      checkClockDecider(user, request, request ? await getProcessObligation(db, { mentorshipId: id }, request.obligationId) : null);
+      return runCommand(user, id, 'decideClockChange', decideMentorshipClockChangeUpdate, args, key);
+    },
   };
 }
 

@@ -40,9 +40,13 @@ import {
   qualifyReserveUpdate,
   startTrainingUpdate,
   transferReserveUpdate,
+  requestReserveClockChangeUpdate,
+  decideReserveClockChangeUpdate,
 } from '../workflows/reserve-messages.js';
 import type {
   AnnualReviewArgs,
+  ClockDecisionArgs,
+  ClockRequestArgs,
   ExitArgs,
   PeriodicReviewArgs,
   PlaceArgs,
@@ -55,6 +59,8 @@ import type {
   TransferContinuation,
 } from '../workflows/reserve-types.js';
 import { resolveVillagePolicy } from './policies.js';
+import { checkClockDecider, checkClockRequester } from './clock-requests.js';
+import { getProcessObligation } from '../db/queries/deadline-projection.js';
 
 export interface NominateInput {
   villageCode: string;
@@ -265,6 +271,20 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     annualReview: (user: AuthUser, id: string, args: WithoutActor<AnnualReviewArgs>, key?: string) => runCommand(user, id, 'annualReview', annualReviewUpdate, args, key),
     place: (user: AuthUser, id: string, args: WithoutActor<PlaceArgs>, key?: string) => runCommand(user, id, 'place', placeReserveUpdate, args, key),
     exit: (user: AuthUser, id: string, args: WithoutActor<ExitArgs>, key?: string) => runCommand(user, id, 'exit', exitReserveUpdate, args, key),
+    /** 延期/容错 of a step the org dept owes, a training record or a review: asked by the side that answers for it. */
+    requestClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockRequestArgs>, key?: string) => {
+      const row = await findVisibleReserve(db, user, id);
+      if (!row) throw new NotFoundError('未找到该后备力量 (reserve candidate not found)');
+      checkClockRequester(user, await getProcessObligation(db, { reserveCandidateId: id }, args.obligationId));
+      return runCommand(user, id, 'requestClockChange', requestReserveClockChangeUpdate, args, key);
+    },
+    decideClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockDecisionArgs>, key?: string) => {
+      const row = await findVisibleReserve(db, user, id);
+      if (!row) throw new NotFoundError('未找到该后备力量 (reserve candidate not found)');
+      const request = row.clockRequests.find((r) => r.id === args.requestId);
+      checkClockDecider(user, request, request ? await getProcessObligation(db, { reserveCandidateId: id }, request.obligationId) : null);
+      return runCommand(user, id, 'decideClockChange', decideReserveClockChangeUpdate, args, key);
+    },
     transfer: async (user: AuthUser, id: string, args: WithoutActor<TransferArgs>, key?: string) => {
       if (levelOfCode(args.toVillageCode) !== 'village' || !(await getVillage(db, args.toVillageCode)) || !isWithin(args.toVillageCode, user.jurisdictionCode)) {
         // Only a visible candidate gets a field error; anything else is the usual 404 below.

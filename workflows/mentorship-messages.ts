@@ -1,6 +1,15 @@
 /** Messages of the mentorship workflow, defined once; the API imports these objects. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApproveArgs, CheckInArgs, MentorChangeArgs, MentorshipReviewArgs, MentorshipSnapshot, TerminateArgs } from './mentorship-types.js';
+import type {
+  ApproveArgs,
+  CheckInArgs,
+  ClockDecisionArgs,
+  ClockRequestArgs,
+  MentorChangeArgs,
+  MentorshipReviewArgs,
+  MentorshipSnapshot,
+  TerminateArgs,
+} from './mentorship-types.js';
 
 export { recomputeDeadlinesSignal } from './deadline-messages.js';
 
@@ -11,5 +20,7 @@ export const changeMentorUpdate = defineUpdate<MentorshipSnapshot, [MentorChange
 export const logCheckInUpdate = defineUpdate<MentorshipSnapshot, [CheckInArgs]>('logCheckIn');
 export const reviewMentorshipUpdate = defineUpdate<MentorshipSnapshot, [MentorshipReviewArgs]>('review');
 export const terminateMentorshipUpdate = defineUpdate<MentorshipSnapshot, [TerminateArgs]>('terminate');
+export const requestMentorshipClockChangeUpdate = defineUpdate<MentorshipSnapshot, [ClockRequestArgs]>('requestClockChange');
+export const decideMentorshipClockChangeUpdate = defineUpdate<MentorshipSnapshot, [ClockDecisionArgs]>('decideClockChange');
 
 export const mentorshipSnapshotQuery = defineQuery<MentorshipSnapshot>('snapshot');

@@ -3,9 +3,9 @@ import type { Obligation, Rag } from '../domain/escalation.js';
 import type { MentorshipReviewOutcome, MentorshipState } from '../domain/mentorships.js';
 import type { MentorshipPolicy } from '../domain/policy.js';
 import type { Role } from '../domain/roles.js';
-import type { Actor, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
 
-export type { Actor } from './deadline-types.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadline-types.js';
 
 /** A mentor as the workflow knows them: a person, and their user account if they have one. */
 export interface MentorRef {
@@ -55,6 +55,8 @@ export interface MentorshipSnapshot {
   currentPeriod: { period: string; index: number; endsAt: string } | null;
   loggedPeriods: string[];
   obligations: Obligation[];
+  /** Extension (延期) and exemption (容错) requests, pending and decided. */
+  clockRequests?: ClockRequest[];
   policy: MentorshipPolicy;
   policyId: string | null;
   sourceCandidateId: string | null;

@@ -21,6 +21,7 @@ import {
 } from '../domain/mentorships.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
 import { SYSTEM_ACTOR, type Actor, type Notice, type Recipient } from './deadline-types.js';
+import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
 import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
@@ -32,6 +33,8 @@ import {
   mentorshipSnapshotQuery,
   reviewMentorshipUpdate,
   terminateMentorshipUpdate,
+  requestMentorshipClockChangeUpdate,
+  decideMentorshipClockChangeUpdate,
 } from './mentorship-messages.js';
 import type {
   ApproveArgs,
@@ -347,6 +350,11 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     await commit('terminated', actor, before, { details: { reason }, notifications: notify([township], 'mentorship.terminated', '帮带终止', `${s.menteeName}的1+1帮带已终止（${reason}）。`) });
   });
   setHandler(terminateMentorshipUpdate, terminate.handler, { validator: terminate.validator });
+
+  // 延期/容错 on any open obligation (check-ins, reviews, naming a mentor), as for cases.
+  const clockRequests = createClockRequests({ state: s, engine, command: kit.command, commit, summary, recipientsFor });
+  setHandler(requestMentorshipClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
+  setHandler(decideMentorshipClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
 
   setHandler(recomputeDeadlinesSignal, ({ reason }) => {
     engine.requestRecompute(reason);

@@ -2,6 +2,8 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
   AnnualReviewArgs,
+  ClockDecisionArgs,
+  ClockRequestArgs,
   ExitArgs,
   PeriodicReviewArgs,
   PlaceArgs,
@@ -27,5 +29,7 @@ export const annualReviewUpdate = defineUpdate<ReserveSnapshot, [AnnualReviewArg
 export const placeReserveUpdate = defineUpdate<ReserveSnapshot, [PlaceArgs]>('place');
 export const exitReserveUpdate = defineUpdate<ReserveSnapshot, [ExitArgs]>('exit');
 export const transferReserveUpdate = defineUpdate<ReserveSnapshot, [TransferArgs]>('transfer');
+export const requestReserveClockChangeUpdate = defineUpdate<ReserveSnapshot, [ClockRequestArgs]>('requestClockChange');
+export const decideReserveClockChangeUpdate = defineUpdate<ReserveSnapshot, [ClockDecisionArgs]>('decideClockChange');
 
 export const reserveSnapshotQuery = defineQuery<ReserveSnapshot>('snapshot');

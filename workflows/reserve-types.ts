@@ -3,9 +3,9 @@ import type { Obligation, Rag } from '../domain/escalation.js';
 import type { ReserveSource } from '../domain/people.js';
 import type { ReservePolicy } from '../domain/policy.js';
 import type { AnnualReviewOutcome, PeriodicReviewOutcome, PlacementPost, ReserveState, TrainingRecordKind } from '../domain/reserves.js';
-import type { Actor, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
 
-export type { Actor } from './deadline-types.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadline-types.js';
 
 export type ReserveOutcome =
   | { kind: 'placed'; post: PlacementPost; newInPost: boolean; mentorshipId: string | null }
@@ -45,6 +45,8 @@ export interface ReserveSnapshot {
   /** "written_report:Q1", "talk:Q1"…: what has been filed. */
   filed: string[];
   obligations: Obligation[];
+  /** Extension (延期) and exemption (容错) requests, pending and decided. */
+  clockRequests?: ClockRequest[];
   policy: ReservePolicy;
   policyId: string | null;
 }

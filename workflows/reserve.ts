@@ -20,6 +20,7 @@ import {
   type ReserveState,
 } from '../domain/reserves.js';
 import { SYSTEM_ACTOR, type Actor, type Notice, type Recipient } from './deadline-types.js';
+import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
@@ -36,6 +37,8 @@ import {
   reserveSnapshotQuery,
   startTrainingUpdate,
   transferReserveUpdate,
+  requestReserveClockChangeUpdate,
+  decideReserveClockChangeUpdate,
 } from './reserve-messages.js';
 import type {
   AnnualReviewArgs,
@@ -407,6 +410,11 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     },
   );
   setHandler(transferReserveUpdate, transfer.handler, { validator: transfer.validator });
+
+  // 延期/容错 on any open obligation (the org dept's steps, training records, reviews), as for cases.
+  const clockRequests = createClockRequests({ state: s, engine, command: kit.command, commit, summary, recipientsFor });
+  setHandler(requestReserveClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
+  setHandler(decideReserveClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
 
   setHandler(recomputeDeadlinesSignal, ({ reason }) => {
     engine.requestRecompute(reason);

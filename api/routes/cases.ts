@@ -3,14 +3,13 @@ import { z } from 'zod';
 import type { CaseService } from '../../services/cases.js';
 import { userOf } from '../plugins/auth.js';
 import { errorResponses } from '../schemas/common.js';
+import { ClockDecisionBody, ClockRequestBody } from '../schemas/deadlines.js';
 import {
   AcceptanceRequestBody,
   AcceptanceReviewBody,
   CancelBody,
   CasePolicyBody,
-  ClockDecisionBody,
   ClockPauseBody,
-  ClockRequestBody,
   InterruptBody,
   CaseDetailSchema,
   CaseIdParams,

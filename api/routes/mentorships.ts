@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MentorshipService } from '../../services/mentorships.js';
 import { userOf } from '../plugins/auth.js';
 import { errorResponses } from '../schemas/common.js';
-import { IdempotencyHeaders } from '../schemas/deadlines.js';
+import { ClockDecisionBody, ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   ApproveMentorshipBody,
   CheckInBody,
@@ -106,4 +106,20 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ mentorships: MentorshipSe
   command('check-ins', 'logCheckIn', '填写月度帮带记录', CheckInBody, ({ user, id, body, key }) => mentorships.logCheckIn(user, id, body, key));
   command('reviews', 'reviewMentorship', '中期评估或期满考核', MentorshipReviewBody, ({ user, id, body, key }) => mentorships.review(user, id, body, key));
   command('terminate', 'terminateMentorship', '终止帮带', TerminateMentorshipBody, ({ user, id, body, key }) => mentorships.terminate(user, id, body, key));
+  command('clock-requests', 'requestMentorshipClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
+    mentorships.requestClockChange(user, id, body, key),
+  );
+  app.post('/mentorships/:id/clock-requests/:requestId/decision', {
+    schema: {
+      operationId: 'decideMentorshipClockChange',
+      summary: '审批延期或容错申请（组织部；组织部自身的期限由上级组织部审批）',
+      tags,
+      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
+      headers: IdempotencyHeaders,
+      body: ClockDecisionBody,
+      response: { 200: MentorshipDetailSchema, ...errorResponses, 422: errorResponses[409] },
+    },
+    handler: async (request) =>
+      toMentorshipDetail(await mentorships.decideClockChange(userOf(request), request.params.id, { requestId: request.params.requestId, ...request.body }, request.idempotencyKey)),
+  });
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ReserveService } from '../../services/reserves.js';
 import { userOf } from '../plugins/auth.js';
 import { errorResponses, iso } from '../schemas/common.js';
-import { IdempotencyHeaders } from '../schemas/deadlines.js';
+import { ClockDecisionBody, ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   AnnualReviewBody,
   ExitBody,
@@ -129,4 +129,20 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
   );
   command('exit', 'exitReserve', '调出后备库', ExitBody, ({ user, id, body, key }) => reserves.exit(user, id, body, key));
   command('transfer', 'transferReserve', '调往他村：在目标村后备力量库中继续（新记录，互相关联）', TransferBody, ({ user, id, body, key }) => reserves.transfer(user, id, body, key));
+  command('clock-requests', 'requestReserveClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
+    reserves.requestClockChange(user, id, body, key),
+  );
+  app.post('/reserves/:id/clock-requests/:requestId/decision', {
+    schema: {
+      operationId: 'decideReserveClockChange',
+      summary: '审批延期或容错申请（组织部；组织部自身的期限由上级组织部审批）',
+      tags,
+      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
+      headers: IdempotencyHeaders,
+      body: ClockDecisionBody,
+      response: { 200: ReserveDetailSchema, ...errorResponses, 422: errorResponses[409] },
+    },
+    handler: async (request) =>
+      toReserveDetail(await reserves.decideClockChange(userOf(request), request.params.id, { requestId: request.params.requestId, ...request.body }, request.idempotencyKey)),
+  });
 };

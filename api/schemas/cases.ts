@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
-import { EXEMPTION_CATEGORIES, RAG_COLOURS } from '../../domain/escalation.js';
+import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
 import type { CaseRow } from '../../db/queries/cases.js';
-import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso } from './common.js';
-import { EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
+import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
+import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
 const CaseState = z.enum(CASE_STATES);
 const Rag = z.enum(RAG_COLOURS);
@@ -35,23 +35,6 @@ export const CaseSummarySchema = z
   })
   .meta({ id: 'CaseSummary' });
 
-const ActorSchema = z.object({ userId: z.uuid().nullable(), label: z.string(), role: z.string() });
-export const ClockRequestSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['extension', 'exemption']),
-    obligationId: z.string(),
-    reason: z.string(),
-    newDueDate: z.string().optional(),
-    category: z.enum(EXEMPTION_CATEGORIES).optional(),
-    requestedBy: ActorSchema,
-    requestedAt: Instant,
-    status: z.enum(['pending', 'approved', 'refused']),
-    decidedBy: ActorSchema.optional(),
-    decidedAt: Instant.optional(),
-    comment: z.string().optional(),
-  })
-  .meta({ id: 'ClockRequest' });
 
 export const CaseDetailSchema = CaseSummarySchema.extend({
   policy: z.record(z.string(), z.unknown()),
@@ -119,7 +102,6 @@ export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSche
 
 // --- Requests: strict objects, so unknown fields are rejected and named. ---
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const DesignateBody = z
   .strictObject({
@@ -192,21 +174,6 @@ export const ListCasesQuery = z.strictObject({
 
 export const CaseIdParams = z.strictObject({ id: z.uuid() });
 
-export const ClockRequestBody = z
-  .strictObject({
-    kind: z.enum(['extension', 'exemption']).describe('extension 延期（到期前申请）；exemption 容错（已逾期）'),
-    obligationId: z.string().min(1).max(200),
-    reason: text(2000),
-    newDueDate: z.iso.date().optional().describe('延期至（YYYY-MM-DD）'),
-    category: z.enum(EXEMPTION_CATEGORIES).optional().describe('容错情形'),
-  })
-  .superRefine((v, ctx) => {
-    if (v.kind === 'extension' && !v.newDueDate) ctx.addIssue({ code: 'custom', path: ['newDueDate'], message: '延期须给出新的期限 (newDueDate is required)' });
-    if (v.kind === 'exemption' && !v.category) ctx.addIssue({ code: 'custom', path: ['category'], message: '容错须说明情形 (category is required)' });
-  })
-  .meta({ id: 'ClockRequestRequest' });
-
-export const ClockDecisionBody = z.strictObject({ approved: z.boolean(), comment: text(2000).optional() }).meta({ id: 'ClockDecisionRequest' });
 export const ClockPauseBody = z.strictObject({ reason: text(2000) }).meta({ id: 'ClockPauseRequest' });
 export const InterruptBody = z.strictObject({ reason: text(2000), obligationId: z.string().min(1).max(200).optional() }).meta({ id: 'InterruptRequest' });
 export const CasePolicyBody = z.strictObject({ policyId: z.uuid() }).meta({ id: 'CasePolicyRequest' });

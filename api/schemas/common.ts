@@ -28,5 +28,7 @@ export const PaginationQuery = {
 export const DivisionCode = z.string().regex(/^\d{12}$/, '须为12位区划代码 (must be a 12-digit division code)');
 export const DivisionPrefix = z.string().regex(/^\d{2,12}$/, '须为2–12位区划代码 (must be a 2–12 digit division code)');
 export const Instant = z.string().describe('ISO-8601 instant (UTC)');
+/** Free text a person types: trimmed, not empty, bounded. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

@@ -3,11 +3,11 @@
  * audited timeline. Cases, mentorships and reserve candidates answer them alike.
  */
 import { z } from 'zod';
-import { ESCALATION_RUNGS, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES, type ScheduledRung } from '../../domain/escalation.js';
+import { ESCALATION_RUNGS, EXEMPTION_CATEGORIES, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES, type ScheduledRung } from '../../domain/escalation.js';
 import { EDUCATION_LEVELS, GENDERS } from '../../domain/people.js';
 import { ROLES } from '../../domain/roles.js';
 import type { escalations, obligations, people } from '../../db/schema/index.js';
-import { Instant, iso } from './common.js';
+import { Instant, iso, text } from './common.js';
 
 const RungSchema = z.object({ rung: z.enum(ESCALATION_RUNGS), at: Instant, rag: z.enum(RAG_COLOURS), firedAt: Instant.optional() });
 
@@ -91,7 +91,6 @@ export const toTimelineDto = (t: TimelineRow): z.output<typeof TimelineEntrySche
 
 // --- People -------------------------------------------------------------------------------------------
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** A person named in a request: an existing one (`personId`), or a new one recorded with it. */
 export const PersonInputSchema = z
@@ -148,3 +147,39 @@ export const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().optional().describe('同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change)'),
 });
+
+// --- 延期/容错, the same for every process -------------------------------------------------------
+
+const ActorSchema = z.object({ userId: z.uuid().nullable(), label: z.string(), role: z.string() });
+export const ClockRequestSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['extension', 'exemption']),
+    obligationId: z.string(),
+    reason: z.string(),
+    newDueDate: z.string().optional(),
+    category: z.enum(EXEMPTION_CATEGORIES).optional(),
+    requestedBy: ActorSchema,
+    requestedAt: Instant,
+    status: z.enum(['pending', 'approved', 'refused']),
+    decidedBy: ActorSchema.optional(),
+    decidedAt: Instant.optional(),
+    comment: z.string().optional(),
+  })
+  .meta({ id: 'ClockRequest' });
+
+export const ClockRequestBody = z
+  .strictObject({
+    kind: z.enum(['extension', 'exemption']).describe('extension 延期（到期前申请）；exemption 容错（已逾期）'),
+    obligationId: z.string().min(1).max(200),
+    reason: text(2000),
+    newDueDate: z.iso.date().optional().describe('延期至（YYYY-MM-DD）'),
+    category: z.enum(EXEMPTION_CATEGORIES).optional().describe('容错情形'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === 'extension' && !v.newDueDate) ctx.addIssue({ code: 'custom', path: ['newDueDate'], message: '延期须给出新的期限 (newDueDate is required)' });
+    if (v.kind === 'exemption' && !v.category) ctx.addIssue({ code: 'custom', path: ['category'], message: '容错须说明情形 (category is required)' });
+  })
+  .meta({ id: 'ClockRequestRequest' });
+
+export const ClockDecisionBody = z.strictObject({ approved: z.boolean(), comment: text(2000).optional() }).meta({ id: 'ClockDecisionRequest' });

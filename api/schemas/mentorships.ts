@@ -3,19 +3,8 @@ import { RAG_COLOURS } from '../../domain/escalation.js';
 import { MENTORSHIP_REVIEW_OUTCOMES, MENTORSHIP_STATES } from '../../domain/mentorships.js';
 import type { MentorshipDetail } from '../../services/mentorships.js';
 import type { MentorshipRow } from '../../db/queries/mentorships.js';
-import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso } from './common.js';
-import {
-  EscalationSchema,
-  ObligationSchema,
-  PersonInputSchema,
-  PersonSchema,
-  TimelineEntrySchema,
-  csvEnum,
-  toEscalationDto,
-  toObligationDto,
-  toPersonDto,
-  toTimelineDto,
-} from './deadlines.js';
+import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
+import { ClockRequestSchema, csvEnum, EscalationSchema, ObligationSchema, PersonInputSchema, PersonSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toPersonDto, toTimelineDto } from './deadlines.js';
 
 const State = z.enum(MENTORSHIP_STATES);
 
@@ -60,6 +49,7 @@ export const MentorshipDetailSchema = MentorshipSummarySchema.extend({
   mentor: PersonSchema.nullable(),
   mentorHistory: z.array(MentorTermSchema).describe('历任帮带导师（调离的导师保留在记录中）'),
   policy: z.record(z.string(), z.unknown()),
+  clockRequests: z.array(ClockRequestSchema).describe('延期、容错申请及审批'),
   obligations: z.array(ObligationSchema),
   escalations: z.array(EscalationSchema),
   checkIns: z.array(
@@ -113,6 +103,7 @@ export function toMentorshipDetail(d: MentorshipDetail): z.output<typeof Mentors
     mentor: d.mentor ? toPersonDto(d.mentor) : null,
     mentorHistory: d.mentorHistory,
     policy: d.policy as unknown as Record<string, unknown>,
+    clockRequests: d.clockRequests,
     obligations: d.obligations.map(toObligationDto),
     escalations: d.escalations.map(toEscalationDto),
     checkIns: d.checkIns.map((c) => ({
@@ -131,7 +122,6 @@ export function toMentorshipDetail(d: MentorshipDetail): z.output<typeof Mentors
   };
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const ProposeMentorshipBody = z
   .strictObject({

@@ -10,19 +10,8 @@ import {
 } from '../../domain/reserves.js';
 import type { ReserveDetail } from '../../services/reserves.js';
 import type { ReserveRow } from '../../db/queries/reserves.js';
-import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso } from './common.js';
-import {
-  EscalationSchema,
-  ObligationSchema,
-  PersonInputSchema,
-  PersonSchema,
-  TimelineEntrySchema,
-  csvEnum,
-  toEscalationDto,
-  toObligationDto,
-  toPersonDto,
-  toTimelineDto,
-} from './deadlines.js';
+import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
+import { ClockRequestSchema, csvEnum, EscalationSchema, ObligationSchema, PersonInputSchema, PersonSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toPersonDto, toTimelineDto } from './deadlines.js';
 
 const WarningSchema = z.object({ code: z.enum(['age_over_35']), message: z.string() }).meta({ id: 'ReserveWarning' });
 
@@ -64,6 +53,7 @@ export const ReserveDetailSchema = ReserveSummarySchema.extend({
   policy: z.record(z.string(), z.unknown()),
   mentorshipId: z.uuid().nullable().describe('任新书记后自动提出的1+1帮带'),
   transferredToCandidateId: z.uuid().nullable().describe('调往他村后，在该村后备力量库中的新记录'),
+  clockRequests: z.array(ClockRequestSchema).describe('延期、容错申请及审批'),
   obligations: z.array(ObligationSchema),
   escalations: z.array(EscalationSchema),
   records: z.array(
@@ -120,6 +110,7 @@ export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetail
     policy: d.policy as unknown as Record<string, unknown>,
     mentorshipId: d.mentorshipId,
     transferredToCandidateId: d.transferredToCandidateId,
+    clockRequests: d.clockRequests,
     obligations: d.obligations.map(toObligationDto),
     escalations: d.escalations.map(toEscalationDto),
     records: d.records.map((r) => ({
@@ -135,7 +126,6 @@ export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetail
   };
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const NominateBody = z
   .strictObject({

@@ -151,14 +151,6 @@ export async function getCaseRow(db: Db, caseId: string): Promise<CaseRow | null
   return row ?? null;
 }
 
-export async function getObligation(db: Db, caseId: string, obligationId: string) {
-  const [row] = await db
-    .select()
-    .from(obligations)
-    .where(and(eq(obligations.caseId, caseId), eq(obligations.id, obligationId)));
-  return row ?? null;
-}
-
 /**
  * Cases inserted but never projected by a workflow (the process died between the insert and the
  * start, or Temporal was down): candidates for starting again.

@@ -24,6 +24,18 @@ function ownerColumns(owner: ProcessOwner) {
 }
 
 /** Inserts or updates every obligation the process holds (the workflow's list is the truth). */
+/** One obligation of one process (null if the process has no such obligation). */
+export async function getProcessObligation(db: Db, owner: ProcessOwner, obligationId: string) {
+  const ownedBy =
+    'caseId' in owner
+      ? eq(obligations.caseId, owner.caseId)
+      : 'mentorshipId' in owner
+        ? eq(obligations.mentorshipId, owner.mentorshipId)
+        : eq(obligations.reserveCandidateId, owner.reserveCandidateId);
+  const [row] = await db.select().from(obligations).where(and(ownedBy, eq(obligations.id, obligationId)));
+  return row ?? null;
+}
+
 export async function upsertObligations(tx: Tx, owner: ProcessOwner, list: readonly Obligation[]): Promise<void> {
   if (list.length === 0) return;
   const columns = ownerColumns(owner);

@@ -28,6 +28,7 @@ export async function recordMentorshipChange(db: Db, change: MentorshipChange): 
         outcome: s.outcome,
         extensions: s.extensions,
         mentorHistory: s.mentorHistory,
+        clockRequests: s.clockRequests ?? [],
         projectionSeq: s.seq,
         updatedAt: new Date(event.at),
       })

@@ -34,6 +34,7 @@ export async function recordReserveChange(db: Db, change: ReserveChange): Promis
         newInPost: outcome?.kind === 'placed' ? outcome.newInPost : null,
         transferredTo: outcome?.kind === 'transferred' ? outcome.toVillageCode : null,
         exitReason: outcome?.kind === 'exited' ? outcome.reason : outcome?.kind === 'transferred' ? outcome.reason : null,
+        clockRequests: s.clockRequests ?? [],
         projectionSeq: s.seq,
         updatedAt: new Date(event.at),
       })

@@ -17,7 +17,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { DeadlinePolicy } from '../../domain/policy.js';
 import type { ScheduledRung } from '../../domain/escalation.js';
-import type { ClockRequest } from '../../workflows/rectification-types.js';
+import type { ClockRequest } from '../../workflows/deadline-types.js';
 import { caseStateEnum, obligationKindEnum, obligationStatusEnum, ragEnum, responsiblePartyEnum, roleEnum, rungEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { villagePartyOrganizations } from './people.js';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, date, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { MentorshipPolicy } from '../../domain/policy.js';
 import type { MentorTerm } from '../../workflows/mentorship-types.js';
+import type { ClockRequest } from '../../workflows/deadline-types.js';
 import { mentorshipStateEnum, ragEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { people } from './people.js';
@@ -47,6 +48,8 @@ export const mentorships = pgTable(
     outcome: text('outcome'),
     extensions: integer('extensions').notNull().default(0),
     mentorHistory: jsonb('mentor_history').$type<MentorTerm[]>().notNull().default([]),
+    /** Extension (延期) and exemption (容错) requests, pending and decided (from the workflow). */
+    clockRequests: jsonb('clock_requests').$type<ClockRequest[]>().notNull().default([]),
     projectionSeq: integer('projection_seq').notNull().default(0),
     createdBy: uuid('created_by')
       .notNull()

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, type AnyPgColumn, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { ReservePolicy } from '../../domain/policy.js';
+import type { ClockRequest } from '../../workflows/deadline-types.js';
 import { placementPostEnum, ragEnum, reserveStateEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { people } from './people.js';
@@ -49,6 +50,8 @@ export const reserveCandidates = pgTable(
     /** 调入: the candidate this one continues after a transfer from another village (one at most). */
     transferredFromId: uuid('transferred_from_id').references((): AnyPgColumn => reserveCandidates.id),
     exitReason: text('exit_reason'),
+    /** Extension (延期) and exemption (容错) requests, pending and decided (from the workflow). */
+    clockRequests: jsonb('clock_requests').$type<ClockRequest[]>().notNull().default([]),
     projectionSeq: integer('projection_seq').notNull().default(0),
     createdBy: uuid('created_by')
       .notNull()

@@ -234,6 +234,29 @@ describe('commands over HTTP', () => {
     expect((await call(u.townshipB!, { method: 'GET', url: `/api/v1/reserves/${id}` })).status).toBe(404);
   });
 
+  test('延期 over HTTP on a mentorship: asked, decided by the org dept; outside the jurisdiction 404, a bad date names the field', async () => {
+    const proposed = await call(u.townshipA!, { method: 'POST', url: '/api/v1/mentorships', payload: { villageCode: villages.A[8], mentee: newPerson(), mentor: newPerson('1982-02-02') } });
+    const id = proposed.body.id as string;
+    const approval = proposed.body.obligations.find((o: { kind: string; status: string }) => o.kind === 'mentorship_approval' && o.status === 'open');
+    expect(approval).toBeDefined();
+    const later = DateTime.fromISO(approval.dueDate).plus({ days: 14 }).toISODate();
+    const url = `/api/v1/mentorships/${id}/clock-requests`;
+    const outside = await call(u.townshipC!, { method: 'POST', url, payload: { kind: 'extension', obligationId: approval.id, reason: '外县', newDueDate: later } });
+    expect(outside.status).toBe(404);
+    const badDate = await call(u.org!, { method: 'POST', url, payload: { kind: 'extension', obligationId: approval.id, reason: '材料不全', newDueDate: '2026-13-01' } });
+    expect([badDate.status, badDate.body.details.issues[0].field]).toEqual([400, 'body.newDueDate']);
+    // The approval is the org dept's own deadline: the county asks, the prefecture decides.
+    const asked = await call(u.org!, { method: 'POST', url, payload: { kind: 'extension', obligationId: approval.id, reason: '材料不全', newDueDate: later } });
+    expect(asked.status).toBe(200);
+    const requestId = asked.body.clockRequests.at(-1).id;
+    const decisionUrl = `/api/v1/mentorships/${id}/clock-requests/${requestId}/decision`;
+    expect((await call(u.org!, { method: 'POST', url: decisionUrl, payload: { approved: true } })).status).toBe(403);
+    const decided = await call(u.prefecture!, { method: 'POST', url: decisionUrl, payload: { approved: true, comment: '同意' } });
+    expect(decided.status).toBe(200);
+    expect(decided.body.obligations.find((o: { id: string }) => o.id === approval.id).dueDate).toBe(later);
+    expect(decided.body.clockRequests.at(-1)).toMatchObject({ id: requestId, status: 'approved' });
+  });
+
   test('validation names the field; unknown fields are rejected by name', async () => {
     const missing = await call(u.townshipA!, { method: 'POST', url: '/api/v1/reserves', payload: { villageCode: '5227' } });
     expect(missing.status).toBe(400);
@@ -261,6 +284,11 @@ describe('commands over HTTP', () => {
       '/api/v1/reserves/{id}/training-records',
       '/api/v1/reserve-coverage',
       '/api/v1/mentoring-coverage',
+      '/api/v1/mentorships/{id}/clock-requests',
+      '/api/v1/mentorships/{id}/clock-requests/{requestId}/decision',
+      '/api/v1/reserves/{id}/clock-requests',
+      '/api/v1/reserves/{id}/clock-requests/{requestId}/decision',
+      '/api/v1/reserves/{id}/transfer',
     ]) {
       expect(Object.values(paths[path] ?? {}).every((op) => typeof op.operationId === 'string'), path).toBe(true);
       expect(paths[path], path).toBeDefined();

@@ -32,6 +32,7 @@ try {
   const org = await h.addUser('org_dept', '522731', '组织部');
   const sponsor = await h.addUser('sponsor', '522731', '包保领导');
   const township = await h.addUser('township_office', '522731001', '乡镇党委');
+  const prefecture = await h.addUser('org_dept', '5227', '州委组织部');
   const [v1, v2, v3] = await h.villageCodes('522731001');
   const calendar = createCalendarService({ db: h.db.db, temporal: h.temporal });
 
@@ -168,6 +169,20 @@ try {
   const continuedAs = (moved as { transferredToCandidateId?: string | null }).transferredToCandidateId ?? null;
   if (continuedAs) await h.reserves.exit(org, continuedAs, { reason: '记录结束' });
 
+  // 9. 延期 and 容错 on a mentorship and a reserve candidate (v2: the shared clock-request commands).
+  const m9 = await h.mentorships.propose(township, { villageCode: v4, mentee: person('延期记录的村干部'), mentor: person('乡镇宣传委员') });
+  const m9a = await h.mentorships.approve(org, m9.id, {});
+  const m9due = m9a.obligations.find((o) => o.kind === 'mentoring_check_in')!;
+  const m9ext = await h.mentorships.requestClockChange(township, m9.id, { kind: 'extension', obligationId: m9due.id, reason: '培训', newDueDate: addCalendarDays(m9due.dueDate!, 14) });
+  await h.mentorships.decideClockChange(org, m9.id, { requestId: m9ext.clockRequests.at(-1)!.id, approved: true });
+  await h.mentorships.terminate(org, m9.id, { reason: '记录结束' });
+  const r9 = await h.reserves.nominate(township, { villageCode: v4, person: person('容错记录的后备人选'), source: 'local_talent' });
+  const r9due = r9.obligations.find((o) => o.kind === 'qualification_review')!;
+  await skipTo(r9due.dueAt);
+  const r9ex = await h.reserves.requestClockChange(org, r9.id, { kind: 'exemption', obligationId: r9due.id, reason: '防汛', category: 'emergency_duty' });
+  await h.reserves.decideClockChange(prefecture, r9.id, { requestId: r9ex.clockRequests.at(-1)!.id, approved: false, comment: '不予容错' });
+  await h.reserves.exit(org, r9.id, { reason: '记录结束' });
+
   for (const [name, workflowId, run] of [
     ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
     ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
@@ -181,6 +196,8 @@ try {
     [followUpHistory, rectificationWorkflowId(c7.id)],
     [continuedAs ? 'reserve-v2-transferred' : 'reserve-v1-transferred', reserveWorkflowId(r8.id)],
     ...(continuedAs ? [['reserve-v2-transferred-in', reserveWorkflowId(continuedAs)]] : []),
+    ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
+    ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (await access(file).then(() => true, () => false)) {

@@ -233,6 +233,50 @@ describe('the check-in ladder', () => {
   });
 });
 
+describe('延期 and 容错 on mentoring obligations (the engine shared with cases)', () => {
+  test('a check-in extended after its reminder fired: the due date moves, the reminder stays in history, later rungs re-arm; a mentor with an account may ask', async () => {
+    const mentorPerson = await h.db.sql<{ id: string }[]>`insert into people (name, division_code) values ('申请延期的导师', '522731001000') returning id`;
+    const mentorUser = await h.addUser('township_office', '522731001', '导师本人（延期）', { personId: mentorPerson[0]!.id });
+    const m = await activeMentorship({ personId: mentorPerson[0]!.id });
+    const due = m.obligations.find((o) => o.kind === 'mentoring_check_in')!;
+    await skipTo(due.rungs.find((r) => r.rung === 'reminder')!.at);
+    await eventually('reminder', async () => (await h.mentorships.get(org, m.id)).escalations.some((e) => e.obligationId === due.id));
+
+    // Asked by the org dept for a mentor's check-in: not theirs to ask; the township may not decide.
+    await expect(
+      h.mentorships.requestClockChange(org, m.id, { kind: 'extension', obligationId: due.id, reason: 'x', newDueDate: addWorkingDays(calendar, due.dueDate!, 10).date }),
+    ).rejects.toMatchObject({ statusCode: 403 });
+    const newDueDate = addWorkingDays(calendar, due.dueDate!, 10).date;
+    const asked = await h.mentorships.requestClockChange(mentorUser, m.id, { kind: 'extension', obligationId: due.id, reason: '导师参加县委党校培训', newDueDate });
+    const request = asked.clockRequests.at(-1)!;
+    expect(request).toMatchObject({ kind: 'extension', status: 'pending', newDueDate, requestedBy: { userId: mentorUser.id } });
+    await expect(h.mentorships.decideClockChange(township, m.id, { requestId: request.id, approved: true })).rejects.toMatchObject({ statusCode: 403 });
+    const approved = await h.mentorships.decideClockChange(org, m.id, { requestId: request.id, approved: true, comment: '同意' });
+    const moved = approved.obligations.find((o) => o.id === due.id)!;
+    expect(moved.dueDate).toBe(newDueDate);
+    expect(moved.rungs.find((r) => r.rung === 'reminder')!.firedAt).not.toBeNull();
+    expect(beijingDate(moved.rungs.find((r) => r.rung === 'township_office')!.at)).toBe(addWorkingDays(calendar, newDueDate, 1).date);
+    expect(approved.clockRequests.at(-1)).toMatchObject({ status: 'approved', decidedBy: { userId: org.id } });
+    expect(approved.timeline.map((t) => t.action).slice(-2)).toEqual(['extension_requested', 'extension_approved']);
+
+    // Nothing fires at the old township rung; it fires at the new one.
+    await skipTo(due.rungs.find((r) => r.rung === 'township_office')!.at);
+    expect((await h.mentorships.get(org, m.id)).escalations.filter((e) => e.obligationId === due.id).map((e) => e.rung)).toEqual(['reminder']);
+    await skipTo(moved.rungs.find((r) => r.rung === 'township_office')!.at);
+    await eventually('township rung at the new date', async () =>
+      (await h.mentorships.get(org, m.id)).escalations.some((e) => e.obligationId === due.id && e.rung === 'township_office'),
+    );
+
+    // Now overdue: an exemption (容错) excuses it; it stays on record and stops climbing.
+    const ex = await h.mentorships.requestClockChange(township, m.id, { kind: 'exemption', obligationId: due.id, reason: '抗洪抢险', category: 'emergency_duty' });
+    const exempted = await h.mentorships.decideClockChange(org, m.id, { requestId: ex.clockRequests.at(-1)!.id, approved: true });
+    expect(exempted.obligations.find((o) => o.id === due.id)!.exemptedAt).not.toBeNull();
+    await skipTo(moved.rungs.find((r) => r.rung === 'org_dept')!.at);
+    expect((await h.mentorships.get(org, m.id)).escalations.filter((e) => e.obligationId === due.id).map((e) => e.rung)).toEqual(['reminder', 'township_office']);
+    await h.mentorships.terminate(org, m.id, { reason: '测试结束' });
+  });
+});
+
 describe('scenario 6: mentor transferred in month 5', () => {
   test('no new mentor by working day 10 → township office; by day 15 → org dept; logs carry over; history keeps both mentors', async () => {
     const m = await activeMentorship(person('原导师'));

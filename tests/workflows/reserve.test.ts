@@ -252,6 +252,37 @@ describe('training, reviews and placement', () => {
   });
 });
 
+describe('延期 and 容错 on reserve obligations (the engine shared with cases)', () => {
+  test('the org dept’s own qualification review: asked by the county, decided only by the level above; a refusal leaves the date', async () => {
+    const prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
+    const c = await h.reserves.nominate(township, { villageCode: village(), person: young(), source: 'returnee' });
+    const review = c.obligations.find((o) => o.kind === 'qualification_review')!;
+    expect(review.responsible).toBe('org_dept');
+    const later = addWorkingDays(calendar, review.dueDate!, 5).date;
+    // Only the side that answers for it asks: here the org dept, not the township office.
+    await expect(h.reserves.requestClockChange(township, c.id, { kind: 'extension', obligationId: review.id, reason: 'x', newDueDate: later })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(h.reserves.requestClockChange(org, c.id, { kind: 'extension', obligationId: 'nope', reason: 'x', newDueDate: later })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'obligationId' },
+    });
+    const asked = await h.reserves.requestClockChange(org, c.id, { kind: 'extension', obligationId: review.id, reason: '档案调取中', newDueDate: later });
+    const first = asked.clockRequests.at(-1)!;
+    // The county org dept cannot approve its own deadline.
+    await expect(h.reserves.decideClockChange(org, c.id, { requestId: first.id, approved: true })).rejects.toMatchObject({ statusCode: 403 });
+    const refused = await h.reserves.decideClockChange(prefecture, c.id, { requestId: first.id, approved: false, comment: '请按期完成' });
+    expect(refused.obligations.find((o) => o.id === review.id)!.dueDate).toBe(review.dueDate);
+    expect(refused.clockRequests.at(-1)).toMatchObject({ status: 'refused', comment: '请按期完成' });
+    // Asked again, approved by the prefecture: the date moves; the inbox of the asker hears both answers.
+    const again = await h.reserves.requestClockChange(org, c.id, { kind: 'extension', obligationId: review.id, reason: '档案调取中（补充说明）', newDueDate: later });
+    const approved = await h.reserves.decideClockChange(prefecture, c.id, { requestId: again.clockRequests.at(-1)!.id, approved: true });
+    expect(approved.obligations.find((o) => o.id === review.id)!.dueDate).toBe(later);
+    const [answers] = await h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from notifications where reserve_candidate_id = ${c.id} and kind in ('extension.refused', 'extension.approved') and recipient_user_id = ${org.id}`;
+    expect(answers!.n).toBe(2);
+    await h.reserves.exit(org, c.id, { reason: '测试结束' });
+  });
+});
+
 describe('transfer to another village (调入)', () => {
   test('the candidate continues in the target village’s pool: one new candidate, linked both ways, seen by the target township only', async () => {
     const [origin] = (await pooledMany(1)) as [ReserveDetail];

@@ -1,0 +1,2 @@
+ALTER TABLE "mentorships" ADD COLUMN "clock_requests" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "reserve_candidates" ADD COLUMN "clock_requests" jsonb DEFAULT '[]'::jsonb NOT NULL;
