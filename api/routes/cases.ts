@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseService } from '../../services/cases.js';
 import { userOf } from '../plugins/auth.js';
+import { clockDecisionRoute } from './clock-decision.js';
 import { errorResponses } from '../schemas/common.js';
-import { ClockDecisionBody, ClockRequestBody } from '../schemas/deadlines.js';
+import { ClockRequestBody } from '../schemas/deadlines.js';
 import {
   AcceptanceRequestBody,
   AcceptanceReviewBody,
@@ -125,17 +126,11 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
   command('interrupt', 'interruptClock', '重新计时（从零开始）', InterruptBody, ({ user, id, body, key }) => cases.interruptClock(user, id, body, key));
   command('policy', 'changeCasePolicy', '将在办案例改用另一期限策略版本（留痕）', CasePolicyBody, ({ user, id, body, key }) => cases.changePolicy(user, id, body, key));
 
-  app.post('/cases/:id/clock-requests/:requestId/decision', {
-    schema: {
-      operationId: 'decideClockChange',
-      summary: '审批延期或容错申请',
-      tags,
-      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
-      headers: IdempotencyHeaders,
-      body: ClockDecisionBody,
-      response: { 200: CaseDetailSchema, ...errorResponses, 422: errorResponses[409] },
-    },
-    handler: async (request) =>
-      toCaseDetail(await cases.decideClockChange(userOf(request), request.params.id, { requestId: request.params.requestId, ...request.body }, request.idempotencyKey)),
+  clockDecisionRoute(app, {
+    resource: 'cases',
+    operationId: 'decideClockChange',
+    tags,
+    detail: CaseDetailSchema,
+    decide: async (user, id, args, key) => toCaseDetail(await cases.decideClockChange(user, id, args, key)),
   });
 };

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { MentorshipService } from '../../services/mentorships.js';
 import { userOf } from '../plugins/auth.js';
+import { clockDecisionRoute } from './clock-decision.js';
 import { errorResponses } from '../schemas/common.js';
-import { ClockDecisionBody, ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
+import { ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   ApproveMentorshipBody,
   CheckInBody,
@@ -109,17 +110,11 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ mentorships: MentorshipSe
   command('clock-requests', 'requestMentorshipClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
     mentorships.requestClockChange(user, id, body, key),
   );
-  app.post('/mentorships/:id/clock-requests/:requestId/decision', {
-    schema: {
-      operationId: 'decideMentorshipClockChange',
-      summary: '审批延期或容错申请（组织部；组织部自身的期限由上级组织部审批）',
-      tags,
-      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
-      headers: IdempotencyHeaders,
-      body: ClockDecisionBody,
-      response: { 200: MentorshipDetailSchema, ...errorResponses, 422: errorResponses[409] },
-    },
-    handler: async (request) =>
-      toMentorshipDetail(await mentorships.decideClockChange(userOf(request), request.params.id, { requestId: request.params.requestId, ...request.body }, request.idempotencyKey)),
+  clockDecisionRoute(app, {
+    resource: 'mentorships',
+    operationId: 'decideMentorshipClockChange',
+    tags,
+    detail: MentorshipDetailSchema,
+    decide: async (user, id, args, key) => toMentorshipDetail(await mentorships.decideClockChange(user, id, args, key)),
   });
 };

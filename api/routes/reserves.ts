@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ReserveService } from '../../services/reserves.js';
 import { userOf } from '../plugins/auth.js';
+import { clockDecisionRoute } from './clock-decision.js';
 import { errorResponses, iso } from '../schemas/common.js';
-import { ClockDecisionBody, ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
+import { ClockRequestBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   AnnualReviewBody,
   ExitBody,
@@ -132,17 +133,11 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
   command('clock-requests', 'requestReserveClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
     reserves.requestClockChange(user, id, body, key),
   );
-  app.post('/reserves/:id/clock-requests/:requestId/decision', {
-    schema: {
-      operationId: 'decideReserveClockChange',
-      summary: '审批延期或容错申请（组织部；组织部自身的期限由上级组织部审批）',
-      tags,
-      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
-      headers: IdempotencyHeaders,
-      body: ClockDecisionBody,
-      response: { 200: ReserveDetailSchema, ...errorResponses, 422: errorResponses[409] },
-    },
-    handler: async (request) =>
-      toReserveDetail(await reserves.decideClockChange(userOf(request), request.params.id, { requestId: request.params.requestId, ...request.body }, request.idempotencyKey)),
+  clockDecisionRoute(app, {
+    resource: 'reserves',
+    operationId: 'decideReserveClockChange',
+    tags,
+    detail: ReserveDetailSchema,
+    decide: async (user, id, args, key) => toReserveDetail(await reserves.decideClockChange(user, id, args, key)),
   });
 };
