@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/config.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
+import { stopOnSignals } from '../lib/shutdown.js';
 import { connectTemporal, type TemporalHandle } from '../temporal/client.js';
 import { API_PREFIX, buildApp } from './app.js';
 
@@ -75,26 +76,12 @@ async function main(): Promise<void> {
   const db = createDb(config.DATABASE_URL);
   let temporal: TemporalHandle | undefined;
   let api: RunningApi | undefined;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    // Stop taking requests first, then release what the requests used.
-    closing ??= (async () => {
-      await api?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the HTTP server failed'));
-      await temporal?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the Temporal client failed'));
-      await db.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database pool failed'));
-    })();
-    return closing;
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (closing) {
-        logger.warn({ signal }, 'already stopping');
-        return;
-      }
-      logger.info({ signal }, 'stopping the API');
-      void close().then(() => process.exit(0));
-    });
-  }
+  // Stop taking requests first, then release what the requests used.
+  const { close } = stopOnSignals(logger, 'API', [
+    ['the HTTP server', () => api?.close()],
+    ['the Temporal client', () => temporal?.close()],
+    ['the database pool', () => db.close()],
+  ]);
 
   try {
     temporal = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });

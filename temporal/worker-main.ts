@@ -10,6 +10,7 @@ import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config/config.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLogger, temporalLoggerAdapter } from '../lib/logger.js';
+import { stopOnSignals } from '../lib/shutdown.js';
 import { createCalendarSource } from '../services/calendar-source.js';
 import { createCaseService } from '../services/cases.js';
 import { createMentorshipService } from '../services/mentorships.js';
@@ -122,28 +123,13 @@ async function main(): Promise<void> {
   let connection: NativeConnection | undefined;
   let running: RunningWorker | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    // Worker first (it drains activities that use the client and the pool), then what it used.
-    closing ??= (async () => {
-      await running?.stop();
-      await connection?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the worker connection failed'));
-      await temporal?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the Temporal client failed'));
-      await db.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database pool failed'));
-    })();
-    return closing;
-  };
-
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (closing) {
-        logger.warn({ signal }, 'already stopping');
-        return;
-      }
-      logger.info({ signal }, 'stopping the worker');
-      void close().then(() => process.exit(0));
-    });
-  }
+  // Worker first (it drains activities that use the client and the pool), then what it used.
+  const shutdown = stopOnSignals(logger, 'worker', [
+    ['the worker', () => running?.stop()],
+    ['the worker connection', () => connection?.close()],
+    ['the Temporal client', () => temporal?.close()],
+    ['the database pool', () => db.close()],
+  ]);
 
   try {
     const options = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
@@ -152,20 +138,20 @@ async function main(): Promise<void> {
     running = await runWorker({ db: db.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger });
   } catch (error) {
     logger.fatal({ err: error }, 'worker failed to start');
-    await close();
+    await shutdown.close();
     process.exit(1);
   }
 
   try {
     await running.done;
-    if (!closing) {
+    if (!shutdown.begun) {
       logger.fatal('worker stopped unexpectedly');
-      await close();
+      await shutdown.close();
       process.exit(1);
     }
   } catch (error) {
     logger.fatal({ err: error }, 'worker failed');
-    await close();
+    await shutdown.close();
     process.exit(1);
   }
 }
