@@ -8,7 +8,7 @@
 import { isLive, type Obligation, type ResponsibleParty } from '../domain/escalation.js';
 import type { DeadlineEngine } from './deadline-engine.js';
 import type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, Notice, Recipient } from './deadline-types.js';
-import { invalid } from './process-kit.js';
+import { invalid, notify } from './process-kit.js';
 
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -28,8 +28,6 @@ export interface ClockRequestHost<S> {
 export function createClockRequests<S>(host: ClockRequestHost<S>) {
   const s = host.state;
   const now = (): string => new Date(Date.now()).toISOString();
-  const notify = (recipients: Recipient[], kind: string, title: string, body: string): Notice[] =>
-    recipients.map((recipient) => ({ recipient, kind, title, body }));
 
   /** An obligation of this process still open (live), or a 400 naming `obligationId`. */
   function liveObligation(id: string): Obligation {

@@ -20,10 +20,10 @@ import {
   type MentorshipState,
 } from '../domain/mentorships.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
-import { SYSTEM_ACTOR, type Actor, type Notice, type Recipient } from './deadline-types.js';
+import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
-import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import {
   approveMentorshipUpdate,
@@ -41,7 +41,6 @@ import type {
   CheckInArgs,
   CheckInSpec,
   MentorChangeArgs,
-  MentorshipChange,
   MentorshipInput,
   MentorshipReviewArgs,
   MentorshipSnapshot,
@@ -98,26 +97,13 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     return [township];
   }
 
-  function notify(recipients: Recipient[], kind: string, title: string, body: string): Notice[] {
-    return recipients.map((recipient) => ({ recipient, kind, title, body }));
-  }
-
-  async function commit(
-    action: string,
-    actor: Actor,
-    before: Record<string, unknown>,
-    extra: { details?: Record<string, unknown>; notifications?: Notice[]; checkIn?: CheckInSpec; escalation?: MentorshipChange['escalation'] } = {},
-  ): Promise<void> {
-    s.seq += 1;
-    s.rag = engine.rag();
-    await recordMentorshipChange({
-      snapshot: clone(s),
-      event: { seq: s.seq, action, actor, at: now(), before, after: summary(), details: extra.details ?? null },
-      escalation: extra.escalation,
-      checkIn: extra.checkIn,
-      notifications: keyNotifications(`mentorship:${s.mentorshipId}:${s.seq}`, extra.escalation, extra.notifications ?? []),
-    });
-  }
+  const commit = createCommitter<MentorshipSnapshot, { checkIn: CheckInSpec }>({
+    state: s,
+    eventKey: `mentorship:${s.mentorshipId}`,
+    summary,
+    rag: () => engine.rag(),
+    project: recordMentorshipChange,
+  });
 
   const engine = createDeadlineEngine({
     state: s,

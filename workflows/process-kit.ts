@@ -6,7 +6,8 @@
  */
 import { ApplicationFailure, allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
 import { FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
-import type { Actor, EscalationSpec, Notice, NotificationSpec } from './deadline-types.js';
+import type { Rag } from '../domain/escalation.js';
+import type { Actor, EscalationSpec, Notice, NotificationSpec, ProcessEvent, Recipient } from './deadline-types.js';
 import { createExclusive } from './exclusive.js';
 
 /** Plain-JSON copy (the workflow sandbox need not offer structuredClone). */
@@ -34,6 +35,47 @@ export function keyNotifications(eventKey: string, escalation: Pick<EscalationSp
     notices.map((n) => ({ ...n, dedupeKey: `${prefix}:${n.recipient.userId ?? `${n.recipient.role}@${n.recipient.divisionCode}`}` })),
     (n) => n.dedupeKey,
   );
+}
+
+/** The same notice to each recipient. */
+export function notify(recipients: Recipient[], kind: string, title: string, body: string): Notice[] {
+  return recipients.map((recipient) => ({ recipient, kind, title, body }));
+}
+
+/** What every process's change carries to its projection activity, plus its own parts (`Extra`). */
+export type ProcessChange<S, Extra> = { snapshot: S; event: ProcessEvent; escalation?: EscalationSpec; notifications: NotificationSpec[] } & Partial<Extra>;
+
+/**
+ * A process's one way of recording a change: the next `seq`, the colour of its worst obligation,
+ * and one projection activity call with the snapshot, the audit event (before/after summaries) and
+ * the notifications keyed by `<eventKey>:<seq>`.
+ */
+export function createCommitter<S extends { seq: number; rag: Rag }, Extra extends object>(options: {
+  state: S;
+  /** e.g. `case:<id>`: names the event in notification dedupe keys. */
+  eventKey: string;
+  summary: () => Record<string, unknown>;
+  rag: () => Rag;
+  project: (change: ProcessChange<S, Extra>) => Promise<unknown>;
+}) {
+  const s = options.state;
+  return async function commit(
+    action: string,
+    actor: Actor,
+    before: Record<string, unknown>,
+    extra: { details?: Record<string, unknown>; notifications?: Notice[]; escalation?: EscalationSpec } & Partial<Extra> = {},
+  ): Promise<void> {
+    const { details, notifications, escalation, ...own } = extra;
+    s.seq += 1;
+    s.rag = options.rag();
+    await options.project({
+      snapshot: clone(s),
+      event: { seq: s.seq, action, actor, at: new Date(Date.now()).toISOString(), before, after: options.summary(), details: details ?? null },
+      escalation,
+      ...(own as Partial<Extra>),
+      notifications: keyNotifications(`${options.eventKey}:${s.seq}`, escalation, notifications ?? []),
+    });
+  };
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;

@@ -43,7 +43,6 @@ import {
   type AcceptanceReviewArgs,
   type Actor,
   type CancelArgs,
-  type CaseChange,
   type ClockPauseArgs,
   type InterruptArgs,
   type PolicyChangeArgs,
@@ -59,7 +58,7 @@ import {
 import type { Notice } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine } from './deadline-engine.js';
-import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { computeInstant, recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
@@ -117,28 +116,14 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     return [{ userId: null, role: 'org_dept', divisionCode: s.countyCode }];
   }
 
-  function notify(recipients: NotificationSpec['recipient'][], kind: string, title: string, body: string): Notice[] {
-    return recipients.map((recipient) => ({ recipient, kind, title, body }));
-  }
-
   /** Records one change: bumps seq, recomputes RAG, and projects it before returning. */
-  async function commit(
-    action: string,
-    actor: Actor,
-    before: Record<string, unknown>,
-    extra: { details?: Record<string, unknown>; notifications?: Notice[]; submission?: SubmissionSpec; escalation?: CaseChange['escalation'] } = {},
-  ): Promise<void> {
-    s.seq += 1;
-    s.rag = engine.rag();
-    const change: CaseChange = {
-      snapshot: clone(s),
-      event: { seq: s.seq, action, actor, at: now(), before, after: summary(), details: extra.details ?? null },
-      escalation: extra.escalation,
-      submission: extra.submission,
-      notifications: keyNotifications(`case:${s.caseId}:${s.seq}`, extra.escalation, extra.notifications ?? []),
-    };
-    await recordCaseChange(change);
-  }
+  const commit = createCommitter<CaseSnapshot, { submission: SubmissionSpec }>({
+    state: s,
+    eventKey: `case:${s.caseId}`,
+    summary,
+    rag: () => engine.rag(),
+    project: recordCaseChange,
+  });
 
   const engine = createDeadlineEngine({
     state: s,

@@ -19,11 +19,11 @@ import {
   type ReserveCommand,
   type ReserveState,
 } from '../domain/reserves.js';
-import { SYSTEM_ACTOR, type Actor, type Notice, type Recipient } from './deadline-types.js';
+import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
-import { clone, createProcessKit, invalid, keyNotifications } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 import {
   annualReviewUpdate,
   exitReserveUpdate,
@@ -46,7 +46,6 @@ import type {
   PeriodicReviewArgs,
   PlaceArgs,
   PublicizeArgs,
-  ReserveChange,
   ReserveInput,
   ReserveRecordSpec,
   ReserveSnapshot,
@@ -106,26 +105,13 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     return party === 'org_dept' ? [orgDept] : [township];
   }
 
-  function notify(recipients: Recipient[], kind: string, title: string, body: string): Notice[] {
-    return recipients.map((recipient) => ({ recipient, kind, title, body }));
-  }
-
-  async function commit(
-    action: string,
-    actor: Actor,
-    before: Record<string, unknown>,
-    extra: { details?: Record<string, unknown>; notifications?: Notice[]; record?: ReserveRecordSpec; escalation?: ReserveChange['escalation'] } = {},
-  ): Promise<void> {
-    s.seq += 1;
-    s.rag = engine.rag();
-    await recordReserveChange({
-      snapshot: clone(s),
-      event: { seq: s.seq, action, actor, at: now(), before, after: summary(), details: extra.details ?? null },
-      escalation: extra.escalation,
-      record: extra.record,
-      notifications: keyNotifications(`reserve:${s.candidateId}:${s.seq}`, extra.escalation, extra.notifications ?? []),
-    });
-  }
+  const commit = createCommitter<ReserveSnapshot, { record: ReserveRecordSpec }>({
+    state: s,
+    eventKey: `reserve:${s.candidateId}`,
+    summary,
+    rag: () => engine.rag(),
+    project: recordReserveChange,
+  });
 
   const engine = createDeadlineEngine({
     state: s,
