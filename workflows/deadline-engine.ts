@@ -5,15 +5,15 @@
  * extension, interruption, policy move) with fired rungs kept as history, suspension (remaining time
  * measured, no rung fires), the RAG of the worst live obligation, and the recompute signal.
  *
- * Workflow code: the arithmetic runs in activities (recorded in history); this module only decides
- * when to ask and what to keep. A process supplies a host: its state (the obligations array lives
+ * Workflow code: the arithmetic runs in activities (recorded in history; local activities since
+ * `LOCAL_DATE_ARITHMETIC_PATCH`); this module only decides when to ask and what to keep. A process supplies a host: its state (the obligations array lives
  * in its snapshot), how to name obligations, its clock (ladder, zone, office hour, the division
  * whose calendar counts), who hears of each responsible party, and how it records a change.
  *
  * Extracted from the released rectification workflow without changing the activities it schedules
  * or their order: the committed histories in tests/replay still replay.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   RUNG_LABELS,
@@ -46,7 +46,22 @@ export const PROCESS_ACTIVITY_OPTIONS = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 } as const;
 
-const { scheduleDeadline, scheduleReportPeriod, measureRemaining } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+type DateActivities = Pick<ReturnType<typeof createActivities>, 'scheduleDeadline' | 'scheduleReportPeriod' | 'computeInstant' | 'measureRemaining'>;
+
+/**
+ * Patch: the date arithmetic (pure, given the calendar it reads) runs as local activities, in the
+ * worker, without a server round trip per deadline: a designation needs one activity task instead
+ * of three. Runs released before it replay their (remote) activities.
+ */
+export const LOCAL_DATE_ARITHMETIC_PATCH = 'local-date-arithmetic';
+
+const remoteDates = proxyActivities<DateActivities>(PROCESS_ACTIVITY_OPTIONS);
+const localDates = proxyLocalActivities<DateActivities>(PROCESS_ACTIVITY_OPTIONS);
+
+/** The date activities of this run (see LOCAL_DATE_ARITHMETIC_PATCH). Workflow context only. */
+export function dateActivities(): DateActivities {
+  return patched(LOCAL_DATE_ARITHMETIC_PATCH) ? localDates : remoteDates;
+}
 
 /** How a process's days are counted and its ladder climbed. */
 export interface ClockSettings {
@@ -66,7 +81,7 @@ export interface PeriodSchedule {
   ladder: LadderStep[];
 }
 
-export type ScheduledPeriod = Awaited<ReturnType<typeof scheduleReportPeriod>>;
+export type ScheduledPeriod = Awaited<ReturnType<DateActivities['scheduleReportPeriod']>>;
 
 export interface RungChange {
   details: Record<string, unknown>;
@@ -97,7 +112,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
   /** Opens an obligation due `after` from `from` (its rungs per the ladder) and adds it to the state. */
   async function open(kind: ObligationKind, key: string, responsible: ResponsibleParty, from: string, after: string): Promise<Obligation> {
     const basis: DueBasis = { from, after };
-    const { dueAt, dueDate, provisional, rungs } = await scheduleDeadline({ basis, ...host.clock() });
+    const { dueAt, dueDate, provisional, rungs } = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
     const obligation: Obligation = { id: host.obligationId(kind, key), kind, key, responsible, dueAt, dueDate, provisional, basis, rungs, status: 'open' };
     obligations().push(obligation);
     return obligation;
@@ -105,13 +120,13 @@ export function createDeadlineEngine(host: DeadlineHost) {
 
   /** When something `after` from `from` falls due on the process's calendar (a period, no rungs: publicity). */
   async function dueInstant(from: string, after: string): Promise<string> {
-    const { dueAt } = await scheduleDeadline({ basis: { from, after }, ...host.clock(), ladder: [] });
+    const { dueAt } = await dateActivities().scheduleDeadline({ basis: { from, after }, ...host.clock(), ladder: [] });
     return dueAt;
   }
 
   /** The index-th period of a recurring obligation (counted from `anchor`), with its due and rungs. */
   async function schedulePeriod(schedule: PeriodSchedule, anchor: string, index: number): Promise<ScheduledPeriod> {
-    return scheduleReportPeriod({ policy: schedule, anchor, index, divisionCode: host.clock().divisionCode });
+    return dateActivities().scheduleReportPeriod({ policy: schedule, anchor, index, divisionCode: host.clock().divisionCode });
   }
 
   /** Adds the obligation a scheduled period owes (the caller decides whether it is owed). */
@@ -220,7 +235,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
       if (!isLive(o) || (only && !only(o))) continue;
       const basis = pick(o);
       if (!basis) continue;
-      const next = await scheduleDeadline({ basis, ...host.clock() });
+      const next = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
       const rungs = rearmRungs(o.rungs, next.rungs);
       const moved = next.dueAt !== o.dueAt || (o.provisional ?? false) !== next.provisional || JSON.stringify(rungs) !== JSON.stringify(o.rungs);
       if (moved) changes.push({ obligationId: o.id, dueBefore: o.dueAt, dueAfter: next.dueAt, provisionalBefore: o.provisional ?? false, provisionalAfter: next.provisional });
@@ -232,7 +247,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
   /** Moves one obligation to a fixed civil date (an approved extension); fired rungs stay. */
   async function moveToDate(o: Obligation, fixedDate: string): Promise<{ obligationId: string; dueBefore: string; dueAfter: string }> {
     const basis: DueBasis = { fixedDate };
-    const next = await scheduleDeadline({ basis, ...host.clock() });
+    const next = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
     const change = { obligationId: o.id, dueBefore: o.dueAt, dueAfter: next.dueAt };
     Object.assign(o, { basis, dueAt: next.dueAt, dueDate: next.dueDate, provisional: next.provisional, rungs: rearmRungs(o.rungs, next.rungs) });
     return change;
@@ -243,7 +258,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
     const remaining: Suspension['remaining'] = {};
     const { timeZone, divisionCode } = host.clock();
     for (const o of obligations().filter(isLive)) {
-      remaining[o.id] = await measureRemaining({ dueAt: o.dueAt, dueDate: o.dueDate ?? null, now: since, timeZone, divisionCode });
+      remaining[o.id] = await dateActivities().measureRemaining({ dueAt: o.dueAt, dueDate: o.dueDate ?? null, now: since, timeZone, divisionCode });
     }
     return remaining;
   }

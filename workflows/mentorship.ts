@@ -22,7 +22,7 @@ import {
 import type { ResponsibleParty } from '../domain/escalation.js';
 import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
-import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
+import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
 import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import {
@@ -47,7 +47,7 @@ import type {
   TerminateArgs,
 } from './mentorship-types.js';
 
-const { computeInstant, recordMentorshipChange } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { recordMentorshipChange } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
 
 const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -207,8 +207,8 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
       engine.close(engine.openOf('mentorship_approval')[0], 'satisfied');
       setState('active');
       s.startedAt = now();
-      s.midReviewAt = await computeInstant({ from: s.startedAt, after: s.policy.midReviewAfter, timeZone: s.policy.timeZone });
-      s.finalReviewAt = await computeInstant({ from: s.startedAt, after: s.policy.finalReviewAfter, timeZone: s.policy.timeZone });
+      s.midReviewAt = await dateActivities().computeInstant({ from: s.startedAt, after: s.policy.midReviewAfter, timeZone: s.policy.timeZone });
+      s.finalReviewAt = await dateActivities().computeInstant({ from: s.startedAt, after: s.policy.finalReviewAfter, timeZone: s.policy.timeZone });
       s.nextReview = 'mid';
       s.checkInAnchor = s.startedAt;
       await openCheckInPeriod(0);
@@ -312,7 +312,7 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
       }
       if (outcome === 'extend') {
         s.extensions += 1;
-        s.finalReviewAt = await computeInstant({ from: s.finalReviewAt!, after: s.policy.extensionLength, timeZone: s.policy.timeZone });
+        s.finalReviewAt = await dateActivities().computeInstant({ from: s.finalReviewAt!, after: s.policy.extensionLength, timeZone: s.policy.timeZone });
         s.nextReview = 'final';
         setState('extended');
         await commit('extended', actor, before, { details: { ...details, finalReviewAt: s.finalReviewAt } });

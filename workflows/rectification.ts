@@ -57,11 +57,11 @@ import {
 } from './rectification-types.js';
 import type { Notice } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
-import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine } from './deadline-engine.js';
+import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
 import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
-const { computeInstant, recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
 
 /** Patch: the end of follow-up closes a case whose clock is still suspended (see tick()). */
 export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
@@ -286,7 +286,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
         for (const o of openOf('monthly_report')) closeObligation(o, 'cancelled');
         await commit('delisted', args.actor, before, { submission, details: content });
         const beforeFollowUp = summary();
-        s.followUpEndsAt = await computeInstant({ from: s.delistedAt, after: policy().followUpLength, timeZone: policy().timeZone });
+        s.followUpEndsAt = await dateActivities().computeInstant({ from: s.delistedAt, after: policy().followUpLength, timeZone: policy().timeZone });
         setState('follow_up');
         await commit('follow_up_started', SYSTEM_ACTOR, beforeFollowUp, {
           details: { followUpEndsAt: s.followUpEndsAt },

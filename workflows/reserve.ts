@@ -21,7 +21,7 @@ import {
 } from '../domain/reserves.js';
 import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
-import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, type PeriodSchedule } from './deadline-engine.js';
+import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 import {
@@ -55,7 +55,7 @@ import type {
   TransferArgs,
 } from './reserve-types.js';
 
-const { computeInstant, recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
 
 /** Patch: a transfer continues the candidate in the target village's pool (see the transfer command). */
 export const TRANSFER_CONTINUES_AT_TARGET = 'transfer-continues-at-target';
@@ -95,7 +95,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
   const kit = createProcessKit<ReserveCommand, ReserveSnapshot>({ state: () => s, check: (c) => checkReserveCommand(c, s.state) });
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag });
-  const after = (from: string, duration: string) => computeInstant({ from, after: duration, timeZone: s.policy.timeZone });
+  const after = (from: string, duration: string) => dateActivities().computeInstant({ from, after: duration, timeZone: s.policy.timeZone });
 
   const township: Recipient = { userId: null, role: 'township_office', divisionCode: s.townshipCode };
   const orgDept: Recipient = { userId: null, role: 'org_dept', divisionCode: s.countyCode };

@@ -196,6 +196,10 @@ try {
     [followUpHistory, rectificationWorkflowId(c7.id)],
     [continuedAs ? 'reserve-v2-transferred' : 'reserve-v1-transferred', reserveWorkflowId(r8.id)],
     ...(continuedAs ? [['reserve-v2-transferred-in', reserveWorkflowId(continuedAs)]] : []),
+    // The full lives again since patched('local-date-arithmetic'): date activities run locally.
+    ['rectification-v4-local-dates-full-life', rectificationWorkflowId(c.id)],
+    ['mentorship-v3-local-dates-full-life', mentorshipWorkflowId(m.id)],
+    ['reserve-v3-local-dates-full-life', reserveWorkflowId(r.id)],
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
   ] as Array<[string, string, 'previous'?]>) {
