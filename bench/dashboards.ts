@@ -94,7 +94,10 @@ async function buildData(db: DbHandle): Promise<void> {
   const [{ villages } = { villages: 0 }] = await sql<{ villages: number }[]>`select count(*)::int as villages from divisions where level = 'village'`;
   if (villages < 600_000) await timed('divisions (all of China)', () => importDivisions(sql, 'all'));
   await timed('clear earlier synthetic data', async () => {
-    await sql`truncate escalations, case_submissions, obligations, notifications, rectification_cases, leadership_team_members, reserve_nominations, people_imports`;
+    // Every table the data set fills, and (cascade) whatever refers to them: reserve records and
+    // alerts, check-ins, audit rows of the synthetic processes.
+    await sql`truncate escalations, case_submissions, obligations, notifications, rectification_cases, mentorships, reserve_candidates,
+      leadership_team_members, reserve_nominations, people_imports cascade`;
     await sql`delete from people where id not in (select person_id from users where person_id is not null)`;
   });
   const { user: creator } = await createUser(db.db, { name: 'bench-creator', role: 'org_dept', jurisdictionCode: '11', actor: { actorLabel: 'bench' } });
