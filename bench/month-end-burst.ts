@@ -20,6 +20,8 @@ const a = args();
 const N = intArg(a, 'n', 2000);
 const CONCURRENCY = intArg(a, 'concurrency', 16);
 const API_RATE = intArg(a, 'api-rate', 10);
+/** Seconds from now to the common due instant; default: from the warm-up's designation rate, × 1.6. */
+const LEAD_SECONDS = intArg(a, 'lead', 0);
 const WARMUP = 40;
 const BUCKET_MS = 250;
 
@@ -55,7 +57,7 @@ await runBench(async (onCleanup) => {
     warmIds.push(await designateDueAt(v, Date.now() + 3_600_000));
   });
   const estRate = WARMUP / ((Date.now() - warmStart) / 1000);
-  const T = Date.now() + (N / estRate) * 1000 * 1.6 + 20_000;
+  const T = LEAD_SECONDS > 0 ? Date.now() + LEAD_SECONDS * 1000 : Date.now() + (N / estRate) * 1000 * 1.6 + 20_000;
   log(`designation ~${estRate.toFixed(1)}/s; ${N} obligations due at ${new Date(T).toISOString()} (in ${((T - Date.now()) / 1000).toFixed(0)} s)`);
 
   const caseIds: string[] = [];

@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import { PROJECT_ROOT } from './binaries.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -12,10 +16,59 @@ const webpackConfigHook = (config: Parameters<NonNullable<Parameters<typeof bund
 
 let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundles workflow code once per process (tests start many workers). */
+/**
+ * The workflow bundle, built once per process (tests start many workers) and kept on disk between
+ * processes (`npm start`, each test file, each worker restart: webpack takes ~3–4 s here). The disk
+ * copy is named by a hash of everything the bundle is built from: the workflow and domain sources
+ * (workflows import nothing else but types and packages), this file's webpack setup, the lock file
+ * and the Node version; any change builds a new one. A cache that cannot be read or written is
+ * only slower.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: Runtime.instance().logger });
+  cachedBundle ??= bundleFromDiskOrBuild();
   return cachedBundle;
+}
+
+const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'rectify-workflow-bundle');
+
+async function bundleFromDiskOrBuild(): Promise<WorkflowBundleWithSourceMap> {
+  const key = await bundleSourceHash().catch(() => null);
+  const file = key ? path.join(BUNDLE_CACHE_DIR, `${key}.json`) : null;
+  if (file) {
+    const cached = await readFile(file, 'utf8').then(
+      (text) => JSON.parse(text) as WorkflowBundleWithSourceMap,
+      () => null,
+    );
+    if (cached?.code && cached.sourceMap) return cached;
+  }
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: Runtime.instance().logger });
+  if (file) {
+    try {
+      await mkdir(BUNDLE_CACHE_DIR, { recursive: true });
+      // Written aside and renamed: a process reading it meanwhile sees the whole file or none.
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+      await rename(tmp, file);
+      for (const old of await readdir(BUNDLE_CACHE_DIR)) {
+        if (old !== path.basename(file) && old.endsWith('.json')) await rm(path.join(BUNDLE_CACHE_DIR, old), { force: true });
+      }
+    } catch {
+      // A read-only install: bundle per process, as before.
+    }
+  }
+  return bundle;
+}
+
+async function bundleSourceHash(): Promise<string> {
+  const hash = createHash('sha256').update(process.version);
+  const files: string[] = [fileURLToPath(import.meta.url), path.join(PROJECT_ROOT, 'package-lock.json')];
+  for (const dir of ['workflows', 'domain']) {
+    for (const entry of (await readdir(path.join(PROJECT_ROOT, dir), { recursive: true })).sort()) {
+      if (entry.endsWith('.ts')) files.push(path.join(PROJECT_ROOT, dir, entry));
+    }
+  }
+  for (const file of files) hash.update(path.relative(PROJECT_ROOT, file)).update('\0').update(await readFile(file)).update('\0');
+  return hash.digest('hex').slice(0, 32);
 }
 
 export async function createWorker(options: {
