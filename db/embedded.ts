@@ -175,7 +175,8 @@ async function stopServer(server: InstanceType<EmbeddedPostgresClass>, pgDir: st
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (signal 0; EPERM means it exists but is not ours). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

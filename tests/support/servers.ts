@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { loadConfig } from '../../config/config.js';
-import { startEmbeddedPostgres } from '../../db/embedded.js';
+import { isAlive, startEmbeddedPostgres } from '../../db/embedded.js';
 import { runMigrations } from '../../db/migrate.js';
 import { INSTALL_HINT, PROJECT_ROOT, executableFor, resolveTemporalCli, resolveTestServer } from '../../temporal/binaries.js';
 import { startDevServer } from '../../temporal/dev-server.js';
@@ -200,15 +200,6 @@ async function processScratchDir(): Promise<string> {
     if (pid && !isAlive(Number(pid))) await fs.rm(path.join(TEST_PG_DIR, entry), { recursive: true, force: true });
   }
   return path.join(TEST_PG_DIR, `w${process.pid}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function providedValue(key: 'rectifyTestPgAdminUrl' | 'rectifyTestPgError'): string | null {
