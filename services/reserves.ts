@@ -134,7 +134,7 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
       policyId,
       policy: reservePolicyOf(policy),
       at: new Date(),
-      actor: { userId: input.actor.userId, label: input.actor.label },
+      actor: input.actor,
     });
     await startWorkflowFor(row);
     return { candidateId: row.id };

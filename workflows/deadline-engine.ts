@@ -6,9 +6,10 @@
  * measured, no rung fires), the RAG of the worst live obligation, and the recompute signal.
  *
  * Workflow code: the arithmetic runs in activities (recorded in history; local activities since
- * `LOCAL_DATE_ARITHMETIC_PATCH`); this module only decides when to ask and what to keep. A process supplies a host: its state (the obligations array lives
- * in its snapshot), how to name obligations, its clock (ladder, zone, office hour, the division
- * whose calendar counts), who hears of each responsible party, and how it records a change.
+ * `LOCAL_DATE_ARITHMETIC_PATCH`); this module only decides when to ask and what to keep. A process
+ * supplies a host: its state (the obligations array lives in its snapshot), how to name
+ * obligations, its clock (ladder, zone, office hour, the division whose calendar counts), who hears
+ * of each responsible party, and how it records a change.
  *
  * Extracted from the released rectification workflow without changing the activities it schedules
  * or their order: the committed histories in tests/replay still replay.

@@ -9,7 +9,6 @@ import { userOf } from '../plugins/auth.js';
 import { errorResponses } from '../schemas/common.js';
 import { ClockDecisionBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 
-
 export function clockDecisionRoute(
   app: Parameters<FastifyPluginAsyncZod>[0],
   options: {

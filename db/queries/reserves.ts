@@ -13,6 +13,8 @@ import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { insertPerson, type PersonInput } from './people.js';
 import { timelineOf } from './mentorships.js';
+import { insertAuditEvent } from './deadline-projection.js';
+import type { Actor } from '../../workflows/deadline-types.js';
 
 export type ReserveRow = typeof reserveCandidates.$inferSelect;
 
@@ -100,7 +102,7 @@ export interface TransferredReserve {
   policyId: string | null;
   policy: ReservePolicy;
   at: Date;
-  actor: { userId: string | null; label: string };
+  actor: Actor;
 }
 
 /**
@@ -138,14 +140,11 @@ export async function insertTransferredReserve(db: Db, input: TransferredReserve
         projectionSeq: 0,
       })
       .returning();
-    await tx.insert(auditEvents).values({
-      dedupeKey: `reserve:${id}:0`,
-      entityType: 'reserve_candidate',
-      entityId: id,
+    await insertAuditEvent(tx, { type: 'reserve_candidate', id, keyPrefix: 'reserve' }, {
+      seq: 0,
       action: 'transferred_in',
-      actorUserId: input.actor.userId,
-      actorLabel: input.actor.label,
-      at: input.at,
+      actor: input.actor,
+      at: input.at.toISOString(),
       before: null,
       after: { state: 'nominated' },
       details: { fromCandidateId: input.from.id, fromVillageCode: input.from.villageCode, reason: input.reason, policyId: input.policyId },
