@@ -28,8 +28,7 @@ export function createDeadlineActivities(deps: CalendarSource) {
   }
 
   function withRungs(due: Due, ladder: readonly LadderStep[], ctx: ClockContext): Scheduled {
-    const { rungs, provisional } = scheduleRungs(due, ladder, ctx);
-    return { ...due, provisional, rungs };
+    return { ...due, rungs: scheduleRungs(due, ladder, ctx) };
   }
 
   return {

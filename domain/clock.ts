@@ -113,26 +113,28 @@ export function dueOnDate(date: string, ctx: ClockContext): Due {
   return { dueAt: endOfDate(dated.date, ctx.timeZone), dueDate: dated.date, provisional: dated.provisional };
 }
 
-/** Rung instants for a due: day-level offsets at the office hour of a working day, exact ones exact. */
-export function scheduleRungs(due: Due, ladder: readonly LadderStep[], ctx: ClockContext): { rungs: ScheduledRung[]; provisional: boolean } {
-  let provisional = due.provisional;
+/**
+ * Rung instants for a due: day-level offsets at the office hour of a working day, exact ones exact.
+ * Each rung is provisional on its own: when its date was counted over a year whose notice is not
+ * loaded, or from a due date that is itself provisional (the rung moves if the due does). The due's
+ * flag is the due's alone, so a notice names a date 暂定 only when that date may move.
+ */
+export function scheduleRungs(due: Due, ladder: readonly LadderStep[], ctx: ClockContext): ScheduledRung[] {
   const dueDate = due.dueDate ?? localDate(due.dueAt, ctx.timeZone);
-  const rungs = ladder.map((step): ScheduledRung => {
+  return ladder.map((step): ScheduledRung => {
     const spec = parseDuration(step.offset);
     if (spec.kind === 'exact') {
       const base = DateTime.fromISO(due.dueAt, { zone: ctx.timeZone });
       const at = spec.sign === 1 ? base.plus(spec.duration) : base.minus(spec.duration);
-      return { rung: step.rung, at: at.toUTC().toISO()!, rag: step.rag };
+      return { rung: step.rung, at: at.toUTC().toISO()!, rag: step.rag, provisional: due.provisional };
     }
     // Offset 0 or "after" counts from the due date; the day itself has passed once the deadline has.
     const dated =
       spec.kind === 'working_days'
         ? addWorkingDays(ctx.calendar, dueDate, spec.sign * spec.days)
         : onWorkingDay(ctx.calendar, shiftDate(dueDate, spec, ctx.timeZone), spec.sign === -1);
-    provisional ||= dated.provisional;
-    return { rung: step.rung, at: atOfficeHour(dated.date, ctx), rag: step.rag };
+    return { rung: step.rung, at: atOfficeHour(dated.date, ctx), rag: step.rag, provisional: due.provisional || dated.provisional };
   });
-  return { rungs, provisional };
 }
 
 /** `from` moved by a duration (for lengths such as the follow-up year): calendar, not working days. */

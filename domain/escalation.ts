@@ -80,6 +80,11 @@ export interface ScheduledRung {
   rung: EscalationRung;
   at: string;
   rag: Rag;
+  /**
+   * This rung's date may move: counted over a year whose notice is not loaded (or from a provisional
+   * due). Absent on rungs scheduled before PER_DATE_PROVISIONAL_PATCH (workflows/deadline-engine.ts).
+   */
+  provisional?: boolean;
   firedAt?: string;
 }
 
@@ -95,7 +100,10 @@ export interface Obligation {
   dueAt: string;
   /** Civil due date of a day-level deadline. */
   dueDate?: string | null;
-  /** Computed over a year whose holiday notice is not loaded yet. */
+  /**
+   * The due date may move: it was counted over a year whose holiday notice is not loaded yet. The
+   * due date's flag only; each rung carries its own.
+   */
   provisional?: boolean;
   basis?: DueBasis;
   rungs: ScheduledRung[];

@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from './binaries.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Our sources import `./x.js` (ESM); webpack must find the `.ts` behind it. */
-const webpackConfigHook = (config: Parameters<NonNullable<Parameters<typeof bundleWorkflowCode>[0]['webpackConfigHook']>>[0]) => {
+export const webpackConfigHook = (config: Parameters<NonNullable<Parameters<typeof bundleWorkflowCode>[0]['webpackConfigHook']>>[0]) => {
   config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
   return config;
 };
@@ -77,12 +77,14 @@ export async function createWorker(options: {
   taskQueue: string;
   activities: Activities;
   maxCachedWorkflows?: number;
+  /** Another build of the workflows (tests run a released version's); default: this code's. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     activities: options.activities,
     maxCachedWorkflows: options.maxCachedWorkflows,
   });

@@ -59,6 +59,15 @@ export const LOCAL_DATE_ARITHMETIC_PATCH = 'local-date-arithmetic';
 const remoteDates = proxyActivities<DateActivities>(PROCESS_ACTIVITY_OPTIONS);
 const localDates = proxyLocalActivities<DateActivities>(PROCESS_ACTIVITY_OPTIONS);
 
+/**
+ * Patch: 暂定 belongs to a date. Rungs scheduled before it carry no flag of their own and their
+ * obligation's flag was the OR of its due date and every rung (so a notice called a certain due date
+ * 暂定 because a later rung reached an unpublished year). A run that still holds such rungs gives
+ * each the obligation's old flag (an upper bound) and re-times its live obligations from their
+ * basis once, which sets every flag per date; runs released before it replay without doing so.
+ */
+export const PER_DATE_PROVISIONAL_PATCH = 'per-date-provisional';
+
 /** The date activities of this run (see LOCAL_DATE_ARITHMETIC_PATCH). Workflow context only. */
 export function dateActivities(): DateActivities {
   return patched(LOCAL_DATE_ARITHMETIC_PATCH) ? localDates : remoteDates;
@@ -104,6 +113,17 @@ export interface DeadlineHost {
 }
 
 export type DeadlineEngine = ReturnType<typeof createDeadlineEngine>;
+
+/** The rungs a re-timing moved or re-flagged, each with old and new instant and 暂定 flag (fired rungs never change). */
+function rungChanges(before: readonly ScheduledRung[], after: readonly ScheduledRung[]): Array<Record<string, unknown>> {
+  const changes: Array<Record<string, unknown>> = [];
+  for (const next of after) {
+    const prev = before.find((r) => r.rung === next.rung);
+    if (prev && prev.at === next.at && (prev.provisional ?? false) === (next.provisional ?? false)) continue;
+    changes.push({ rung: next.rung, atBefore: prev?.at ?? null, atAfter: next.at, provisionalBefore: prev?.provisional ?? null, provisionalAfter: next.provisional ?? false });
+  }
+  return changes;
+}
 
 export function createDeadlineEngine(host: DeadlineHost) {
   let pendingRecompute: string | null = null;
@@ -201,6 +221,11 @@ export function createDeadlineEngine(host: DeadlineHost) {
    * the process opens no period either.
    */
   async function tick(onRecompute: (reason: string) => Promise<void>): Promise<boolean> {
+    if (obligations().some((o) => o.rungs.some((r) => r.provisional === undefined)) && patched(PER_DATE_PROVISIONAL_PATCH)) {
+      for (const o of obligations()) for (const r of o.rungs) r.provisional ??= o.provisional ?? false;
+      // Suspended: re-timed when it resumes, like any recompute.
+      if (!host.state.suspension) await onRecompute('暂定标注按日期重算 (provisional flags per date)');
+    }
     if (pendingRecompute !== null) {
       const reason = pendingRecompute;
       pendingRecompute = null;
@@ -239,7 +264,16 @@ export function createDeadlineEngine(host: DeadlineHost) {
       const next = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
       const rungs = rearmRungs(o.rungs, next.rungs);
       const moved = next.dueAt !== o.dueAt || (o.provisional ?? false) !== next.provisional || JSON.stringify(rungs) !== JSON.stringify(o.rungs);
-      if (moved) changes.push({ obligationId: o.id, dueBefore: o.dueAt, dueAfter: next.dueAt, provisionalBefore: o.provisional ?? false, provisionalAfter: next.provisional });
+      if (moved) {
+        changes.push({
+          obligationId: o.id,
+          dueBefore: o.dueAt,
+          dueAfter: next.dueAt,
+          provisionalBefore: o.provisional ?? false,
+          provisionalAfter: next.provisional,
+          rungs: rungChanges(o.rungs, rungs),
+        });
+      }
       Object.assign(o, { basis, dueAt: next.dueAt, dueDate: next.dueDate, provisional: next.provisional, rungs });
     }
     return changes;

@@ -9,7 +9,13 @@ import { ROLES } from '../../domain/roles.js';
 import type { escalations, obligations, people } from '../../db/schema/index.js';
 import { Instant, iso, text } from './common.js';
 
-const RungSchema = z.object({ rung: z.enum(ESCALATION_RUNGS), at: Instant, rag: z.enum(RAG_COLOURS), firedAt: Instant.optional() });
+const RungSchema = z.object({
+  rung: z.enum(ESCALATION_RUNGS),
+  at: Instant,
+  rag: z.enum(RAG_COLOURS),
+  provisional: z.boolean().describe('该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算'),
+  firedAt: Instant.optional(),
+});
 
 export const ObligationSchema = z.object({
   id: z.string(),
@@ -18,7 +24,7 @@ export const ObligationSchema = z.object({
   responsible: z.enum(RESPONSIBLE_PARTIES),
   dueAt: Instant,
   dueDate: z.string().nullable().describe('日级期限的截止日期'),
-  provisional: z.boolean().describe('按尚未公布的年度安排推定，公布后自动重算'),
+  provisional: z.boolean().describe('截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional）'),
   status: z.enum(OBLIGATION_STATUSES),
   closedAt: Instant.nullable(),
   exemptedAt: Instant.nullable().describe('容错免责批准时间'),
@@ -72,7 +78,8 @@ export const toObligationDto = (o: ObligationRow): z.output<typeof ObligationSch
   status: o.status,
   closedAt: iso(o.closedAt),
   exemptedAt: iso(o.exemptedAt),
-  rungs: o.rungs as ScheduledRung[],
+  // Rungs scheduled before flags were per date carry none: the obligation's old flag bounds them.
+  rungs: (o.rungs as ScheduledRung[]).map((r) => ({ ...r, provisional: r.provisional ?? o.provisional })),
 });
 
 export const toEscalationDto = (e: EscalationRow): z.output<typeof EscalationSchema> => ({

@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { caseSubmissions, obligations, rectificationCases } from '../schema/index.js';
 import type { CaseChange } from '../../workflows/rectification-types.js';
-import { insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations } from './deadline-projection.js';
+import { HAS_PROVISIONAL_DATE, insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations } from './deadline-projection.js';
 
 /**
  * Writes one change of a case in a single transaction. Idempotent: every insert has a unique key
@@ -74,7 +74,7 @@ export async function findCasesToRecompute(
     join ${rectificationCases} c on c.id = o.case_id
     where o.status = 'open'
       and c.village_code like ${input.divisionPrefix + '%'}
-      ${input.onlyProvisional ? sql`and o.provisional` : sql``}
+      ${input.onlyProvisional ? sql`and ${HAS_PROVISIONAL_DATE}` : sql``}
       ${input.afterCaseId ? sql`and o.case_id > ${input.afterCaseId}` : sql``}
     order by o.case_id
     limit ${input.limit}`);

@@ -23,7 +23,12 @@ function ownerColumns(owner: ProcessOwner) {
   };
 }
 
-/** Inserts or updates every obligation the process holds (the workflow's list is the truth). */
+/**
+ * An obligation (alias `o`) with a date that may move when a year's notice is loaded: its due date, or
+ * any of its rungs (a rung after a certain due date can reach into an unpublished year).
+ */
+export const HAS_PROVISIONAL_DATE = sql`(o.provisional or o.rungs @> '[{"provisional": true}]'::jsonb)`;
+
 /** One obligation of one process (null if the process has no such obligation). */
 export async function getProcessObligation(db: Db, owner: ProcessOwner, obligationId: string) {
   const ownedBy =
@@ -36,6 +41,7 @@ export async function getProcessObligation(db: Db, owner: ProcessOwner, obligati
   return row ?? null;
 }
 
+/** Inserts or updates every obligation the process holds (the workflow's list is the truth). */
 export async function upsertObligations(tx: Tx, owner: ProcessOwner, list: readonly Obligation[]): Promise<void> {
   if (list.length === 0) return;
   const columns = ownerColumns(owner);

@@ -5,7 +5,7 @@ import { POOL_STATES, isCovered } from '../../domain/reserves.js';
 import { RESERVE_POOL_TARGET } from '../../domain/stats.js';
 import { toFullCode } from '../../domain/divisions.js';
 import type { ReserveChange } from '../../workflows/reserve-types.js';
-import { insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations, type Tx } from './deadline-projection.js';
+import { HAS_PROVISIONAL_DATE, insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations, type Tx } from './deadline-projection.js';
 
 const date = (iso: string | null): Date | null => (iso ? new Date(iso) : null);
 const POOL = POOL_STATES as readonly string[];
@@ -122,7 +122,7 @@ export async function findProcessesToRecompute(
   input: { divisionPrefix: string; onlyProvisional: boolean; after: { kind: 'mentorship' | 'reserve'; id: string } | null; limit: number },
 ): Promise<Array<{ kind: 'mentorship' | 'reserve'; id: string }>> {
   const prefix = input.divisionPrefix + '%';
-  const provisional = input.onlyProvisional ? sql`and o.provisional` : sql``;
+  const provisional = input.onlyProvisional ? sql`and ${HAS_PROVISIONAL_DATE}` : sql``;
   const rows = await db.execute<{ kind: 'mentorship' | 'reserve'; id: string }>(sql`
     select kind, id from (
       select distinct 'mentorship' as kind, o.mentorship_id::text as id

@@ -2,7 +2,7 @@
  * A whole Rectify backend for tests: a fresh migrated database with real divisions, a real Temporal
  * server (time-skipping or dev server), a worker with the real activities, the services and the app.
  */
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
@@ -18,7 +18,9 @@ import { createReserveService, type ReserveService } from '../../services/reserv
 import { createCalendarSource } from '../../services/calendar-source.js';
 import { buildApp } from '../../api/app.js';
 import type { AuthUser, Role } from '../../domain/roles.js';
+import type { Calendar } from '../../domain/calendar.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
+import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
 
 export interface TestUser extends AuthUser {
   token: string;
@@ -31,15 +33,29 @@ export interface Harness {
   mentorships: MentorshipService;
   reserves: ReserveService;
   worker: Worker;
+  /** Stops the worker and starts another on the same task queue (a deploy: other code or activities). */
+  replaceWorker(choice: WorkerChoice): Promise<void>;
   /** Builds the API on the same backend (lazily; workflow tests need none). */
   app(): Promise<FastifyInstance>;
   addUser(role: Role, jurisdictionCode: string, name?: string, options?: { personId?: string }): Promise<TestUser>;
   /** Real village codes under a prefix, in code order. */
   villageCodes(prefix: string): Promise<string[]>;
+  /** The calendar the backend counts with for a division (national + overrides): compute expectations from it. */
+  calendarFor(divisionCode?: string): Promise<Calendar>;
+  /** Makes exactly `years` loaded in this test's database (see test-calendar.ts); the rest are provisional. */
+  useCalendar(years: readonly number[]): Promise<void>;
   close(): Promise<void>;
 }
 
 let taskQueueCounter = 0;
+
+/** What a worker runs: the activities (wrapped, for fault tests) and the workflow build (default: this code). */
+export interface WorkerChoice {
+  wrapActivities?: (real: Activities) => Activities;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** 0: no sticky queue (a worker to be replaced, so its successor gets the next task at once). */
+  maxCachedWorkflows?: number;
+}
 
 
 /** Divisions every test database gets: two townships of 惠水县 and one of 平塘县. */
@@ -47,11 +63,15 @@ export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
 
 export async function startHarness(
   server: { env: TestWorkflowEnvironment } | { address: string },
-  options: { divisions?: string[]; maxCachedWorkflows?: number; wrapActivities?: (real: Activities) => Activities; workflowHistoryLimit?: number } = {},
+  options: { divisions?: string[]; workflowHistoryLimit?: number } & WorkerChoice = {},
 ): Promise<Harness> {
   const database: TestDatabase = await testDatabaseUrl();
   const db = createDb(database.url, { max: 10 });
   for (const prefix of options.divisions ?? FIXTURE_PREFIXES) await importDivisions(db.sql, prefix);
+  // The calendar-horizon knob (npm run test:dates): every database loaded up to that year only.
+  const lastYear = calendarLastYearFromEnv();
+  if (lastYear !== null) await useTestCalendar(db.db, yearRange(2004, lastYear));
+  const calendars = createCalendarSource(db.db);
 
   const taskQueue = `test-${process.pid}-${++taskQueueCounter}`;
   let temporal: TemporalHandle;
@@ -70,22 +90,24 @@ export async function startHarness(
   const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const mentorships = createMentorshipService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const reserves = createReserveService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: (options.wrapActivities ?? ((a) => a))(
-      createActivities({
-        db: db.db,
-        calendars: createCalendarSource(db.db),
-        designateRelapse: cases.designateRelapse,
-        proposeMentorship: mentorships.proposeForPlacement,
-        continueTransferredReserve: reserves.continueTransferred,
-      }),
-    ),
-    maxCachedWorkflows: options.maxCachedWorkflows,
+  const realActivities = createActivities({
+    db: db.db,
+    calendars,
+    designateRelapse: cases.designateRelapse,
+    proposeMentorship: mentorships.proposeForPlacement,
+    continueTransferredReserve: reserves.continueTransferred,
   });
-  const workerRun = worker.run();
+  const startWorker = (choice: WorkerChoice) =>
+    createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: (choice.wrapActivities ?? ((a) => a))(realActivities),
+      maxCachedWorkflows: choice.maxCachedWorkflows ?? options.maxCachedWorkflows,
+      workflowBundle: choice.workflowBundle,
+    });
+  let worker = await startWorker(options);
+  let workerRun = worker.run();
   let app: FastifyInstance | undefined;
 
   return {
@@ -94,7 +116,15 @@ export async function startHarness(
     cases,
     mentorships,
     reserves,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async replaceWorker(choice) {
+      worker.shutdown();
+      await workerRun;
+      worker = await startWorker(choice);
+      workerRun = worker.run();
+    },
     async app() {
       app ??= await buildApp({ db: db.db, temporal, logger: false });
       return app;
@@ -106,6 +136,10 @@ export async function startHarness(
     async villageCodes(prefix) {
       const rows = await db.sql<{ code: string }[]>`select code from divisions where level = 'village' and code like ${prefix + '%'} order by code`;
       return rows.map((r) => r.code);
+    },
+    calendarFor: (divisionCode) => calendars.calendarFor(divisionCode),
+    async useCalendar(years) {
+      await useTestCalendar(db.db, years);
     },
     async close() {
       await app?.close();

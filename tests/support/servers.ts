@@ -10,6 +10,7 @@ import { isAlive, startEmbeddedPostgres } from '../../db/embedded.js';
 import { runMigrations } from '../../db/migrate.js';
 import { INSTALL_HINT, PROJECT_ROOT, executableFor, resolveTemporalCli, resolveTestServer } from '../../temporal/binaries.js';
 import { startDevServer } from '../../temporal/dev-server.js';
+import { testTodayFromEnv } from './test-calendar.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -156,8 +157,9 @@ export async function startTestTemporal(): Promise<TestTemporal> {
 /** The Java time-skipping test server, ours from `.tools/venv` when present, else the SDK's download. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const testServer = await resolveTestServer(config);
+  let env: TestWorkflowEnvironment;
   try {
-    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableFor(testServer) } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableFor(testServer) } });
   } catch (error) {
     throw new Error(
       `Temporal time-skipping test server (${testServer ?? "SDK's cached download"}) failed to start: ` +
@@ -165,6 +167,24 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
       { cause: error },
     );
   }
+  await moveToTestToday(env);
+  return env;
+}
+
+/**
+ * The "today" knob (npm run test:dates): the server's clock moves forward to RECTIFY_TEST_TODAY at
+ * 10:00 Beijing before any test runs. It cannot move back, so the date must not have passed.
+ */
+async function moveToTestToday(env: TestWorkflowEnvironment): Promise<void> {
+  const today = testTodayFromEnv();
+  if (!today) return;
+  const target = Date.parse(`${today}T10:00:00+08:00`);
+  const gap = target - (await env.currentTimeMs());
+  if (gap < 0) {
+    await env.teardown();
+    throw new Error(`RECTIFY_TEST_TODAY=${today} has passed: the time-skipping server can only move forward`);
+  }
+  await env.sleep(gap);
 }
 
 export function freePort(): Promise<number> {

@@ -81,7 +81,7 @@ describe('deadlines on the calendar', () => {
 
   test('rungs fire at 09:00 Beijing on working days: T−3, T+1, T+5, T+10 working days', () => {
     const due = dueAfter('2025-09-22T02:00:00Z', '15WD', ctx); // due Fri 10/17
-    const { rungs } = scheduleRungs(due, DEFAULT_POLICY.ladder, ctx);
+    const rungs = scheduleRungs(due, DEFAULT_POLICY.ladder, ctx);
     expect(rungs.map((r) => [r.rung, r.at])).toEqual([
       ['reminder', '2025-10-14T01:00:00.000Z'], // Tue 10/14 09:00 Beijing
       ['township_office', '2025-10-20T01:00:00.000Z'], // Mon 10/20
@@ -92,7 +92,7 @@ describe('deadlines on the calendar', () => {
 
   test('a calendar-day reminder landing on a rest day moves earlier, never to 3 a.m.', () => {
     const due = dueOnDate('2025-10-09', ctx);
-    const { rungs } = scheduleRungs(due, [{ rung: 'reminder', offset: '-P3D', rag: 'yellow' }], ctx);
+    const rungs = scheduleRungs(due, [{ rung: 'reminder', offset: '-P3D', rag: 'yellow' }], ctx);
     // 10/6 is a holiday: the reminder comes on the last working day before, Tue 9/30, at 09:00.
     expect(rungs[0]!.at).toBe('2025-09-30T01:00:00.000Z');
   });
@@ -110,6 +110,39 @@ describe('deadlines on the calendar', () => {
     expect(due.provisional).toBe(true);
     expect(due.dueDate!.startsWith(String(last + 1))).toBe(true);
     expect(dueAfter(`${last}-03-02T02:00:00Z`, '15WD', ctx).provisional).toBe(false);
+  });
+
+  test('暂定 belongs to a date: a certain due date keeps no flag when a later rung reaches an unpublished year', () => {
+    // Only 2025's notice loaded (the package's 2026 days left out): a calendar that ends on 2025-12-31.
+    const only2025: Calendar = {
+      special: new Map([...calendar.special].filter(([date]) => date.startsWith('2025-'))),
+      loadedYears: new Set([2025]),
+    };
+    const c2025 = { ...ctx, calendar: only2025 };
+    const due = dueAfter('2025-12-01T02:00:00Z', '15WD', c2025);
+    expect(due).toMatchObject({ dueDate: '2025-12-22', provisional: false });
+    const rungs = scheduleRungs(due, DEFAULT_POLICY.ladder, c2025);
+    expect(rungs.map((r) => [r.rung, r.at.slice(0, 10), r.provisional])).toEqual([
+      ['reminder', '2025-12-17', false],
+      ['township_office', '2025-12-23', false],
+      ['org_dept', '2025-12-29', false],
+      // Counted over 2026 on weekends only (1/1 a Thursday at work).
+      ['standing_committee', '2026-01-05', true],
+    ]);
+
+    // With 2026's notice (元旦 1/1–1/3, Sun 1/4 a make-up workday) only that rung moves, and is certain.
+    const retimed = scheduleRungs(dueAfter('2025-12-01T02:00:00Z', '15WD', ctx), DEFAULT_POLICY.ladder, ctx);
+    expect(retimed.map((r) => [r.rung, r.at.slice(0, 10), r.provisional])).toEqual([
+      ['reminder', '2025-12-17', false],
+      ['township_office', '2025-12-23', false],
+      ['org_dept', '2025-12-29', false],
+      ['standing_committee', '2026-01-06', false],
+    ]);
+
+    // A due date counted into the unpublished year is provisional, and so is every rung counted from it.
+    const late = dueAfter('2025-12-20T02:00:00Z', '15WD', c2025);
+    expect(late.provisional).toBe(true);
+    expect(scheduleRungs(late, DEFAULT_POLICY.ladder, c2025).every((r) => r.provisional)).toBe(true);
   });
 
   test('remaining working days for a suspended clock', () => {

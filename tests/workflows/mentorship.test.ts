@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { beijingDate, eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
-import { packageCalendar } from '../../db/seed/calendar.js';
 import { addWorkingDays, type Calendar } from '../../domain/calendar.js';
 import { DateTime } from 'luxon';
 import { mentorshipWorkflowId } from '../../temporal/client.js';
@@ -28,7 +27,7 @@ beforeAll(async () => {
   env = await startTimeSkippingEnv();
   // A small history limit: the long scenarios below continue as new several times, state intact.
   h = await startHarness({ env }, { workflowHistoryLimit: 200 });
-  calendar = await packageCalendar();
+  calendar = await h.calendarFor();
   org = await h.addUser('org_dept', '522731', '县委组织部');
   township = await h.addUser('township_office', '522731001', '乡镇党委');
   otherTownship = await h.addUser('township_office', '522731002', '另一乡镇');

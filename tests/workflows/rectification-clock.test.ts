@@ -13,6 +13,7 @@ import { addCalendarDays, addWorkingDays, nextWorkingDayOnOrAfter } from '../../
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import { createPolicyVersion } from '../../db/queries/policies.js';
+import { yearRange } from '../support/test-calendar.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -197,12 +198,18 @@ describe('suspension and interruption', () => {
 
 describe('calendar versions and policies', () => {
   test('a provisional deadline becomes final when the next year is imported, and the change is recorded', async () => {
+    // Loaded up to this year only (whatever the package or the knobs load): the rectification,
+    // 12 months from now, falls due in the next year, whose notice is not loaded.
+    const thisYear = new Date(await env.currentTimeMs()).getUTCFullYear();
+    await h.useCalendar(yearRange(thisYear - 1, thisYear));
     const c = await designate();
     const rectification = c.obligations.find((o) => o.kind === 'rectification')!;
     const year = Number(rectification.dueDate!.slice(0, 4));
+    expect(year).toBe(thisYear + 1);
     const national = await calendar.national();
     expect(national.loadedYears.has(year)).toBe(false);
     expect(rectification.provisional).toBe(true);
+    expect(rectification.rungs.every((r) => r.provisional)).toBe(true);
 
     // The notice for that year makes the due date itself a holiday.
     const version = await calendar.importVersion(
@@ -217,6 +224,7 @@ describe('calendar versions and policies', () => {
     });
     const moved = final.obligations.find((o) => o.id === rectification.id)!;
     expect(moved.dueDate).toBe(nextWorkingDayOnOrAfter(await calendar.calendarFor(c.villageCode), addCalendarDays(rectification.dueDate!, 1)).date);
+    expect(moved.rungs.every((r) => !r.provisional)).toBe(true);
     const event = final.timeline.find((t) => t.action === 'deadlines_recomputed')!;
     expect(event.details).toMatchObject({ changes: [expect.objectContaining({ obligationId: rectification.id, provisionalBefore: true, provisionalAfter: false })] });
   });

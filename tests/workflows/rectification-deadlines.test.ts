@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { beijingDate, endOfBeijingDay, eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
-import { packageCalendar } from '../../db/seed/calendar.js';
 import { addWorkingDays, type Calendar } from '../../domain/calendar.js';
+import { yearRange } from '../support/test-calendar.js';
 
 let env: TestWorkflowEnvironment;
 let calendar: Calendar;
@@ -21,7 +21,11 @@ beforeAll(async () => {
   org = await h.addUser('org_dept', '522731');
   sponsor = await h.addUser('sponsor', '522731');
   villages = await h.villageCodes('522731001');
-  calendar = await packageCalendar();
+  // A known calendar for every year these tests reach (about two months), whatever today is and
+  // however far the loaded notices go: nothing here is provisional.
+  const year = new Date(await env.currentTimeMs()).getUTCFullYear();
+  await h.useCalendar(yearRange(year - 1, year + 2));
+  calendar = await h.calendarFor('522731001');
 });
 afterAll(async () => {
   await h?.close();
@@ -55,6 +59,7 @@ describe('plan deadline ladder', () => {
   test('reminder at T−3, township at T+1, org dept at T+5, standing committee at T+10; each once; RAG follows', async () => {
     const c = await h.cases.designate(org, { villageCode: nextVillage(), reasons: ['leadership_incomplete'], sponsorUserId: sponsor.id });
     const plan = c.obligations.find((o) => o.kind === 'plan')!;
+    expect([plan.provisional, ...plan.rungs.map((r) => r.provisional)]).toEqual([false, false, false, false, false]);
     // 15 working days on the national calendar, the designation day not counted.
     const started = c.timeline.find((t) => t.action === 'planning_started')!;
     expect(plan.dueDate).toBe(addWorkingDays(calendar, beijingDate(started.at), 15).date);

@@ -9,7 +9,6 @@ import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import { DateTime } from 'luxon';
-import { packageCalendar } from '../../db/seed/calendar.js';
 import { nextWorkingDayOnOrAfter } from '../../domain/calendar.js';
 
 let env: TestWorkflowEnvironment;
@@ -63,7 +62,7 @@ describe('acceptance review', () => {
     const failedAt = failed.timeline.find((t) => t.action === 'acceptance_failed')!.at;
     // Three calendar months in Asia/Shanghai, moved onto a working day if they land on a rest day.
     const threeMonths = DateTime.fromJSDate(failedAt, { zone: 'Asia/Shanghai' }).plus({ months: 3 }).toISODate()!;
-    expect(retry.dueDate).toBe(nextWorkingDayOnOrAfter(await packageCalendar(), threeMonths).date);
+    expect(retry.dueDate).toBe(nextWorkingDayOnOrAfter(await h.calendarFor(), threeMonths).date);
     expect(failed.submissions.find((s) => s.kind === 'acceptance_review')!.content).toMatchObject({ passed: false, reason: 'score_below_pass' });
     expect(await notificationKinds(c.id)).toContain('acceptance.failed@sponsor');
   });

@@ -11,7 +11,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { beijingDate, endOfBeijingDay, eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
-import { packageCalendar } from '../../db/seed/calendar.js';
 import { addWorkingDays, type Calendar } from '../../domain/calendar.js';
 import { createCalendarService } from '../../services/calendar.js';
 import type { ReserveDetail } from '../../services/reserves.js';
@@ -32,7 +31,7 @@ beforeAll(async () => {
   env = await startTimeSkippingEnv();
   // A small history limit: the training year below continues as new, state intact.
   h = await startHarness({ env }, { workflowHistoryLimit: 200 });
-  calendar = await packageCalendar();
+  calendar = await h.calendarFor();
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
   township = await h.addUser('township_office', '522731001', '乡镇党委');
   pingtangOrg = await h.addUser('org_dept', '522727', '平塘县委组织部');
