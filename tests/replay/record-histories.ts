@@ -22,6 +22,7 @@ import { mentorshipWorkflowId, rectificationWorkflowId, reserveWorkflowId } from
 import { calendarChangeWorkflowId } from '../../workflows/ids.js';
 import { createPolicyVersion } from '../../db/queries/policies.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { asBeforePerDateProvisional, RELEASE_BEFORE_PER_DATE_PROVISIONAL, releasedWorkflowBundle } from '../support/released-bundle.js';
 
 const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 const DAY = 24 * 3600_000;
@@ -183,6 +184,17 @@ try {
   await h.reserves.decideClockChange(prefecture, r9.id, { requestId: r9ex.clockRequests.at(-1)!.id, approved: false, comment: '不予容错' });
   await h.reserves.exit(org, r9.id, { reason: '记录结束' });
 
+  // 10. A case started by the release before patched('per-date-provisional') (its workflow code and
+  //     its activities' answers: no flag on rungs), then deployed onto this code: at its next wake-up
+  //     it re-flags its rungs per date and re-times once; then cancelled.
+  await h.replaceWorker({ workflowBundle: await releasedWorkflowBundle(RELEASE_BEFORE_PER_DATE_PROVISIONAL), wrapActivities: asBeforePerDateProvisional, maxCachedWorkflows: 0 });
+  const c10 = await h.cases.designate(org, { villageCode: v4, reasons: ['poor_service'], sponsorUserId: sponsor.id });
+  await h.replaceWorker({});
+  await skipTo(c10.obligations.find((o) => o.kind === 'plan')!.rungs.find((x) => x.rung === 'reminder')!.at);
+  // The upgrade runs in the tick that fires the reminder (it records a change only if a flag moved).
+  await eventually('reminder after the upgrade', async () => (await h.cases.get(org, c10.id)).escalations.length >= 1);
+  await h.cases.cancel(org, c10.id, { reason: '记录结束' });
+
   for (const [name, workflowId, run] of [
     ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
     ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
@@ -200,6 +212,11 @@ try {
     ['rectification-v4-local-dates-full-life', rectificationWorkflowId(c.id)],
     ['mentorship-v3-local-dates-full-life', mentorshipWorkflowId(m.id)],
     ['reserve-v3-local-dates-full-life', reserveWorkflowId(r.id)],
+    ['rectification-v5-per-date-provisional-upgrade', rectificationWorkflowId(c10.id)],
+    // The full lives again since patched('per-date-provisional'): every rung carries its own flag.
+    ['rectification-v5-per-date-full-life', rectificationWorkflowId(c.id)],
+    ['mentorship-v4-per-date-full-life', mentorshipWorkflowId(m.id)],
+    ['reserve-v4-per-date-full-life', reserveWorkflowId(r.id)],
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
   ] as Array<[string, string, 'previous'?]>) {
