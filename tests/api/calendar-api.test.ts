@@ -8,6 +8,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
+import { yearRange } from '../support/test-calendar.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -60,9 +61,17 @@ describe('the 2025 calendar', () => {
     expect(nth.body).toMatchObject({ date: '2025-10-14', provisional: false });
   });
 
-  test('a year whose notice is not loaded answers provisional', async () => {
+  test('a year whose notice is not loaded answers provisional, and loading it makes the answer final', async () => {
+    // This test owns the calendar: 2025 (the real notice) loaded, 2030 not, whatever else is loaded.
+    await h.useCalendar([2024, 2025]);
     const res = await call(org, { method: 'GET', url: '/api/v1/calendar/due-date?from=2030-03-01&workingDays=10' });
     expect(res.body).toMatchObject({ dueDate: '2030-03-15', provisional: true });
+    const days = await call(org, { method: 'GET', url: '/api/v1/calendar?from=2030-03-01&to=2030-03-01' });
+    expect(days.body.days[0]).toMatchObject({ provisional: true });
+    await h.useCalendar([2024, 2025, 2030]); // 2030's notice (synthetic) leaves March alone
+    const final = await call(org, { method: 'GET', url: '/api/v1/calendar/due-date?from=2030-03-01&workingDays=10' });
+    expect(final.body).toMatchObject({ dueDate: '2030-03-15', provisional: false });
+    await h.useCalendar(yearRange(2004, 2026)); // back to the package's years for the tests below
   });
 
   test('bad input names the field', async () => {

@@ -55,7 +55,8 @@ afterAll(async () => {
 
 describe('/stats', () => {
   test('a case designated through the API is counted in its cohort, for the org dept and its sponsor', async () => {
-    const year = new Date().getUTCFullYear();
+    // The cohort is the year of designation, on the server's clock (which the test:dates knobs move).
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear();
     const r = await call(u.org!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}` });
     expect(r.status).toBe(200);
     const designated = r.body.totals.reduce((n: number, t: { designated: number }) => n + t.designated, 0);

@@ -90,6 +90,11 @@ async function packageNotices(): Promise<Map<number, CalendarDayInput[]>> {
   return years;
 }
 
+/** The notice `useTestCalendar` loads for a year: the package's real one where it has it, else a synthetic one. */
+export async function testNoticeFor(year: number): Promise<CalendarDayInput[]> {
+  return (await packageNotices()).get(year) ?? syntheticNotice(year);
+}
+
 /**
  * Makes exactly `years` loaded in this (test-owned) database: earlier versions stop covering any
  * year (kept for the record), and one new version covers `years`, with the package's real days

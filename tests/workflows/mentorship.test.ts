@@ -61,7 +61,7 @@ describe('lifecycle', () => {
     expect(proposed.mentee.name).toMatch(/^新任村干部/);
     const approval = proposed.obligations.find((o) => o.kind === 'mentorship_approval')!;
     expect(approval).toMatchObject({ responsible: 'org_dept', status: 'open' });
-    expect(approval.dueDate).toBe(addWorkingDays(calendar, beijingDate(proposed.proposedAt), 10).date);
+    expect(approval.dueDate).toBe(addWorkingDays(calendar, beijingDate(proposed.timeline.find((t) => t.action === 'approval_requested')!.at), 10).date);
     expect(proposed.timeline.map((t) => t.action)).toEqual(['proposed', 'approval_requested']);
 
     const active = await h.mentorships.approve(org, proposed.id, {});

@@ -85,7 +85,7 @@ describe('the pipeline to the pool', () => {
     expect(c.person.education).toBe('bachelor');
     const review = c.obligations.find((o) => o.kind === 'qualification_review')!;
     expect(review).toMatchObject({ responsible: 'org_dept', status: 'open' });
-    expect(review.dueDate).toBe(addWorkingDays(calendar, beijingDate(c.nominatedAt), 15).date);
+    expect(review.dueDate).toBe(addWorkingDays(calendar, beijingDate(c.timeline.at(-1)!.at), 15).date);
 
     const qualified = await h.reserves.qualify(org, c.id, { passed: true, comment: '符合条件' });
     expect(qualified.state).toBe('qualification_review');
