@@ -17,7 +17,7 @@ import {
   type CaseCommand,
   type CaseState,
 } from '../domain/cases.js';
-import { type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
+import { describeDue, type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
 import { DUE_AFTER_KEY, type DeadlinePolicy } from '../domain/policy.js';
 import {
   cancelUpdate,
@@ -295,12 +295,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
         return;
       }
       setState('rectifying');
-      await openObligation('rectification', String(s.acceptanceAttempts + 1), 'sponsor', now(), policy().retryRectificationDue);
+      const retry = await openObligation('rectification', String(s.acceptanceAttempts + 1), 'sponsor', now(), policy().retryRectificationDue);
       const why = outcome.reason === 'majority_dissatisfied' ? '过半数代表不满意' : `得分${args.score}低于70分`;
       await commit('acceptance_failed', args.actor, before, {
         submission,
         details: content,
-        notifications: notify(recipientsFor('sponsor'), 'acceptance.failed', '验收未通过', `验收未通过（${why}），继续整顿，新的完成期限见案例详情。`),
+        notifications: notify(recipientsFor('sponsor'), 'acceptance.failed', '验收未通过', `验收未通过（${why}），继续整顿，新的完成期限为${describeDue(retry, policy().timeZone)}。`),
       });
     },
     (args) => {

@@ -10,6 +10,7 @@ import { eventually, startHarness, type Harness, type TestUser } from '../suppor
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import { DateTime } from 'luxon';
 import { nextWorkingDayOnOrAfter } from '../../domain/calendar.js';
+import { describeDue } from '../../domain/escalation.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -65,6 +66,10 @@ describe('acceptance review', () => {
     expect(retry.dueDate).toBe(nextWorkingDayOnOrAfter(await h.calendarFor(), threeMonths).date);
     expect(failed.submissions.find((s) => s.kind === 'acceptance_review')!.content).toMatchObject({ passed: false, reason: 'score_below_pass' });
     expect(await notificationKinds(c.id)).toContain('acceptance.failed@sponsor');
+    // The notice names the new deadline as people read it (issue 16.6), 暂定 only if that date is.
+    const [notice] = await h.db.sql<{ body: string }[]>`select body from notifications where case_id = ${c.id} and kind = 'acceptance.failed'`;
+    expect(notice!.body).toBe(`验收未通过（得分68低于70分），继续整顿，新的完成期限为${describeDue({ ...retry, dueAt: retry.dueAt.toISOString() }, 'Asia/Shanghai')}。`);
+    expect(notice!.body).toMatch(/新的完成期限为\d{4}年\d{1,2}月\d{1,2}日/);
   });
 
   test('scenario 2: score 82 with 11 of 20 representatives dissatisfied fails outright', async () => {
