@@ -1,4 +1,5 @@
 /** Process B: 1+1 mentoring (帮带): one township leadership member mentors one new village cadre (S1). */
+import { round } from './stats.js';
 
 export const MENTORSHIP_STATES = [
   'proposed', // 乡镇提出结对，待组织部审核（或待明确导师）
@@ -78,5 +79,5 @@ export const MAX_MENTORSHIP_EXTENSIONS = 1;
 
 /** mentoringCoverage = new cadres with an active mentor / new cadres (null when there are none). */
 export function mentoringCoverage(mentored: number, newCadres: number): number | null {
-  return newCadres === 0 ? null : Math.round((mentored / newCadres) * 1000) / 1000;
+  return newCadres === 0 ? null : round(mentored / newCadres);
 }

@@ -1,5 +1,5 @@
 /** Process C: a reserve candidate for village party secretary (后备力量), from nomination to placement. */
-import { RESERVE_POOL_TARGET, YOUTH_AGE_LIMIT } from './stats.js';
+import { RESERVE_POOL_TARGET, YOUTH_AGE_LIMIT, round } from './stats.js';
 
 export const RESERVE_STATES = [
   'nominated', // 已提名，待资格审查
@@ -131,5 +131,5 @@ export function isCovered(inPool: number): boolean {
 
 /** reserveCoverage = villages with ≥2 in pool / villages (null for no villages). */
 export function reserveCoverage(covered: number, villages: number): number | null {
-  return villages === 0 ? null : Math.round((covered / villages) * 1000) / 1000;
+  return villages === 0 ? null : round(covered / villages);
 }

@@ -71,8 +71,14 @@ export function rate(numerator: number, denominator: number): number | null {
   return denominator > 0 ? numerator / denominator : null;
 }
 
+/**
+ * Decimal places of every rate the API answers (coverage, conversion, overdue, timeliness…): one rule
+ * everywhere, and the counts behind each rate are answered beside it for exact arithmetic.
+ */
+export const RATE_DECIMALS = 4;
+
 /** Rounds for display and comparison (0.8461538 → 0.8462 at 4 places). */
-export function round(value: number | null, places = 4): number | null {
+export function round(value: number | null, places = RATE_DECIMALS): number | null {
   if (value === null) return null;
   const f = 10 ** places;
   return Math.round(value * f) / f;

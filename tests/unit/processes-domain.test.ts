@@ -5,6 +5,7 @@ import { ageOn, checkReserveCommand, isCovered, reserveCoverage, warningsForAge 
 import { DEFAULT_POLICY, DEFAULT_MENTORSHIP_TIMINGS, DEMO_POLICY, mentorshipPolicyOf, reservePolicyOf } from '../../domain/policy.js';
 import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
 import { obligationLabel } from '../../domain/escalation.js';
+import { RATE_DECIMALS, rate, round } from '../../domain/stats.js';
 
 describe('mentorship transitions', () => {
   test('check-ins only while the pair works; reviews only when one is open; a vacant post can only be filled or ended', () => {
@@ -63,5 +64,16 @@ describe('policy sections', () => {
   test('periodic obligations are named with their period', () => {
     expect(obligationLabel({ kind: 'mentoring_check_in', key: '2026-11' })).toBe('月度帮带记录（2026-11）');
     expect(obligationLabel({ kind: 'mentor_assignment', key: '3' })).toBe('明确帮带导师');
+  });
+});
+
+describe('one rounding rule for every rate (issue 16.8)', () => {
+  test('coverage rates round like the /stats rates: RATE_DECIMALS places', () => {
+    // 2 of 3 villages: /stats said 0.6667, /reserve-coverage said 0.667.
+    expect(reserveCoverage(2, 3)).toBe(round(rate(2, 3)));
+    expect(reserveCoverage(2, 3)).toBe(0.6667);
+    expect(mentoringCoverage(1, 3)).toBe(0.3333);
+    expect(RATE_DECIMALS).toBe(4);
+    expect(reserveCoverage(0, 0)).toBeNull();
   });
 });
