@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isDateString } from '../../domain/calendar.js';
 import type { CalendarService } from '../../services/calendar.js';
 import { userOf } from '../plugins/auth.js';
-import { DivisionCode, DivisionPrefix, errorResponses } from '../schemas/common.js';
+import { DivisionCode, DivisionPrefix, IsoDate, IsoMonth, errorResponses } from '../schemas/common.js';
 
 const tags = ['calendar'];
-const CivilDate = z.string().refine(isDateString, '须为有效日期 YYYY-MM-DD (a valid date YYYY-MM-DD)');
 const Division = DivisionPrefix.optional().describe('区划代码；缺省为本人管辖区划（其日历含上级与本级调整）');
 
 const DaySchema = z
@@ -47,7 +45,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ calendar: CalendarService }
       operationId: 'listCalendarDays',
       summary: '工作日历：某区划的日期（节假日、调休、本地调整）',
       tags,
-      querystring: z.strictObject({ from: CivilDate, to: CivilDate, division: Division }),
+      querystring: z.strictObject({ from: IsoDate, to: IsoDate, division: Division }),
       response: { 200: z.object({ division: z.string(), days: z.array(DaySchema) }), ...errorResponses },
     },
     handler: async (request) => calendar.days(userOf(request), request.query),
@@ -58,7 +56,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ calendar: CalendarService }
       operationId: 'calendarDueDate',
       summary: '期限计算：from 之后第 N 个工作日（from 当日不计）',
       tags,
-      querystring: z.strictObject({ from: CivilDate, workingDays: z.coerce.number().int().min(1).max(1000), division: Division }),
+      querystring: z.strictObject({ from: IsoDate, workingDays: z.coerce.number().int().min(1).max(1000), division: Division }),
       response: {
         200: z.object({ division: z.string(), from: z.string(), workingDays: z.number().int(), dueDate: z.string(), provisional: z.boolean() }),
         ...errorResponses,
@@ -73,7 +71,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ calendar: CalendarService }
       summary: '某月第 N 个工作日（如月报：次月第5个工作日）',
       tags,
       querystring: z.strictObject({
-        month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '须为 YYYY-MM (month must be YYYY-MM)'),
+        month: IsoMonth('须为 YYYY-MM (month must be YYYY-MM)'),
         n: z.coerce.number().int().min(1).max(23),
         division: Division,
       }),
@@ -100,7 +98,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ calendar: CalendarService }
       operationId: 'createCalendarOverride',
       summary: '本地日历调整（如台风停工、地方假日）；辖区内在办案例的期限随之重算',
       tags,
-      body: z.strictObject({ divisionCode: DivisionCode, date: CivilDate, workday: z.boolean(), reason: z.string().trim().min(1).max(500) }),
+      body: z.strictObject({ divisionCode: DivisionCode, date: IsoDate, workday: z.boolean(), reason: z.string().trim().min(1).max(500) }),
       response: { 201: OverrideSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(toOverride(await calendar.createOverride(userOf(request), request.body))),

@@ -3,7 +3,7 @@ import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
 import type { CaseRow } from '../../db/queries/cases.js';
-import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
+import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, text } from './common.js';
 import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
 const CaseState = z.enum(CASE_STATES);
@@ -118,7 +118,7 @@ export const PlanBody = z
     summary: text(4000),
     issues: z.array(text(1000)).min(1).max(50),
     measures: z
-      .array(z.strictObject({ measure: text(1000), owner: text(100), dueDate: z.iso.date().optional() }))
+      .array(z.strictObject({ measure: text(1000), owner: text(100), dueDate: IsoDate.optional() }))
       .min(1)
       .max(100),
   })
@@ -126,7 +126,7 @@ export const PlanBody = z
 
 export const ReportBody = z
   .strictObject({
-    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '报告期须为YYYY-MM (period must be YYYY-MM)'),
+    period: IsoMonth('报告期须为YYYY-MM (period must be YYYY-MM)'),
     progress: text(8000),
     problems: text(4000).optional(),
     nextSteps: text(4000).optional(),

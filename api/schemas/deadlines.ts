@@ -7,7 +7,7 @@ import { ESCALATION_RUNGS, EXEMPTION_CATEGORIES, OBLIGATION_KINDS, OBLIGATION_ST
 import { EDUCATION_LEVELS, GENDERS } from '../../domain/people.js';
 import { ROLES } from '../../domain/roles.js';
 import type { escalations, obligations, people } from '../../db/schema/index.js';
-import { Instant, iso, text } from './common.js';
+import { BirthDate, Instant, IsoDate, iso, text } from './common.js';
 
 const RungSchema = z.object({
   rung: z.enum(ESCALATION_RUNGS),
@@ -106,7 +106,7 @@ export const PersonInputSchema = z
     z.strictObject({
       name: text(100),
       gender: z.enum(GENDERS).optional(),
-      birthDate: z.iso.date().optional().describe('出生日期 YYYY-MM-DD'),
+      birthDate: BirthDate.optional().describe('出生日期 YYYY-MM-DD（1900年以后，不晚于今天）'),
       ethnicity: text(20).optional().describe('民族，如 汉族、布依族'),
       education: z.enum(EDUCATION_LEVELS).optional(),
       partyMember: z.boolean().optional(),
@@ -180,7 +180,7 @@ export const ClockRequestBody = z
     kind: z.enum(['extension', 'exemption']).describe('extension 延期（到期前申请）；exemption 容错（已逾期）'),
     obligationId: z.string().min(1).max(200),
     reason: text(2000),
-    newDueDate: z.iso.date().optional().describe('延期至（YYYY-MM-DD）'),
+    newDueDate: IsoDate.optional().describe('延期至（YYYY-MM-DD）'),
     category: z.enum(EXEMPTION_CATEGORIES).optional().describe('容错情形'),
   })
   .superRefine((v, ctx) => {

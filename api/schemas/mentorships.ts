@@ -3,7 +3,7 @@ import { RAG_COLOURS } from '../../domain/escalation.js';
 import { MENTORSHIP_REVIEW_OUTCOMES, MENTORSHIP_STATES } from '../../domain/mentorships.js';
 import type { MentorshipDetail } from '../../services/mentorships.js';
 import type { MentorshipRow } from '../../db/queries/mentorships.js';
-import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
+import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, text } from './common.js';
 import { ClockRequestSchema, csvEnum, EscalationSchema, ObligationSchema, PersonInputSchema, PersonSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toPersonDto, toTimelineDto } from './deadlines.js';
 
 const State = z.enum(MENTORSHIP_STATES);
@@ -142,8 +142,8 @@ export const MentorChangeBody = z
   .meta({ id: 'MentorChangeRequest' });
 export const CheckInBody = z
   .strictObject({
-    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '帮带期须为YYYY-MM (period must be YYYY-MM)'),
-    metOn: z.iso.date().describe('帮带日期'),
+    period: IsoMonth('帮带期须为YYYY-MM (period must be YYYY-MM)'),
+    metOn: IsoDate.describe('帮带日期'),
     handled: text(4000).describe('共同处理的事项'),
     problems: text(4000).optional(),
     nextSteps: text(4000).optional(),

@@ -4,7 +4,7 @@ import { DIVISION_LEVELS } from '../../domain/divisions.js';
 import { ESCALATION_RUNGS, OBLIGATION_KINDS, RAG_COLOURS } from '../../domain/escalation.js';
 import { RESERVE_SOURCES, TEAM_KINDS } from '../../domain/people.js';
 import { PERIOD_KINDS, STRUCTURE_FLAGS, nextCivilDate, startOfCivilDate } from '../../domain/stats.js';
-import { DivisionPrefix, Instant } from './common.js';
+import { DivisionPrefix, Instant, IsoDate, IsoInstant, MAX_YEAR, MIN_YEAR } from './common.js';
 
 // --- Query strings --------------------------------------------------------------------------------
 
@@ -17,12 +17,14 @@ const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
 
 /** An instant, or a civil date meaning the end of that day in China (2025-12-31 → 23:59:59.999 +08:00). */
 export const AsOf = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .union([IsoInstant, IsoDate], {
+    error: `须为带时区的 ISO 时间或日期 YYYY-MM-DD，年份在${MIN_YEAR}–${MAX_YEAR}之间 (an ISO-8601 instant with an offset, or a date; years ${MIN_YEAR}–${MAX_YEAR})`,
+  })
   .transform((v) => (v.length === 10 ? new Date(startOfCivilDate(nextCivilDate(v)).getTime() - 1) : new Date(v)))
   .optional()
   .describe('统计时点：ISO 时间，或日期（指该日北京时间终了）；缺省为当前');
 
-const Year = z.coerce.number().int().min(2000).max(2100);
+const Year = z.coerce.number().int().min(MIN_YEAR).max(MAX_YEAR);
 
 export const StatsQueryShape = {
   division: DivisionPrefix.optional().describe('区划代码（2–12位）；缺省为本人管辖范围'),
@@ -36,8 +38,8 @@ export const CohortQueryShape = {
 };
 export const PeriodQueryShape = {
   ...StatsQueryShape,
-  from: z.iso.date().optional().describe('起始日期；缺省为统计时点前11个月的月初'),
-  to: z.iso.date().optional().describe('截止日期（含当日）；缺省为统计时点'),
+  from: IsoDate.optional().describe('起始日期；缺省为统计时点前11个月的月初'),
+  to: IsoDate.optional().describe('截止日期（含当日）；缺省为统计时点'),
   period: z.enum(PERIOD_KINDS).optional().describe('统计周期：month（默认）、quarter、year'),
 };
 
