@@ -34,7 +34,7 @@ import {
   type SheetField,
   type TeamMemberRow,
 } from './excel/people-sheets.js';
-import { columnLetter, looksLikeXlsx, readXlsxRows, type CellInput, type SheetRow } from './excel/xlsx.js';
+import { columnLetter, isWholeZip, looksLikeXlsx, readXlsxRows, type CellInput, type SheetRow } from './excel/xlsx.js';
 
 export interface ImportProblem {
   /** Row number as the spreadsheet shows it (the header is row 1). */
@@ -75,6 +75,9 @@ export interface ImportReport {
 const MAX_REPORTED = 1_000;
 
 /** The report of a rejected file travels in the error shape, as `details.report`. */
+/** An upload that cannot be read as a spreadsheet at all (reported as a row-1 problem, 422). */
+class UnreadableFileError extends Error {}
+
 export class ImportRejectedError extends DomainError {
   constructor(readonly report: ImportReport) {
     super(
@@ -111,14 +114,19 @@ export function createImportService(deps: { db: Db }) {
 
   async function readRows(bytes: Buffer, onProgress?: ImportInput['onProgress']): Promise<{ format: 'xlsx' | 'csv'; rows: SheetRow[] }> {
     if (looksLikeXlsx(bytes)) {
+      if (!(await isWholeZip(bytes))) throw new UnreadableFileError('文件不完整或已损坏（不是完整的 xlsx 工作簿），请用 Excel 或 WPS 重新保存后上传 (truncated or damaged xlsx file)');
       let last = 0;
-      const rows = await readXlsxRows(bytes, (n) => {
-        if (n - last >= 1000) {
-          last = n;
-          onProgress?.({ phase: 'read', done: n, total: 0 });
-        }
-      });
-      return { format: 'xlsx', rows };
+      try {
+        const rows = await readXlsxRows(bytes, (n) => {
+          if (n - last >= 1000) {
+            last = n;
+            onProgress?.({ phase: 'read', done: n, total: 0 });
+          }
+        });
+        return { format: 'xlsx', rows };
+      } catch (error) {
+        throw new UnreadableFileError('文件不是有效的 xlsx 工作簿（已损坏），请用 Excel 或 WPS 重新保存后上传 (damaged xlsx file)');
+      }
     }
     const records = parseCsv(decodeCsv(bytes));
     return { format: 'csv', rows: records.map((cells, i) => ({ row: i + 1, cells })) };
@@ -154,7 +162,17 @@ export function createImportService(deps: { db: Db }) {
       }
     };
 
-    const { format, rows } = await readRows(input.bytes, input.onProgress);
+    let read: Awaited<ReturnType<typeof readRows>>;
+    try {
+      read = await readRows(input.bytes, input.onProgress);
+    } catch (error) {
+      // A damaged workbook (bad zip, bad XML): the upload's problem, not ours. The parser's own
+      // words stay out of the answer (they quote file content); the kind of damage is enough.
+      if (!(error instanceof UnreadableFileError)) throw error;
+      problem('error', 1, null, null, error.message);
+      throw new ImportRejectedError({ kind: input.kind, fileName: input.fileName ?? null, format: 'xlsx', rows: 0, valid: false, dryRun: input.dryRun ?? false, errors, errorCount, warnings, warningCount, imported: null });
+    }
+    const { format, rows } = read;
     const nonEmpty = rows.filter((r) => r.cells.some((c) => cellText(c) !== '' || c instanceof Date));
     const report = (valid: boolean, dataRows: number, imported: ImportReport['imported'] = null): ImportReport => ({
       kind: input.kind,

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { toShanghaiWallClock } from '../../domain/stats.js';
 import type { CellType, CellValue, Table } from './table.js';
 
@@ -157,6 +158,28 @@ function normalize(value: unknown): CellInput {
 }
 
 /** True for the bytes of a zip file (an .xlsx is one). */
+/**
+ * Whether a zip archive is whole: it ends with its end-of-central-directory record and every entry
+ * matches its CRC-32. exceljs's streaming reader waits for ever on a truncated or damaged archive
+ * (its inflate errors never reach the iterator), so uploads are checked before they are streamed.
+ * jszip is already exceljs's own (non-streaming) zip reader; it holds one entry at a time here.
+ */
+export async function isWholeZip(bytes: Uint8Array): Promise<boolean> {
+  const from = Math.max(0, bytes.length - 22 - 0xffff);
+  let end = false;
+  for (let i = bytes.length - 22; i >= from && !end; i--) {
+    end = bytes[i] === 0x50 && bytes[i + 1] === 0x4b && bytes[i + 2] === 0x05 && bytes[i + 3] === 0x06;
+  }
+  if (!end) return false;
+  try {
+    const zip = await JSZip.loadAsync(bytes, { checkCRC32: true });
+    for (const entry of Object.values(zip.files)) if (!entry.dir) await entry.async('uint8array');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function looksLikeXlsx(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
