@@ -1,11 +1,11 @@
 import type { Db } from '../db/client.js';
-import { ackNotification, listInbox } from '../db/queries/inbox.js';
+import { ackNotification, listInbox, type InboxFilter } from '../db/queries/inbox.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { AuthUser } from '../domain/roles.js';
 
 export function createInboxService(deps: { db: Db }) {
   return {
-    list: (user: AuthUser, options: { unackedOnly: boolean; limit: number; offset: number }) => listInbox(deps.db, user, options),
+    list: (user: AuthUser, options: InboxFilter & { limit: number; offset: number }) => listInbox(deps.db, user, options),
     async ack(user: AuthUser, id: string) {
       const item = await ackNotification(deps.db, user, id, new Date());
       // Someone else's item is as unknown as a missing one.

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/roles.js';
 import type { InboxService } from '../../services/inbox.js';
 import { userOf } from '../plugins/auth.js';
-import { PaginationQuery, errorResponses, iso } from '../schemas/common.js';
+import { IsoInstant, PaginationQuery, errorResponses, iso } from '../schemas/common.js';
+import { csvEnum } from '../schemas/deadlines.js';
+import { ESCALATION_RUNGS } from '../../domain/escalation.js';
 
 const InboxItemSchema = z
   .object({
@@ -32,16 +34,61 @@ export const inboxRoutes: FastifyPluginAsyncZod<{ inbox: InboxService }> = async
       operationId: 'listInbox',
       summary: '收件箱：提醒、督办与通知（本人及本单位）',
       tags: ['inbox'],
-      querystring: z.strictObject({
-        unacked: z.enum(['true', 'false']).default('false').describe('只看未确认的'),
-        ...PaginationQuery,
-      }),
-      response: { 200: z.object({ items: z.array(InboxItemSchema), total: z.number().int() }), ...errorResponses },
+      querystring: z
+        .strictObject({
+          caseId: z.uuid().optional().describe('只看该整顿案件的'),
+          mentorshipId: z.uuid().optional().describe('只看该帮带结对的'),
+          reserveCandidateId: z.uuid().optional().describe('只看该后备人选的'),
+          kind: z
+            .string()
+            .transform((v) => v.split(',').filter(Boolean))
+            .pipe(z.array(z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/, '消息类型如 escalation.org_dept (kind such as escalation.org_dept)')).max(50))
+            .optional()
+            .describe('消息类型，逗号分隔（如 escalation.reminder,acceptance.failed）'),
+          rung: csvEnum(ESCALATION_RUNGS).describe('督办级别，逗号分隔：reminder 提醒、township_office 黄牌、org_dept 红牌、standing_committee 通报'),
+          acked: z.enum(['true', 'false']).optional().describe('true 只看已确认的；false 只看未确认的'),
+          unacked: z.enum(['true', 'false']).optional().describe('旧参数：true 等同 acked=false'),
+          from: IsoInstant.optional().describe('创建时间不早于'),
+          to: IsoInstant.optional().describe('创建时间早于'),
+          ...PaginationQuery,
+        })
+        .superRefine((q, ctx) => {
+          if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to 须不早于 from (to must not be before from)' });
+          if (q.acked !== undefined && q.unacked === 'true' && q.acked === 'true') ctx.addIssue({ code: 'custom', path: ['unacked'], message: 'unacked=true 与 acked=true 矛盾 (contradicts acked=true)' });
+        }),
+      response: {
+        200: z.object({
+          items: z.array(InboxItemSchema),
+          total: z.number().int().describe('符合全部筛选条件的条数'),
+          counts: z
+            .object({
+              byKind: z.record(z.string(), z.number().int()).describe('各消息类型的条数（按除类型、级别外的筛选条件）'),
+              acked: z.number().int().describe('已确认条数（按除确认状态外的筛选条件）'),
+              unacked: z.number().int().describe('未确认条数（按除确认状态外的筛选条件）'),
+            })
+            .describe('筛选栏的计数'),
+        }),
+        ...errorResponses,
+      },
     },
     handler: async (request) => {
-      const { unacked, limit, offset } = request.query;
-      const { items, total } = await inbox.list(userOf(request), { unackedOnly: unacked === 'true', limit, offset });
-      return { items: items.map(toDto), total };
+      const q = request.query;
+      // A rung is the kind of its escalation notice (escalation.<rung>); both filters combine as one set.
+      const rungKinds = q.rung?.map((r) => `escalation.${r}`);
+      const kinds = q.kind && rungKinds ? q.kind.filter((k) => rungKinds.includes(k)) : (q.kind ?? rungKinds);
+      const acked = q.acked !== undefined ? q.acked === 'true' : q.unacked === 'true' ? false : undefined;
+      const { items, total, counts } = await inbox.list(userOf(request), {
+        caseId: q.caseId,
+        mentorshipId: q.mentorshipId,
+        reserveCandidateId: q.reserveCandidateId,
+        kinds,
+        acked,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return { items: items.map(toDto), total, counts };
     },
   });
 
