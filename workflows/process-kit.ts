@@ -25,6 +25,11 @@ export function invalid(field: string, message: string): never {
   throw ApplicationFailure.create({ type: FAILURE_VALIDATION, message, details: [{ field }], nonRetryable: true });
 }
 
+/** A command the process's current state refuses (409 with the reason), like a refused transition. */
+export function conflict(message: string): never {
+  throw ApplicationFailure.create({ type: FAILURE_INVALID_TRANSITION, message, nonRetryable: true });
+}
+
 /**
  * Dedupe keys name the event (or the rung) and the recipient: a retried projection notifies once.
  * `eventKey` is e.g. "case:<id>:<seq>"; an escalation is keyed by its obligation and rung instead.
@@ -92,7 +97,7 @@ export function createProcessKit<C extends string, S>(options: {
   /** Validators reject before anything reaches history; handlers re-check under the lock. */
   function assertAllowed(command: C): void {
     const problem = options.check(command);
-    if (problem) throw ApplicationFailure.create({ type: FAILURE_INVALID_TRANSITION, message: problem, nonRetryable: true });
+    if (problem) conflict(problem);
   }
 
   /** Runs a command under the lock, re-checking the transition, and answers the new state. */

@@ -58,7 +58,7 @@ import {
 import type { Notice } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
-import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
+import { clone, conflict, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
@@ -401,7 +401,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       await commit('clock_suspended', actor, before, { details: { reason, remaining } });
     },
     () => {
-      if (s.suspension) invalid('reason', '计时已暂停 (the clock is already suspended)');
+      if (s.suspension) conflict('计时已暂停 (the clock is already suspended)');
     },
   );
   setHandler(suspendClockUpdate, suspend.handler, { validator: suspend.validator });
@@ -426,7 +426,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       );
     },
     () => {
-      if (!s.suspension) invalid('reason', '计时未暂停 (the clock is not suspended)');
+      if (!s.suspension) conflict('计时未暂停 (the clock is not suspended)');
     },
   );
   setHandler(resumeClockUpdate, resume.handler, { validator: resume.validator });
@@ -449,7 +449,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       );
     },
     ({ obligationId: only }) => {
-      if (s.suspension) invalid('reason', '计时暂停期间不能重新计时 (resume the clock first)');
+      if (s.suspension) conflict('计时暂停期间不能重新计时 (resume the clock first)');
       if (only) liveObligation(only);
     },
   );
