@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CalendarService } from '../../services/calendar.js';
 import { userOf } from '../plugins/auth.js';
-import { DivisionCode, DivisionPrefix, IsoDate, IsoMonth, errorResponses } from '../schemas/common.js';
+import { DivisionCode, DivisionPrefix, IsoDate, IsoMonth, errorResponses, text } from '../schemas/common.js';
 
 const tags = ['calendar'];
 const Division = DivisionPrefix.optional().describe('区划代码；缺省为本人管辖区划（其日历含上级与本级调整）');
@@ -98,7 +98,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ calendar: CalendarService }
       operationId: 'createCalendarOverride',
       summary: '本地日历调整（如台风停工、地方假日）；辖区内在办案例的期限随之重算',
       tags,
-      body: z.strictObject({ divisionCode: DivisionCode, date: IsoDate, workday: z.boolean(), reason: z.string().trim().min(1).max(500) }),
+      body: z.strictObject({ divisionCode: DivisionCode, date: IsoDate, workday: z.boolean(), reason: text(500) }),
       response: { 201: OverrideSchema, ...errorResponses },
     },
     handler: async (request, reply) => reply.code(201).send(toOverride(await calendar.createOverride(userOf(request), request.body))),

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthUser } from '../../domain/roles.js';
 import { userOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, key } from '../schemas/common.js';
 import { ClockDecisionBody, IdempotencyHeaders } from '../schemas/deadlines.js';
 
 export function clockDecisionRoute(
@@ -25,7 +25,7 @@ export function clockDecisionRoute(
       operationId: options.operationId,
       summary: '审批延期或容错申请（组织部；组织部自身的期限由上级组织部审批）',
       tags: options.tags,
-      params: z.strictObject({ id: z.uuid(), requestId: z.string().min(1).max(100) }),
+      params: z.strictObject({ id: z.uuid(), requestId: key(100) }),
       headers: IdempotencyHeaders,
       body: ClockDecisionBody,
       response: { 200: options.detail, ...errorResponses, 422: errorResponses[409] },

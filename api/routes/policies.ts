@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
 import type { PolicyService } from '../../services/policies.js';
 import { userOf } from '../plugins/auth.js';
-import { DivisionCode, errorResponses } from '../schemas/common.js';
+import { DivisionCode, errorResponses, text } from '../schemas/common.js';
 
 const PolicySchema = z
   .object({
@@ -37,7 +37,7 @@ export const policyRoutes: FastifyPluginAsyncZod<{ policies: PolicyService }> = 
       summary: '新建期限策略版本（已运行案例不受影响）',
       tags: ['policies'],
       body: z.strictObject({
-        name: z.string().trim().min(1).max(100).default('default'),
+        name: text(100).default('default'),
         jurisdictionCode: DivisionCode.optional().describe('缺省为本人管辖区划'),
         body: DeadlinePolicySchema,
       }),

@@ -3,7 +3,7 @@ import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
 import type { CaseRow } from '../../db/queries/cases.js';
-import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, text } from './common.js';
+import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, key, text } from './common.js';
 import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
 const CaseState = z.enum(CASE_STATES);
@@ -175,5 +175,5 @@ export const ListCasesQuery = z.strictObject({
 export const CaseIdParams = z.strictObject({ id: z.uuid() });
 
 export const ClockPauseBody = z.strictObject({ reason: text(2000) }).meta({ id: 'ClockPauseRequest' });
-export const InterruptBody = z.strictObject({ reason: text(2000), obligationId: z.string().min(1).max(200).optional() }).meta({ id: 'InterruptRequest' });
+export const InterruptBody = z.strictObject({ reason: text(2000), obligationId: key(200).optional() }).meta({ id: 'InterruptRequest' });
 export const CasePolicyBody = z.strictObject({ policyId: z.uuid() }).meta({ id: 'CasePolicyRequest' });

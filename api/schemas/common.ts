@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { civilDate } from '../../domain/stats.js';
+import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE, MAX_YEAR, MIN_YEAR, UNPAIRED_SURROGATE, YEAR_RANGE_MESSAGE } from '../../domain/input.js';
 
 /** Schemas registered with an id become named OpenAPI components. */
 export const ErrorSchema = z
@@ -31,26 +32,23 @@ export const DivisionPrefix = z.string().regex(/^\d{2,12}$/, '须为2–12位区
 export const Instant = z.string().describe('ISO-8601 instant (UTC)');
 
 /**
- * Every date, instant and month a request carries lies in these years. Nothing this service tracks
- * happens outside them, and date arithmetic past them misbehaves (`Date.UTC` reads year 20 as
- * 1920, luxon and Intl give up near year 10000), which used to surface as 500s. The bound is in
- * the OpenAPI document as a pattern.
+ * Dates, instants and months in MIN_YEAR–MAX_YEAR (domain/input.ts says why); the bound is in the
+ * OpenAPI document as a pattern.
  */
-export const MIN_YEAR = 2000;
-export const MAX_YEAR = 2100;
+export { MAX_YEAR, MIN_YEAR };
+/** A leading year in MIN_YEAR–MAX_YEAR, as a pattern JSON Schema can carry. */
 const IN_RANGE_YEAR = /^(?:20\d\d|2100)-/;
-const YEAR_MESSAGE = `年份须在${MIN_YEAR}–${MAX_YEAR}之间 (year must be ${MIN_YEAR}–${MAX_YEAR})`;
 const DATE_MESSAGE = '须为有效日期 YYYY-MM-DD (a valid date YYYY-MM-DD)';
 
 /** A civil date YYYY-MM-DD, 2000-01-01 … 2100-12-31. */
-export const IsoDate = z.iso.date(DATE_MESSAGE).regex(IN_RANGE_YEAR, YEAR_MESSAGE).meta({ format: 'date' });
+export const IsoDate = z.iso.date(DATE_MESSAGE).regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE).meta({ format: 'date' });
 /** An ISO-8601 instant with `Z` or an offset, in years 2000–2100 as written. */
 export const IsoInstant = z.iso
   .datetime({ offset: true, message: '须为带时区的 ISO 时间，如 2026-01-31T09:00:00+08:00 (an ISO-8601 instant with an offset)' })
-  .regex(IN_RANGE_YEAR, YEAR_MESSAGE)
+  .regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE)
   .meta({ format: 'date-time' });
 /** A month YYYY-MM, 2000-01 … 2100-12. */
-export const IsoMonth = (message = '须为 YYYY-MM (must be YYYY-MM)') => z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, message).regex(IN_RANGE_YEAR, YEAR_MESSAGE);
+export const IsoMonth = (message = '须为 YYYY-MM (must be YYYY-MM)') => z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, message).regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE);
 /** A birth date: 1900-01-01 … today in Beijing (no one is born in the future). */
 export const BirthDate = z.iso
   .date(DATE_MESSAGE)
@@ -58,7 +56,17 @@ export const BirthDate = z.iso
   .refine((v) => v <= civilDate(new Date()), '出生日期不能晚于今天 (birth date must not be in the future)')
   .meta({ format: 'date' });
 
-/** Free text a person types: trimmed, not empty, bounded. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * A string without control characters (domain/input.ts): a NUL used to reach Postgres and answer
+ * 500, or, in a command, fail the workflow's projection for ever. The pattern documents it in the
+ * OpenAPI document; unpaired surrogates (not expressible there) are refused too.
+ */
+const PRINTABLE = new RegExp(`^[^${CONTROL_CHARACTERS.source.slice(1, -1)}]*$`);
+export const printable = (schema: z.ZodString) =>
+  schema.regex(PRINTABLE, CONTROL_CHARACTERS_MESSAGE).refine((v) => !UNPAIRED_SURROGATE.test(v), CONTROL_CHARACTERS_MESSAGE);
+/** Free text a person types: trimmed, not empty, bounded, printable. */
+export const text = (max: number) => printable(z.string().trim().min(1).max(max));
+/** An identifier a client sends back (an obligation or request id): not empty, bounded, printable. */
+export const key = (max: number) => printable(z.string().min(1).max(max));
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

@@ -7,7 +7,7 @@ import { ESCALATION_RUNGS, EXEMPTION_CATEGORIES, OBLIGATION_KINDS, OBLIGATION_ST
 import { EDUCATION_LEVELS, GENDERS } from '../../domain/people.js';
 import { ROLES } from '../../domain/roles.js';
 import type { escalations, obligations, people } from '../../db/schema/index.js';
-import { BirthDate, Instant, IsoDate, iso, text } from './common.js';
+import { BirthDate, Instant, IsoDate, iso, key, text } from './common.js';
 
 const RungSchema = z.object({
   rung: z.enum(ESCALATION_RUNGS),
@@ -178,7 +178,7 @@ export const ClockRequestSchema = z
 export const ClockRequestBody = z
   .strictObject({
     kind: z.enum(['extension', 'exemption']).describe('extension 延期（到期前申请）；exemption 容错（已逾期）'),
-    obligationId: z.string().min(1).max(200),
+    obligationId: key(200),
     reason: text(2000),
     newDueDate: IsoDate.optional().describe('延期至（YYYY-MM-DD）'),
     category: z.enum(EXEMPTION_CATEGORIES).optional().describe('容错情形'),

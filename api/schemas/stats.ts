@@ -4,7 +4,7 @@ import { DIVISION_LEVELS } from '../../domain/divisions.js';
 import { ESCALATION_RUNGS, OBLIGATION_KINDS, RAG_COLOURS } from '../../domain/escalation.js';
 import { RESERVE_SOURCES, TEAM_KINDS } from '../../domain/people.js';
 import { PERIOD_KINDS, STRUCTURE_FLAGS, nextCivilDate, startOfCivilDate } from '../../domain/stats.js';
-import { DivisionPrefix, Instant, IsoDate, IsoInstant, MAX_YEAR, MIN_YEAR } from './common.js';
+import { DivisionPrefix, Instant, IsoDate, IsoInstant, MAX_YEAR, MIN_YEAR, printable } from './common.js';
 
 // --- Query strings --------------------------------------------------------------------------------
 
@@ -293,5 +293,5 @@ export const ImportReportSchema = z
 
 export const ImportQuery = z.strictObject({
   dryRun: z.stringbool().default(false).describe('true：只校验，不导入'),
-  fileName: z.string().max(255).optional().describe('原文件名（写入导入记录）'),
+  fileName: printable(z.string().max(255)).optional().describe('原文件名（写入导入记录）'),
 });

@@ -18,6 +18,7 @@ import {
   type ReserveSource,
   type TeamKind,
 } from '../../domain/people.js';
+import { CONTROL_CHARACTERS_MESSAGE, YEAR_RANGE_MESSAGE, hasForbiddenCharacters, yearInRange } from '../../domain/input.js';
 import { bad, cellText, ok, parseDate, parseYesNo, type Parsed } from './cells.js';
 import type { CellType, CellValue, Column, TableSpec } from './table.js';
 import type { CellInput } from './xlsx.js';
@@ -45,6 +46,7 @@ function optional<T>(parse: (cell: CellInput | undefined) => Parsed<T>) {
 
 const text = (max: number) => (cell: CellInput | undefined): Parsed<string> => {
   const value = cellText(cell);
+  if (hasForbiddenCharacters(value)) return bad(CONTROL_CHARACTERS_MESSAGE);
   return value.length > max ? bad(`超过${max}个字符 (longer than ${max} characters)`) : ok(value);
 };
 
@@ -91,6 +93,11 @@ function divisionCode(cell: CellInput | undefined): Parsed<string> {
 }
 
 const birthDate = (cell: CellInput | undefined): Parsed<string> => parseDate(cell);
+/** A nomination happens in the years every date the API takes lies in (domain/input.ts). */
+const nominationDate = (cell: CellInput | undefined): Parsed<string> => {
+  const parsed = parseDate(cell);
+  return !parsed.ok || yearInRange(parsed.value) ? parsed : bad(YEAR_RANGE_MESSAGE);
+};
 
 // --- 班子成员 ---------------------------------------------------------------------------------------
 
@@ -149,7 +156,7 @@ export const RESERVE_NOMINATION_FIELDS: SheetField<ReserveNominationRow>[] = [
   { key: 'villageCode', header: '村区划代码', required: true, type: 'text', width: 16, note: '必填：提名村（社区）的12位统计用区划代码', parse: required(divisionCode), export: (r) => r.villageCode },
   { key: 'villageName', header: '村名称', required: false, type: 'text', width: 20, note: '选填：仅用于核对代码，与代码不符时报错', parse: optional(text(100)), export: (r) => r.villageName },
   { key: 'source', header: '来源（五个一批）', required: true, type: 'text', width: 22, note: `必填：${Object.values(RESERVE_SOURCE_LABELS).join(' / ')}`, choices: Object.values(RESERVE_SOURCE_LABELS), parse: required(reserveSource), export: (r) => RESERVE_SOURCE_LABELS[r.source] },
-  { key: 'nominatedOn', header: '提名日期', required: true, type: 'date', width: 14, note: '必填：日期，如 2025-03-01', parse: required(parseDate), export: (r) => r.nominatedOn },
+  { key: 'nominatedOn', header: '提名日期', required: true, type: 'date', width: 14, note: '必填：日期，如 2025-03-01', parse: required(nominationDate), export: (r) => r.nominatedOn },
   { key: 'status', header: '状态', required: false, type: 'text', width: 10, note: '选填：提名（默认）/ 在库（已在现有后备力量库中）', choices: Object.values(RESERVE_NOMINATION_STATUS_LABELS), parse: optional(nominationStatus), export: (r) => RESERVE_NOMINATION_STATUS_LABELS[r.status] },
   { key: 'note', header: '备注', required: false, type: 'text', width: 30, note: '选填', parse: optional(text(1000)), export: (r) => r.note },
 ];
