@@ -37,11 +37,12 @@ await runBench(async (onCleanup) => {
   await pool(villages.length, 16, async (i) => void caseIds.push(await designate(world.cases, world.actors, villages[i]!, policyId)));
   log(`${caseIds.length} cases; ${RATE}/s for ${SECONDS} s`);
 
-  const post = async (path: string, body: unknown, key: string) => {
+  // The org dept moves sponsors; the sponsor in post files the plan (offices file only while the post is vacant).
+  const post = async (path: string, body: unknown, key: string, as: { token: string } = org) => {
     const t0 = performance.now();
     const res = await fetch(`${api.url}/api/v1${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { authorization: `Bearer ${as.token}`, 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     });
     const json = (await res.json()) as { state?: string; sponsorUserId?: string };
@@ -66,7 +67,7 @@ await runBench(async (onCleanup) => {
       (async () => {
         if (!planned.has(caseId)) {
           planned.add(caseId);
-          const r = await post(`/cases/${caseId}/plan`, { summary: '方案', issues: ['班子'], measures: [{ measure: '配强书记', owner: '乡镇党委' }] }, `plan-${i}`);
+          const r = await post(`/cases/${caseId}/plan`, { summary: '方案', issues: ['班子'], measures: [{ measure: '配强书记', owner: '乡镇党委' }] }, `plan-${i}`, sponsor);
           samples.push({ kind: 'plan', ms: r.ms, ok: r.status === 200 && r.json.state === 'rectifying' });
         } else {
           const next = sponsorOf.get(caseId) === other.id ? sponsor.id : other.id;

@@ -36,7 +36,7 @@ export type CaseAction = (typeof CASE_ACTIONS)[number];
 
 /**
  * Who may do what (always within what they can see: a sponsor their own cases, an office its
- * jurisdiction). A township office files for a case whose sponsor post is vacant.
+ * jurisdiction). The filing commands are narrowed further by the sponsor post: `filingRefusal`.
  */
 export const ALLOWED_ROLES: Record<CaseAction, readonly Role[]> = {
   designate: ['org_dept'],
@@ -55,6 +55,29 @@ export const ALLOWED_ROLES: Record<CaseAction, readonly Role[]> = {
   changeCasePolicy: ['org_dept'],
   manageCalendar: ['org_dept'],
 };
+
+/** What the sponsor answers for and files: the plan, the monthly reports, the acceptance request. */
+export const FILING_ACTIONS = ['submitPlan', 'submitReport', 'requestAcceptance'] as const satisfies readonly CaseAction[];
+export type FilingAction = (typeof FILING_ACTIONS)[number];
+
+export function isFilingAction(action: CaseAction): action is FilingAction {
+  return (FILING_ACTIONS as readonly CaseAction[]).includes(action);
+}
+
+/**
+ * The one rule for who files a case (service and workflow alike): the sponsor in post files; while
+ * the post is vacant (`sponsorUserId` null) the township office or the org dept files in its
+ * place, and nobody files for a sponsor in post. null when `filer` may file, else why not (403).
+ */
+export function filingRefusal(filer: { userId: string | null; role: Role | 'system' }, sponsorUserId: string | null): string | null {
+  if (sponsorUserId !== null) {
+    if (filer.role === 'sponsor' && filer.userId === sponsorUserId) return null;
+    if (filer.role === 'sponsor') return '只有本案例的包保领导可以提交 (only the case’s own sponsor files)';
+    return '包保领导在岗，整顿方案、月度报告和验收申请由包保领导提交；乡镇党委和县委组织部仅在包保领导空缺期间代为提交 (the sponsor is in post and files; offices file only while the post is vacant)';
+  }
+  if (filer.role === 'township_office' || filer.role === 'org_dept') return null;
+  return '包保领导空缺，期间由乡镇党委或县委组织部提交 (the sponsor post is vacant: the township office or the org dept files)';
+}
 
 /**
  * Process B (1+1 mentoring) and C (reserves). Sponsors have no part in either: they see neither

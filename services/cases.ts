@@ -21,7 +21,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors
 import { getProcessObligation } from '../db/queries/deadline-projection.js';
 import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
-import { ALLOWED_ROLES, type AuthUser, type CaseAction } from '../domain/roles.js';
+import { ALLOWED_ROLES, filingRefusal, isFilingAction, type AuthUser, type CaseAction } from '../domain/roles.js';
 import type { DesignationReason } from '../domain/cases.js';
 import type { RelapseDesignation } from '../activities/index.js';
 import { executeCaseCommand, startRectification, type TemporalHandle } from '../temporal/client.js';
@@ -201,6 +201,11 @@ export function createCaseService(deps: {
     const row = await findVisibleCase(db, user, caseId);
     if (!row) throw new NotFoundError('未找到该案例 (case not found)');
     requireRole(user, action);
+    if (isFilingAction(action)) {
+      // The sponsor files; an office only while the post is vacant (the workflow checks it again).
+      const refusal = filingRefusal(actorOf(user), row.sponsorUserId);
+      if (refusal) throw new ForbiddenError(refusal);
+    }
     // The Idempotency-Key doubles as the Update ID: Temporal applies an Update ID once.
     const updateId = idempotencyKey ? `${user.id}:${idempotencyKey}` : undefined;
     await executeCaseCommand(temporal, caseId, update, [{ ...args, actor: actorOf(user) }], updateId);

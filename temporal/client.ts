@@ -11,13 +11,13 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { rectificationWorkflow } from '../workflows/rectification.js';
 import { mentorshipWorkflow } from '../workflows/mentorship.js';
 import { reserveWorkflow } from '../workflows/reserve.js';
 import { calendarChangeWorkflowId, mentorshipWorkflowId, rectificationWorkflowId, reserveWorkflowId } from '../workflows/ids.js';
 import { calendarChangeWorkflow, type CalendarChangeInput } from '../workflows/calendar-change.js';
-import { FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from '../workflows/deadline-messages.js';
+import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from '../workflows/deadline-messages.js';
 import { readyUpdate, snapshotQuery } from '../workflows/rectification-messages.js';
 import { mentorshipReadyUpdate } from '../workflows/mentorship-messages.js';
 import { reserveReadyUpdate } from '../workflows/reserve-messages.js';
@@ -143,6 +143,7 @@ export function toDomainError(err: unknown, what = '该案例'): unknown {
       return new ValidationError(failure.message, field);
     }
     if (failure.type === FAILURE_INVALID_TRANSITION) return new ConflictError(failure.message);
+    if (failure.type === FAILURE_FORBIDDEN) return new ForbiddenError(failure.message);
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause) return new ConflictError(err.cause.message);
   if (err instanceof NotFoundError) return err;

@@ -13,3 +13,5 @@ export const recomputeDeadlinesSignal = defineSignal<[RecomputeArgs]>('recompute
 export const FAILURE_INVALID_TRANSITION = 'InvalidTransition';
 /** A field-level problem with a command's arguments: answered as 400 naming the field. */
 export const FAILURE_VALIDATION = 'ValidationFailed';
+/** The caller may not send this command to this process as it stands (who files a case): 403. */
+export const FAILURE_FORBIDDEN = 'Forbidden';

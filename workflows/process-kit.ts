@@ -5,7 +5,7 @@
  * change). Workflow code: no I/O.
  */
 import { ApplicationFailure, allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
-import { FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
+import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
 import type { Rag } from '../domain/escalation.js';
 import type { Actor, EscalationSpec, Notice, NotificationSpec, ProcessEvent, Recipient } from './deadline-types.js';
 import { createExclusive } from './exclusive.js';
@@ -28,6 +28,11 @@ export function invalid(field: string, message: string): never {
 /** A command the process's current state refuses (409 with the reason), like a refused transition. */
 export function conflict(message: string): never {
   throw ApplicationFailure.create({ type: FAILURE_INVALID_TRANSITION, message, nonRetryable: true });
+}
+
+/** The caller may not send this command here (403 with the reason). */
+export function forbidden(message: string): never {
+  throw ApplicationFailure.create({ type: FAILURE_FORBIDDEN, message, nonRetryable: true });
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 } from '../domain/cases.js';
 import { describeDue, type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
 import { DUE_AFTER_KEY, type DeadlinePolicy } from '../domain/policy.js';
+import { filingRefusal } from '../domain/roles.js';
 import {
   cancelUpdate,
   changePolicyUpdate,
@@ -58,7 +59,7 @@ import {
 import type { Notice } from './deadline-types.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
-import { clone, conflict, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
+import { clone, conflict, createCommitter, createProcessKit, forbidden, invalid, notify } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
@@ -213,6 +214,19 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
 
   const command = kit.command;
 
+  /**
+   * Who files (`filingRefusal`, the rule the service applies too), checked as the Update arrives:
+   * the sponsor in post, or an office while the post is vacant. Validator only, so it leaves no
+   * history and running cases replay as before; the service has refused a wrong filer already.
+   */
+  function filedBy<A extends { actor: Actor }>(validator: (args: A) => void): (args: A) => void {
+    return (args) => {
+      const refusal = filingRefusal(args.actor, s.sponsorUserId);
+      if (refusal) forbidden(refusal);
+      validator(args);
+    };
+  }
+
   const plan = command<PlanArgs>(
     'submitPlan',
     async ({ actor, plan: content }) => {
@@ -229,7 +243,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       });
     },
   );
-  setHandler(submitPlanUpdate, plan.handler, { validator: plan.validator });
+  setHandler(submitPlanUpdate, plan.handler, { validator: filedBy(plan.validator) });
 
   const report = command<ReportArgs>(
     'submitReport',
@@ -246,7 +260,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     },
     ({ period }) => validateReportPeriod(period),
   );
-  setHandler(submitReportUpdate, report.handler, { validator: report.validator });
+  setHandler(submitReportUpdate, report.handler, { validator: filedBy(report.validator) });
 
   const acceptanceRequest = command<AcceptanceRequestArgs>('requestAcceptance', async ({ actor, summary: text }) => {
     const before = summary();
@@ -262,7 +276,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       notifications: notify(recipientsFor('org_dept'), 'acceptance.requested', '验收申请', `村党组织整顿已申请验收（第${s.acceptanceAttempts}次），请组织验收。`),
     });
   });
-  setHandler(requestAcceptanceUpdate, acceptanceRequest.handler, { validator: acceptanceRequest.validator });
+  setHandler(requestAcceptanceUpdate, acceptanceRequest.handler, { validator: filedBy(acceptanceRequest.validator) });
 
   const review = command<AcceptanceReviewArgs>(
     'reviewAcceptance',

@@ -6,6 +6,7 @@ import { caseRag, describeDue, dueRungs, nextRungAt, obligationRag, type Obligat
 import { checkCommand, evaluateAcceptance, validateAcceptanceInput, CASE_STATES } from '../../domain/cases.js';
 import { DEFAULT_POLICY, DEMO_POLICY } from '../../domain/policy.js';
 import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
+import { filingRefusal, ROLES } from '../../domain/roles.js';
 import { createDeadlineActivities } from '../../activities/deadlines.js';
 
 describe('clock', () => {
@@ -111,6 +112,28 @@ describe('cases', () => {
     const allowed = CASE_STATES.filter((s) => checkCommand('cancel', s) === null);
     expect(allowed).toEqual(['designated', 'planning', 'rectifying', 'acceptance_pending', 'delisted', 'follow_up']);
     expect(checkCommand('relapse', 'rectifying')).toMatch(/relapse is not allowed in state rectifying/);
+  });
+
+  test('who files (issue 16.1): the sponsor in post; the township office or the org dept while the post is vacant', () => {
+    const sponsorId = 'sponsor-1';
+    const matrix = ROLES.flatMap((role) =>
+      (['in post', 'vacant'] as const).map((post) => {
+        const filer = { role, userId: role === 'sponsor' ? sponsorId : `${role}-1` };
+        return [role, post, filingRefusal(filer, post === 'vacant' ? null : sponsorId) === null];
+      }),
+    );
+    expect(matrix).toEqual([
+      ['sponsor', 'in post', true],
+      ['sponsor', 'vacant', false],
+      ['township_office', 'in post', false],
+      ['township_office', 'vacant', true],
+      ['org_dept', 'in post', false],
+      ['org_dept', 'vacant', true],
+    ]);
+    // Another sponsor does not file for this one; the system files nothing; every refusal says why.
+    expect(filingRefusal({ role: 'sponsor', userId: 'sponsor-2' }, sponsorId)).toMatch(/本案例的包保领导/);
+    expect(filingRefusal({ role: 'system', userId: null }, null)).toMatch(/空缺/);
+    expect(filingRefusal({ role: 'township_office', userId: 't' }, sponsorId)).toMatch(/包保领导在岗/);
   });
 
   test('policies validate durations and rungs, naming the field', () => {
