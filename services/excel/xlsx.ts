@@ -157,20 +157,21 @@ function normalize(value: unknown): CellInput {
   return String(value);
 }
 
-/** True for the bytes of a zip file (an .xlsx is one). */
 /**
- * Whether a zip archive is whole: it ends with its end-of-central-directory record and every entry
- * matches its CRC-32. exceljs's streaming reader waits for ever on a truncated or damaged archive
- * (its inflate errors never reach the iterator), so uploads are checked before they are streamed.
- * jszip is already exceljs's own (non-streaming) zip reader; it holds one entry at a time here.
+ * Whether a zip archive is whole: it ends with its end-of-central-directory record, every entry
+ * matches its CRC-32, and the entries a streaming reader meets one after another (local headers)
+ * are exactly those the directory lists. exceljs's streaming reader waits for ever on a truncated or
+ * damaged archive (its inflate errors never reach the iterator), so uploads are checked before they
+ * are streamed. jszip is already exceljs's own (non-streaming) zip reader; it holds one entry at a
+ * time here, and it reads the directory, so the local headers are checked against it apart.
  */
 export async function isWholeZip(bytes: Uint8Array): Promise<boolean> {
   const from = Math.max(0, bytes.length - 22 - 0xffff);
-  let end = false;
-  for (let i = bytes.length - 22; i >= from && !end; i--) {
-    end = bytes[i] === 0x50 && bytes[i + 1] === 0x4b && bytes[i + 2] === 0x05 && bytes[i + 3] === 0x06;
+  let end = -1;
+  for (let i = bytes.length - 22; i >= from && end < 0; i--) {
+    if (bytes[i] === 0x50 && bytes[i + 1] === 0x4b && bytes[i + 2] === 0x05 && bytes[i + 3] === 0x06) end = i;
   }
-  if (!end) return false;
+  if (end < 0 || !localHeadersMatchDirectory(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), end)) return false;
   try {
     const zip = await JSZip.loadAsync(bytes, { checkCRC32: true });
     for (const entry of Object.values(zip.files)) if (!entry.dir) await entry.async('uint8array');
@@ -180,6 +181,75 @@ export async function isWholeZip(bytes: Uint8Array): Promise<boolean> {
   }
 }
 
+const LOCAL_HEADER = 0x04034b50;
+const DIRECTORY_HEADER = 0x02014b50;
+const NO_VALUE = 0xffffffff;
+
+/**
+ * Reads the central directory (from the end record at `end`) and walks the local headers from byte 0
+ * as a streaming reader does: each must sit where the directory says, carry the same name and (unless
+ * its sizes follow the data, flag 8) the same compressed size, and the next entry (or the directory)
+ * must follow it directly. A flipped size byte in a local header used to pass jszip's check and then
+ * hang the streaming read.
+ */
+function localHeadersMatchDirectory(b: Buffer, end: number): boolean {
+  if (end + 22 > b.length) return false;
+  const count = b.readUInt16LE(end + 10);
+  const directoryAt = b.readUInt32LE(end + 16);
+  if (count === 0xffff || directoryAt === NO_VALUE) return false; // zip64 archives: no upload is that large
+  const entries: Array<{ offset: number; size: number; name: Buffer; flags: number }> = [];
+  let p = directoryAt;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > end || b.readUInt32LE(p) !== DIRECTORY_HEADER) return false;
+    const nameLength = b.readUInt16LE(p + 28);
+    const extraLength = b.readUInt16LE(p + 30);
+    const commentLength = b.readUInt16LE(p + 32);
+    let size = b.readUInt32LE(p + 20);
+    let offset = b.readUInt32LE(p + 42);
+    if (size === NO_VALUE || offset === NO_VALUE) {
+      // Zip64 values in the extra field (id 1), in this order, for the fields that overflowed.
+      const zip64 = extraField(b.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), 0x0001);
+      if (!zip64) return false;
+      let at = b.readUInt32LE(p + 24) === NO_VALUE ? 8 : 0;
+      if (size === NO_VALUE) {
+        size = Number(zip64.readBigUInt64LE(at));
+        at += 8;
+      }
+      if (offset === NO_VALUE) offset = Number(zip64.readBigUInt64LE(at));
+    }
+    entries.push({ offset, size, name: b.subarray(p + 46, p + 46 + nameLength), flags: b.readUInt16LE(p + 8) });
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  entries.sort((x, y) => x.offset - y.offset);
+  let expected = 0;
+  for (const [i, e] of entries.entries()) {
+    if (e.offset !== expected || e.offset + 30 > directoryAt || b.readUInt32LE(e.offset) !== LOCAL_HEADER) return false;
+    const nameLength = b.readUInt16LE(e.offset + 26);
+    const extraLength = b.readUInt16LE(e.offset + 28);
+    if (!b.subarray(e.offset + 30, e.offset + 30 + nameLength).equals(e.name)) return false;
+    const localSize = b.readUInt32LE(e.offset + 18);
+    const sizesFollow = (b.readUInt16LE(e.offset + 6) & 0x08) !== 0;
+    if (!sizesFollow && localSize !== e.size && localSize !== NO_VALUE) return false;
+    const dataEnd = e.offset + 30 + nameLength + extraLength + e.size;
+    const next = entries[i + 1]?.offset ?? directoryAt;
+    const gap = next - dataEnd;
+    // A data descriptor: crc and sizes, with or without its signature, 32- or 64-bit sizes.
+    if (sizesFollow || e.flags & 0x08 ? ![12, 16, 20, 24].includes(gap) : gap !== 0) return false;
+    expected = next;
+  }
+  return expected === directoryAt || (entries.length === 0 && directoryAt === 0);
+}
+
+function extraField(extra: Buffer, id: number): Buffer | null {
+  for (let p = 0; p + 4 <= extra.length; ) {
+    const size = extra.readUInt16LE(p + 2);
+    if (extra.readUInt16LE(p) === id) return extra.subarray(p + 4, p + 4 + size);
+    p += 4 + size;
+  }
+  return null;
+}
+
+/** True for the bytes of a zip file (an .xlsx is one). */
 export function looksLikeXlsx(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
