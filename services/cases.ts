@@ -13,6 +13,7 @@ import {
   listCases,
   type CaseFilters,
   type CaseRow,
+  type CaseView,
 } from '../db/queries/cases.js';
 import { getVillage } from '../db/queries/divisions.js';
 import { DEFAULT_POLICY_NAME, resolveVillagePolicy } from './policies.js';
@@ -176,7 +177,7 @@ export function createCaseService(deps: {
     return { caseId: stored.id };
   }
 
-  async function detail(row: CaseRow) {
+  async function detail(row: CaseView) {
     return { ...row, ...(await getCaseParts(db, row.id)) };
   }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
-import type { CaseRow } from '../../db/queries/cases.js';
+import type { CaseView } from '../../db/queries/cases.js';
 import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, key, text } from './common.js';
 import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
@@ -22,7 +22,8 @@ export const CaseSummarySchema = z
     reasons: z.array(z.string()),
     note: z.string().nullable(),
     policyId: z.uuid().nullable(),
-    parentCaseId: z.uuid().nullable(),
+    parentCaseId: z.uuid().nullable().describe('反弹前的原案例（本案例由其反弹而立）'),
+    successorCaseId: z.uuid().nullable().describe('反弹后重新立的案例（本案例反弹时）'),
     designatedAt: Instant,
     delistedAt: Instant.nullable(),
     followUpEndsAt: Instant.nullable(),
@@ -55,7 +56,7 @@ export const CaseDetailSchema = CaseSummarySchema.extend({
   timeline: z.array(TimelineEntrySchema),
 }).meta({ id: 'CaseDetail' });
 
-export function toCaseSummary(row: CaseRow): z.output<typeof CaseSummarySchema> {
+export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema> {
   return {
     id: row.id,
     villageCode: row.villageCode,
@@ -68,6 +69,7 @@ export function toCaseSummary(row: CaseRow): z.output<typeof CaseSummarySchema> 
     note: row.note,
     policyId: row.policyId,
     parentCaseId: row.parentCaseId,
+    successorCaseId: row.successorCaseId,
     designatedAt: row.designatedAt.toISOString(),
     delistedAt: iso(row.delistedAt),
     followUpEndsAt: iso(row.followUpEndsAt),

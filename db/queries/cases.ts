@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, like, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { auditEvents, caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
@@ -11,6 +11,19 @@ import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
 
 export type CaseRow = typeof rectificationCases.$inferSelect;
+
+/** A case as the API shows it: the row and the case its relapse opened, if any. */
+export type CaseView = CaseRow & { successorCaseId: string | null };
+
+/**
+ * The successor is derived from the new case's `parent_case_id` (indexed), not stored twice, so the
+ * two directions cannot disagree. A case relapses once, so it has at most one.
+ */
+const caseViewColumns = {
+  ...getTableColumns(rectificationCases),
+  // Spelled out: drizzle renders a column of the only table unqualified, which the subquery would take as its own.
+  successorCaseId: sql<string | null>`(select successor.id from rectification_cases successor where successor.parent_case_id = rectification_cases.id order by successor.designated_at, successor.id limit 1)`,
+};
 
 export interface NewCase {
   villageCode: string;
@@ -78,9 +91,9 @@ export async function findCaseByDesignationKey(db: Db, createdBy: string, design
 }
 
 /** The case if the user may see it; null otherwise (the API answers 404 either way). */
-export async function findVisibleCase(db: Db, user: AuthUser, caseId: string): Promise<CaseRow | null> {
+export async function findVisibleCase(db: Db, user: AuthUser, caseId: string): Promise<CaseView | null> {
   const [row] = await db
-    .select()
+    .select(caseViewColumns)
     .from(rectificationCases)
     .where(and(eq(rectificationCases.id, caseId), visibleTo(user, { code: rectificationCases.villageCode, sponsorUserId: rectificationCases.sponsorUserId })));
   return row ?? null;
@@ -95,7 +108,7 @@ export interface CaseFilters {
   offset: number;
 }
 
-export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): Promise<{ items: CaseRow[]; total: number }> {
+export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): Promise<{ items: CaseView[]; total: number }> {
   const conditions: SQL[] = [visibleTo(user, { code: rectificationCases.villageCode, sponsorUserId: rectificationCases.sponsorUserId })];
   if (filters.state?.length) conditions.push(inArray(rectificationCases.state, filters.state));
   if (filters.rag?.length) conditions.push(inArray(rectificationCases.rag, filters.rag));
@@ -104,7 +117,7 @@ export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): P
   const where = and(...conditions);
   const [items, [totalRow]] = await Promise.all([
     db
-      .select()
+      .select(caseViewColumns)
       .from(rectificationCases)
       .where(where)
       .orderBy(desc(rectificationCases.designatedAt), asc(rectificationCases.id))
@@ -146,8 +159,8 @@ export async function getSponsorCandidate(db: Db, userId: string) {
   return row ?? null;
 }
 
-export async function getCaseRow(db: Db, caseId: string): Promise<CaseRow | null> {
-  const [row] = await db.select().from(rectificationCases).where(eq(rectificationCases.id, caseId));
+export async function getCaseRow(db: Db, caseId: string): Promise<CaseView | null> {
+  const [row] = await db.select(caseViewColumns).from(rectificationCases).where(eq(rectificationCases.id, caseId));
   return row ?? null;
 }
 

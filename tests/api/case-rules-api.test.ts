@@ -1,7 +1,8 @@
 /**
  * Case rules a user meets through the API (issue 16): who files a case's plan, reports and
- * acceptance requests (role × sponsor in post / vacant × command), and clock commands refused by
- * the state of the clock (409 with the reason, like every other state conflict).
+ * acceptance requests (role × sponsor in post / vacant × command), clock commands refused by the
+ * state of the clock (409 with the reason, like every other state conflict), and the links between
+ * a relapsed case and its successor, both ways, in the detail and the list row.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -20,6 +21,7 @@ let township: TestUser;
 let villages: string[];
 let nextVillage = 0;
 
+const DAY = 24 * 3600_000;
 const PLAN = { summary: '一村一策', issues: ['组织生活不正常'], measures: [{ measure: '每月主题党日', owner: '村党支部' }] };
 
 async function call(user: TestUser, options: InjectOptions) {
@@ -159,5 +161,42 @@ describe('clock commands refused by the clock’s state (issue 16.3): 409 with t
     expect(again.status).toBe(409);
     expect(again.body.message).toMatch(/未暂停/);
     expect(again.body.details?.field).toBeUndefined();
+  });
+});
+
+describe('a relapsed case and its successor (issue 16.4): linked both ways, in the detail and the list row', () => {
+  test('the old case names its successor; the successor names its parent', async () => {
+    const oldId = await designate();
+    expect((await post(sponsor, oldId, 'plan', PLAN)).status).toBe(200);
+    expect((await post(sponsor, oldId, 'acceptance-requests', { summary: '完成' })).status).toBe(200);
+    const passed = await post(org, oldId, 'acceptance-reviews', { score: 90, representativesTotal: 18, representativesDissatisfied: 1 });
+    expect(passed.body.state).toBe('follow_up');
+    expect(passed.body.successorCaseId).toBeNull();
+    await env.sleep(100 * DAY);
+
+    const relapsed = await post(township, oldId, 'relapse', { reasons: ['secretary_vacant_3_months'], note: '书记空缺超过3个月' });
+    expect(relapsed.status).toBe(200);
+    expect(relapsed.body.state).toBe('relapsed');
+    const newId = relapsed.body.successorCaseId;
+    expect(newId).toEqual(expect.any(String));
+    expect(newId).not.toBe(oldId);
+    // The same id the timeline entry names.
+    expect(relapsed.body.timeline.find((t: { action: string }) => t.action === 'relapse_case_opened').details.relapseCaseId).toBe(newId);
+
+    const oldDetail = await getCase(oldId);
+    expect(oldDetail).toMatchObject({ successorCaseId: newId, parentCaseId: null });
+    const newDetail = await getCase(newId);
+    expect(newDetail).toMatchObject({ parentCaseId: oldId, successorCaseId: null, villageCode: oldDetail.villageCode });
+
+    for (const user of [org, township, sponsor]) {
+      const list = await call(user, { method: 'GET', url: `/api/v1/cases?division=${oldDetail.villageCode}` });
+      expect(list.status).toBe(200);
+      const rows = Object.fromEntries(list.body.items.map((c: { id: string; parentCaseId: string | null; successorCaseId: string | null }) => [c.id, [c.parentCaseId, c.successorCaseId]]));
+      expect([user.name, rows]).toEqual([user.name, { [oldId]: [null, newId], [newId]: [oldId, null] }]);
+    }
+
+    const openapi = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(openapi.components.schemas.CaseSummary.properties).toHaveProperty('successorCaseId');
+    expect(openapi.components.schemas.CaseSummary.required).toContain('successorCaseId');
   });
 });
