@@ -162,7 +162,7 @@ describe('clock commands over HTTP', () => {
     expect(suspended.body.suspendedSince).not.toBeNull();
     expect(suspended.body.suspensionReason).toBe('组织调整');
     const twice = await call(org, { method: 'POST', url: `/api/v1/cases/${c.id}/suspend`, payload: { reason: '组织调整' } });
-    expect(twice.status).toBe(400);
+    expect(twice.status).toBe(409); // a state conflict, not a bad field (issue 16.3)
     const resumed = await call(org, { method: 'POST', url: `/api/v1/cases/${c.id}/resume`, payload: { reason: '调整结束' } });
     expect(resumed.body.suspendedSince).toBeNull();
     expect(resumed.body.timeline.map((t: { action: string }) => t.action)).toEqual(
