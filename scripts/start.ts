@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import type { RunningApi } from '../api/server.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { DbHandle } from '../db/client.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js';
+import { planEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js';
 import type { DemoSeed } from '../db/seed/demo.js';
 import { DIVISION_DATA_DIR, importDivisions, normalizeImportPrefix, parseCsvRecord } from '../db/seed/import-divisions.js';
 import { toFullCode } from '../domain/divisions.js';
@@ -127,6 +127,17 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(config.DATA_DIR);
   const lifecycle = createLifecycle(logger);
 
+  // Before anything starts or is created: whether the embedded Postgres can run from here (as
+  // root, its `postgres` user must reach the binaries and the cluster). If not, one line and out.
+  if (!config.DATABASE_URL) {
+    try {
+      await planEmbeddedPostgres({ dataDir });
+    } catch (error) {
+      process.stderr.write(`Rectify 启动失败 failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+  }
+
   // --- Signals: the first one stops everything in order; a third one gives up waiting. ----------
   let exitCode = 0;
   let signals = 0;
@@ -178,7 +189,7 @@ async function main(): Promise<void> {
         bundling.catch(() => {}); // awaited below
         return { m, bundling };
       });
-    const [database, temporalAddress, { m, bundling }] = await settleAll([postgresReady, temporalReady, later]);
+    const [{ database, pgDir }, temporalAddress, { m, bundling }] = await settleAll([postgresReady, temporalReady, later]);
     const { connectTemporal } = m.client;
 
     const temporal = await lifecycle.start(
@@ -231,7 +242,7 @@ async function main(): Promise<void> {
       (a) => () => a.close(),
     );
 
-    process.stdout.write(banner({ config, dataDir, api, apiPrefix: m.app.API_PREFIX, temporalAddress, demo, seconds: process.uptime() }));
+    process.stdout.write(banner({ config, dataDir, pgDir, api, apiPrefix: m.app.API_PREFIX, temporalAddress, demo, seconds: process.uptime() }));
   } catch (error) {
     if (error instanceof ShuttingDown || lifecycle.stopping) return; // the signal handler finishes the job
     logger.fatal({ err: error }, 'start-up failed');
@@ -249,8 +260,9 @@ async function preparePostgres(
   lifecycle: ReturnType<typeof createLifecycle>,
   logger: Logger,
   launched: () => void,
-): Promise<DbHandle> {
+): Promise<{ database: DbHandle; pgDir: string | null }> {
   let url = config.DATABASE_URL;
+  let pgDir: string | null = null;
   if (!url) {
     const starting = lifecycle.start(
       'postgres',
@@ -260,6 +272,7 @@ async function preparePostgres(
     launched();
     const embedded: EmbeddedPostgres = await starting;
     url = embedded.url;
+    pgDir = embedded.pgDir;
   }
   launched();
   const [{ runMigrations }, { createDb }, { DEMO_COUNTY }] = await Promise.all([
@@ -277,7 +290,7 @@ async function preparePostgres(
   // The demo data lives in 惠水县: import it too when DEMO_DIVISION points elsewhere.
   if (!toFullCode(DEMO_COUNTY).startsWith(normalizeImportPrefix(config.DEMO_DIVISION))) prefixes.push(DEMO_COUNTY);
   for (const prefix of prefixes) await ensureDivisions(database.sql, prefix, logger);
-  return database;
+  return { database, pgDir };
 }
 
 /**
@@ -381,6 +394,8 @@ async function startLogger(config: Config): Promise<Logger> {
 function banner(input: {
   config: Config;
   dataDir: string;
+  /** Where the embedded cluster really is (null with DATABASE_URL). */
+  pgDir: string | null;
   api: RunningApi;
   apiPrefix: string;
   temporalAddress: TemporalTarget;
@@ -391,7 +406,9 @@ function banner(input: {
   const rule = '═'.repeat(78);
   const thin = '─'.repeat(78);
   const line = (label: string, value: string) => `  ${padDisplay(label, 26)}${value}`;
-  const postgres = config.DATABASE_URL ? 'DATABASE_URL' : `embedded, 127.0.0.1:${config.EMBEDDED_PG_PORT}, ${path.join(input.dataDir, 'pg')}`;
+  const pgLink = path.join(input.dataDir, 'pg');
+  const pgWhere = input.pgDir && input.pgDir !== pgLink ? `${pgLink} → ${input.pgDir}` : pgLink;
+  const postgres = config.DATABASE_URL ? 'DATABASE_URL' : `embedded, 127.0.0.1:${config.EMBEDDED_PG_PORT}, ${pgWhere}`;
   const temporal = temporalAddress.devServer
     ? `dev server ${temporalAddress.address}, ${path.join(input.dataDir, 'temporal.sqlite')}`
     : `${temporalAddress.address} (TEMPORAL_ADDRESS)`;
