@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -164,10 +165,11 @@ async function initialise(layout: EmbeddedLayout, runAs: RunAs | null, onOutput:
     if (runAs) await fs.chown(pgDir, runAs.uid, runAs.gid);
     undo = leftovers ? () => emptyDirectory(pgDir) : () => fs.rm(pgDir, { recursive: true, force: true });
   }
-  // Next to the cluster, readable by the run-as user alone, and gone when initdb is done.
-  const passwordFile = path.join(path.dirname(pgDir), `.pg-password-${randomBytes(6).toString('hex')}`);
+  // Readable by the run-as user alone, and gone when initdb is done. In the system temp folder (1777)
+  // when another user runs Postgres: the cluster's parent may be a folder only root can enter.
+  const passwordFile = path.join(runAs ? os.tmpdir() : path.dirname(pgDir), `.pg-password-${randomBytes(6).toString('hex')}`);
   try {
-    await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600, flag: 'wx' });
     if (runAs) await fs.chown(passwordFile, runAs.uid, runAs.gid);
     await runToEnd(
       layout.binaries.initdb,
