@@ -161,6 +161,9 @@ async function initialise(layout: EmbeddedLayout, runAs: RunAs | null, onOutput:
     if (leftovers && leftovers.length > 0) {
       throw new Error(`${pgDir} exists but holds no initialised cluster (an interrupted initdb?). Delete it and start again.`);
     }
+    // The parent with the default mode: a recursive mkdir would give every folder it makes 0700,
+    // and the run-as user could not enter the cluster's parent.
+    await fs.mkdir(path.dirname(pgDir), { recursive: true });
     await fs.mkdir(pgDir, { recursive: true, mode: 0o700 });
     if (runAs) await fs.chown(pgDir, runAs.uid, runAs.gid);
     undo = leftovers ? () => emptyDirectory(pgDir) : () => fs.rm(pgDir, { recursive: true, force: true });
