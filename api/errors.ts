@@ -29,9 +29,43 @@ export function errorBody(request: FastifyRequest, statusCode: number, message: 
   return { requestId: request.id, statusCode, error: REASON[statusCode] ?? 'Error', message, ...(details === undefined ? {} : { details }) };
 }
 
+/** One problem with a request, named by the path the client sent it under. */
+export interface ErrorIssue {
+  /** `body.measures.0.owner`, `query.from`, `params.id`, `headers.idempotency-key`. */
+  field: string;
+  message: string;
+  /** zod's keyword for request-format errors; `rule` for a business rule. */
+  code: string;
+}
+
+// Fastify calls the query string "querystring"; clients send a query, and read `query.from`.
+const LOCATION_NAMES: Record<string, string> = { body: 'body', querystring: 'query', query: 'query', params: 'params', headers: 'headers' };
+
 /** Turns "/measures/0/owner" into the field name users see, e.g. "body.measures.0.owner". */
 function fieldPath(context: string | undefined, instancePath: string, extraKey?: string): string {
-  return [context, ...instancePath.split('/'), extraKey].filter(Boolean).join('.');
+  return [context ? (LOCATION_NAMES[context] ?? context) : undefined, ...instancePath.split('/'), extraKey].filter(Boolean).join('.');
+}
+
+/**
+ * Services name a business rule's field as their own input calls it (`villageCode`, `period`);
+ * the client reads it where it sent it: a path parameter, a query parameter, else the body.
+ */
+function clientFieldPath(request: FastifyRequest, field: string): string {
+  const [head = '', ...rest] = field.split('.');
+  if (head in LOCATION_NAMES && rest.length > 0) return [LOCATION_NAMES[head], ...rest].join('.');
+  const has = (source: unknown) => typeof source === 'object' && source !== null && Object.hasOwn(source, head);
+  if (has(request.params)) return `params.${field}`;
+  if (has(request.query)) return `query.${field}`;
+  return `body.${field}`;
+}
+
+/** A business error's details in the same shape as a request-format error's: `issues[]`. */
+function domainDetails(request: FastifyRequest, error: DomainError): Record<string, unknown> | undefined {
+  if (!error.details) return undefined;
+  const { field, ...rest } = error.details;
+  if (typeof field !== 'string') return error.details;
+  const issue: ErrorIssue = { field: clientFieldPath(request, field), message: error.message, code: 'rule' };
+  return { ...rest, issues: [issue] };
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -49,7 +83,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return reply.code(400).send(errorBody(request, 400, `请求参数无效 (invalid request): ${message}`, { issues }));
   }
   if (error instanceof DomainError) {
-    return reply.code(error.statusCode).send(errorBody(request, error.statusCode, error.message, error.details));
+    return reply.code(error.statusCode).send(errorBody(request, error.statusCode, error.message, domainDetails(request, error)));
   }
   if (isResponseSerializationError(error)) {
     request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');

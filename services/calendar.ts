@@ -28,11 +28,11 @@ export function createCalendarService(deps: { db: Db; temporal: TemporalHandle }
   const source = createCalendarSource(db);
 
   /** A division the user may ask about: their own jurisdiction (default) or anything inside it. */
-  async function divisionFor(user: AuthUser, division: string | undefined): Promise<string> {
+  async function divisionFor(user: AuthUser, division: string | undefined, field = 'division'): Promise<string> {
     if (!division) return user.jurisdictionCode;
     const code = toFullCode(division);
     if (!isWithin(code, user.jurisdictionCode) || !(await divisionExists(db, code))) {
-      throw new ValidationError('区划不存在或不在您的管辖范围内 (division not found in your jurisdiction)', 'division');
+      throw new ValidationError('区划不存在或不在您的管辖范围内 (division not found in your jurisdiction)', field);
     }
     return code;
   }
@@ -82,7 +82,7 @@ export function createCalendarService(deps: { db: Db; temporal: TemporalHandle }
 
     async createOverride(user: AuthUser, input: { divisionCode: string; date: string; workday: boolean; reason: string }) {
       requireCalendarRole(user);
-      const divisionCode = await divisionFor(user, input.divisionCode);
+      const divisionCode = await divisionFor(user, input.divisionCode, 'divisionCode');
       const row = await createOverride(db, { userId: user.id, label: user.name }, { ...input, divisionCode }).catch((err: unknown) => {
         if (isUniqueViolation(err, 'calendar_overrides_active_uq')) {
           throw new ValidationError(`${input.date} 在该区划已有调整，请先撤销 (an override exists for that date: revoke it first)`, 'date');

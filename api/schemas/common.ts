@@ -9,7 +9,21 @@ export const ErrorSchema = z
     statusCode: z.number().int(),
     error: z.string(),
     message: z.string(),
-    details: z.unknown().optional(),
+    details: z
+      .looseObject({
+        issues: z
+          .array(
+            z.object({
+              field: z.string().meta({ description: '请求中的位置，如 body.period、query.from、params.id、headers.idempotency-key' }),
+              message: z.string(),
+              code: z.string().meta({ description: '格式错误为 zod 的关键字（invalid_type 等）；业务规则为 rule' }),
+            }),
+          )
+          .optional()
+          .meta({ description: '每个有问题的字段一项：格式错误与业务规则错误同一形状' }),
+      })
+      .optional()
+      .meta({ description: 'issues[]（出错字段）；导入失败另有 report，/readyz 另有 checks' }),
   })
   .meta({ id: 'Error' });
 

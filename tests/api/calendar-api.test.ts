@@ -77,13 +77,13 @@ describe('the 2025 calendar', () => {
   test('bad input names the field', async () => {
     const res = await call(org, { method: 'GET', url: '/api/v1/calendar/due-date?from=2025-02-30&workingDays=0' });
     expect(res.status).toBe(400);
-    expect(res.body.details.issues.map((i: { field: string }) => i.field).sort()).toEqual(['querystring.from', 'querystring.workingDays']);
+    expect(res.body.details.issues.map((i: { field: string }) => i.field).sort()).toEqual(['query.from', 'query.workingDays']);
     const range = await call(org, { method: 'GET', url: '/api/v1/calendar?from=2025-01-01&to=2027-01-01' });
     expect(range.status).toBe(400);
-    expect(range.body.details.field).toBe('to');
+    expect(range.body.details.issues[0].field).toBe('query.to');
     const outside = await call(township, { method: 'GET', url: '/api/v1/calendar/due-date?from=2025-01-01&workingDays=3&division=522731002' });
     expect(outside.status).toBe(400);
-    expect(outside.body.details.field).toBe('division');
+    expect(outside.body.details.issues[0].field).toBe('query.division');
   });
 });
 
@@ -114,7 +114,7 @@ describe('local overrides', () => {
 
     const twice = await call(org, { method: 'POST', url: '/api/v1/calendar/overrides', payload: { divisionCode: '522731000000', date: plan.dueDate, workday: true, reason: 'x' } });
     expect(twice.status).toBe(400);
-    expect(twice.body.details.field).toBe('date');
+    expect(twice.body.details.issues[0].field).toBe('body.date');
     expect((await call(otherOrg, { method: 'POST', url: `/api/v1/calendar/overrides/${created.body.id}/revoke` })).status).toBe(404);
     const revoked = await call(org, { method: 'POST', url: `/api/v1/calendar/overrides/${created.body.id}/revoke` });
     expect(revoked.status).toBe(200);
@@ -130,7 +130,7 @@ describe('local overrides', () => {
     expect((await call(township, { method: 'POST', url: '/api/v1/calendar/overrides', payload })).status).toBe(403);
     const outside = await call(otherOrg, { method: 'POST', url: '/api/v1/calendar/overrides', payload });
     expect(outside.status).toBe(400);
-    expect(outside.body.details.field).toBe('division');
+    expect(outside.body.details.issues[0].field).toBe('body.divisionCode');
   });
 });
 

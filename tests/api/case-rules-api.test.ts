@@ -152,7 +152,7 @@ describe('clock commands refused by the clock’s state (issue 16.3): 409 with t
       expect([path, res.status]).toEqual([path, 409]);
       expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', requestId: expect.any(String) });
       expect(res.body.message).toMatch(why);
-      expect(res.body.details?.field).toBeUndefined();
+      expect(res.body.details?.issues).toBeUndefined();
       expect((await getCase(caseId)).timeline.length).toBe(before.timeline.length);
     }
 
@@ -160,7 +160,7 @@ describe('clock commands refused by the clock’s state (issue 16.3): 409 with t
     const again = await post(org, caseId, 'resume', { reason: '审查结束' });
     expect(again.status).toBe(409);
     expect(again.body.message).toMatch(/未暂停/);
-    expect(again.body.details?.field).toBeUndefined();
+    expect(again.body.details?.issues).toBeUndefined();
   });
 });
 

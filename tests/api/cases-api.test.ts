@@ -113,10 +113,24 @@ describe('jurisdiction matrix', () => {
   test('the org dept cannot designate a village outside its county, nor name a sponsor of another county', async () => {
     const outside = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
     expect(outside.status).toBe(400);
-    expect(outside.body.details.field).toBe('villageCode');
+    expect(outside.body.details.issues[0].field).toBe('body.villageCode');
     const foreignSponsor = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[1], reasons: ['poor_service'], sponsorUserId: u.sponsorC!.id } });
     expect(foreignSponsor.status).toBe(400);
-    expect(foreignSponsor.body.details.field).toBe('sponsorUserId');
+    expect(foreignSponsor.body.details.issues[0].field).toBe('body.sponsorUserId');
+  });
+
+  test('a business rule and a malformed request answer in one error shape: details.issues[] named as sent', async () => {
+    const rule = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const format = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: 'x', reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const query = await call(u.org!, { method: 'GET', url: '/api/v1/calendar?from=2025-01-01&to=2024-01-01' });
+    for (const res of [rule, format, query]) {
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.details)).toEqual(['issues']);
+      expect(res.body.details.issues).toEqual([{ field: expect.any(String), message: expect.any(String), code: expect.any(String) }]);
+    }
+    expect(rule.body.details.issues[0]).toMatchObject({ field: 'body.villageCode', code: 'rule', message: rule.body.message });
+    expect(format.body.details.issues[0].field).toBe('body.villageCode');
+    expect(query.body.details.issues[0]).toMatchObject({ field: 'query.to', code: 'rule' });
   });
 
   test('divisions: an office sees its own division and below, not its neighbours', async () => {
@@ -187,7 +201,7 @@ describe('commands over HTTP', () => {
     expect(row!.n).toBe(1);
     const other = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { ...payload, reasons: ['poor_service'] }, headers });
     expect(other.status).toBe(422);
-    expect(other.body.details.field).toBe('headers.idempotency-key');
+    expect(other.body.details.issues[0].field).toBe('headers.idempotency-key');
 
     const cancelHeaders = { 'idempotency-key': 'cancel-1' };
     const c1 = await call(u.org!, { method: 'POST', url: `/api/v1/cases/${first.body.id}/cancel`, payload: { reason: '误定' }, headers: cancelHeaders });

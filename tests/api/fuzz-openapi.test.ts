@@ -765,15 +765,15 @@ afterAll(async () => {
 
 describe('dates out of range answer 400 naming the field (issue 9: each of these used to be a 500)', () => {
   test.each([
-    ['/api/v1/stats/conversion?asOf=0020-02-29T00:00:00Z', 'querystring.asOf'],
-    ['/api/v1/stats/time-to-delisting?asOf=0020-02-29T00:00:00Z', 'querystring.asOf'],
-    ['/api/v1/stats/overdue?from=0020-02-29', 'querystring.from'],
-    ['/api/v1/stats/report-timeliness?from=0020-02-29', 'querystring.from'],
-    ['/api/v1/exports/stats?from=0020-02-29', 'querystring.from'],
-    ['/api/v1/stats/time-to-delisting?asOf=9999-12-31T23:59:59Z', 'querystring.asOf'],
-    ['/api/v1/stats/structure?asOf=2101-01-01', 'querystring.asOf'],
-    ['/api/v1/stats/overdue?to=6193-02-18', 'querystring.to'],
-    ['/api/v1/calendar/nth-working-day?month=1999-12&n=1', 'querystring.month'],
+    ['/api/v1/stats/conversion?asOf=0020-02-29T00:00:00Z', 'query.asOf'],
+    ['/api/v1/stats/time-to-delisting?asOf=0020-02-29T00:00:00Z', 'query.asOf'],
+    ['/api/v1/stats/overdue?from=0020-02-29', 'query.from'],
+    ['/api/v1/stats/report-timeliness?from=0020-02-29', 'query.from'],
+    ['/api/v1/exports/stats?from=0020-02-29', 'query.from'],
+    ['/api/v1/stats/time-to-delisting?asOf=9999-12-31T23:59:59Z', 'query.asOf'],
+    ['/api/v1/stats/structure?asOf=2101-01-01', 'query.asOf'],
+    ['/api/v1/stats/overdue?to=6193-02-18', 'query.to'],
+    ['/api/v1/calendar/nth-working-day?month=1999-12&n=1', 'query.month'],
   ])('GET %s', async (url, field) => {
     const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.org_dept}` } });
     expect(res.statusCode).toBe(400);

@@ -100,12 +100,12 @@ describe('GET /inbox filters', () => {
 
   test('bad filters are 400 naming the field', async () => {
     for (const [query, field] of [
-      ['caseId=nope', 'querystring.caseId'],
-      ['rung=purple', 'querystring.rung'],
-      ['from=0020-02-29T00:00:00Z', 'querystring.from'],
-      ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'querystring.to'],
-      ['acked=maybe', 'querystring.acked'],
-      ['kind=DROP%20TABLE', 'querystring.kind'],
+      ['caseId=nope', 'query.caseId'],
+      ['rung=purple', 'query.rung'],
+      ['from=0020-02-29T00:00:00Z', 'query.from'],
+      ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'query.to'],
+      ['acked=maybe', 'query.acked'],
+      ['kind=DROP%20TABLE', 'query.kind'],
     ] as const) {
       const res = await call(township, `/api/v1/inbox?${query}`);
       expect([query, res.status]).toEqual([query, 400]);

@@ -119,9 +119,9 @@ describe('jurisdiction matrix', () => {
     expect((await call(u.townshipA!, { method: 'POST', url: `/api/v1/reserves/${reserveIds.A}/qualification`, payload: { passed: true, comment: 'x' } })).status).toBe(403);
     // A township office cannot reach a village of another township, nor the org dept another county's.
     const outside = await call(u.townshipA!, { method: 'POST', url: '/api/v1/reserves', payload: { villageCode: villages.B[3], person: newPerson(), source: 'returnee' } });
-    expect([outside.status, outside.body.details.field]).toEqual([400, 'villageCode']);
+    expect([outside.status, outside.body.details.issues[0].field]).toEqual([400, 'body.villageCode']);
     const foreignPerson = await call(u.townshipC!, { method: 'POST', url: '/api/v1/mentorships', payload: { villageCode: villages.C[4], mentee: { personId: (await call(u.org!, { method: 'GET', url: `/api/v1/reserves/${reserveIds.A}` })).body.personId } } });
-    expect([foreignPerson.status, foreignPerson.body.details.field]).toEqual([400, 'mentee.personId']);
+    expect([foreignPerson.status, foreignPerson.body.details.issues[0].field]).toEqual([400, 'body.mentee.personId']);
   });
 
   test('coverage endpoints: inside the jurisdiction only; a division outside is 404', async () => {
@@ -209,7 +209,7 @@ describe('commands over HTTP', () => {
     const [row] = await h.db.sql<{ status: string }[]>`select status from reserve_nominations where id = ${nomination!.id}`;
     expect(row!.status).toBe('nominated');
     const wrongVillage = await call(u.townshipB!, { method: 'POST', url: '/api/v1/reserves', payload: { villageCode: villages.B[5], nominationId: nomination!.id } });
-    expect([wrongVillage.status, wrongVillage.body.details.field]).toEqual([400, 'nominationId']);
+    expect([wrongVillage.status, wrongVillage.body.details.issues[0].field]).toEqual([400, 'body.nominationId']);
   });
 
   test('a transfer over HTTP: the candidate continues at the target village, visible to that township and linked both ways', async () => {

@@ -83,12 +83,12 @@ describe('/stats', () => {
     expect((await call(u.org!, { method: 'GET', url: '/api/v1/stats/structure?division=522727001' })).status).toBe(404);
     const bad = await call(u.org!, { method: 'GET', url: '/api/v1/stats/conversion?groupBy=hamlet&fromYear=1800' });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.issues.map((i: { field: string }) => i.field).sort()).toEqual(['querystring.fromYear', 'querystring.groupBy']);
+    expect(bad.body.details.issues.map((i: { field: string }) => i.field).sort()).toEqual(['query.fromYear', 'query.groupBy']);
     const above = await call(u.org!, { method: 'GET', url: '/api/v1/stats/conversion?groupBy=province' });
     expect(above.status).toBe(400);
-    expect(above.body.details.field).toBe('querystring.groupBy');
+    expect(above.body.details.issues[0].field).toBe('query.groupBy');
     const unknown = await call(u.org!, { method: 'GET', url: '/api/v1/stats/escalations?colour=red' });
-    expect(unknown.body.details.issues[0].field).toBe('querystring.colour');
+    expect(unknown.body.details.issues[0].field).toBe('query.colour');
     expect((await call(u.sponsor!, { method: 'GET', url: '/api/v1/stats/reserves' })).status).toBe(403);
     expect((await call(null, { method: 'GET', url: '/api/v1/stats/conversion' })).status).toBe(401);
   });
@@ -123,7 +123,7 @@ describe('/exports', () => {
     expect(records.at(-1)!.slice(0, 3)).toEqual(['522731000000', '惠水县（合计）', '2025']);
     const bad = await call(u.org!, { method: 'GET', url: '/api/v1/exports/stats?format=csv' });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.field).toBe('querystring.table');
+    expect(bad.body.details.issues[0].field).toBe('query.table');
   });
 
   test('the case list as .xlsx: names instead of codes, times as dates', async () => {
