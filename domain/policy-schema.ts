@@ -41,7 +41,7 @@ const ReserveTimingsSchema = z.strictObject({
   annualReviewDue: duration.optional(),
 });
 
-export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = z
+const DeadlinePolicyShape = z
   .strictObject({
     timeZone: z.string().refine((tz) => {
       try {
@@ -70,5 +70,21 @@ export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = z
       .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
     mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
     reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
-  })
-  .meta({ id: 'DeadlinePolicy' });
+  });
+
+export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = DeadlinePolicyShape.meta({ id: 'DeadlinePolicy' });
+
+/** The fields a derived policy changes; everything absent is taken from what it is based on. */
+export const DeadlinePolicyChangesSchema = DeadlinePolicyShape.partial().meta({ id: 'DeadlinePolicyChanges' });
+export type DeadlinePolicyChanges = z.output<typeof DeadlinePolicyChangesSchema>;
+
+/**
+ * A policy derived from `base` with `changes`: top-level fields replace (the ladder as a whole),
+ * the mentorship and reserve timings merge field by field.
+ */
+export function derivePolicy(base: DeadlinePolicy, changes: DeadlinePolicyChanges): DeadlinePolicy {
+  const merged: DeadlinePolicy = { ...base, ...(changes as Partial<DeadlinePolicy>) };
+  if (base.mentorship || changes.mentorship) merged.mentorship = { ...base.mentorship, ...changes.mentorship };
+  if (base.reserve || changes.reserve) merged.reserve = { ...base.reserve, ...changes.reserve };
+  return merged;
+}

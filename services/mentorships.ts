@@ -160,7 +160,7 @@ export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle
     }
     const candidate = await getReserveRow(db, input.candidateId);
     // The county policy the candidate's pipeline ran under, so the demo's compressed clock carries on.
-    const { policyId, policy } = await resolveVillagePolicy(db, input.villageCode, candidate?.policyId ?? undefined);
+    const { policyId, policy } = await resolveVillagePolicy(db, input.villageCode, candidate?.policyId ?? undefined, { allowRetired: true });
     const row = await open({
       villageCode: input.villageCode,
       townshipCode: townshipOf(input.villageCode),

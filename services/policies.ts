@@ -1,21 +1,75 @@
 import type { Db } from '../db/client.js';
-import { createPolicyVersion, findApplicablePolicy, getPolicy, listPolicies } from '../db/queries/policies.js';
+import { createPolicyVersion, findApplicablePolicy, getPolicy, listPolicies, retirePolicy } from '../db/queries/policies.js';
 import { isWithin } from '../domain/divisions.js';
-import { ForbiddenError, ValidationError } from '../domain/errors.js';
-import { DEFAULT_POLICY, type DeadlinePolicy } from '../domain/policy.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DEFAULT_MENTORSHIP_TIMINGS, DEFAULT_POLICY, DEFAULT_RESERVE_TIMINGS, type DeadlinePolicy } from '../domain/policy.js';
+import { DeadlinePolicySchema, derivePolicy, type DeadlinePolicyChanges } from '../domain/policy-schema.js';
 import { ALLOWED_ROLES, type AuthUser } from '../domain/roles.js';
 import { divisionExists } from '../db/queries/divisions.js';
 
+/** The built-in defaults stated whole: every duration, including the mentorship and reserve timings. */
+export const BUILT_IN_POLICY: DeadlinePolicy = { ...DEFAULT_POLICY, mentorship: { ...DEFAULT_MENTORSHIP_TIMINGS }, reserve: { ...DEFAULT_RESERVE_TIMINGS } };
+
+export interface NewPolicyInput {
+  jurisdictionCode?: string;
+  name: string;
+  /** The whole policy; or, with `basedOn`, nothing (the changes say what differs). */
+  body?: DeadlinePolicy;
+  basedOn?: string;
+  changes?: DeadlinePolicyChanges;
+}
+
 export function createPolicyService(deps: { db: Db }) {
+  function requireManager(user: AuthUser): void {
+    if (!ALLOWED_ROLES.managePolicies.includes(user.role)) throw new ForbiddenError('仅组织部可以制定期限策略 (only the org dept manages policies)');
+  }
+
+  /** The policy a new version states: the body as given, or its base with the changes applied. */
+  async function resolveBody(user: AuthUser, input: NewPolicyInput): Promise<{ body: DeadlinePolicy; basedOn: string | null }> {
+    if (input.basedOn === undefined) {
+      if (input.changes !== undefined) throw new ValidationError('changes 须与 basedOn 同用 (changes needs basedOn)', 'changes');
+      if (input.body === undefined) throw new ValidationError('须给出完整的 body，或以 basedOn 指定所基于的策略 (body, or basedOn with changes)', 'body');
+      return { body: input.body, basedOn: null };
+    }
+    if (input.body !== undefined) throw new ValidationError('basedOn 与 body 只能二选一：基于已有策略时只给出 changes (basedOn takes changes, not a body)', 'body');
+    let base: DeadlinePolicy = BUILT_IN_POLICY;
+    if (input.basedOn !== 'defaults') {
+      const row = await getPolicy(deps.db, input.basedOn);
+      // One the user cannot see is as unknown as a missing one.
+      if (!row || !(await listPolicies(deps.db, user, { includeRetired: true })).some((p) => p.id === row.id)) {
+        throw new ValidationError('未找到所基于的期限策略 (no such policy to base on)', 'basedOn');
+      }
+      base = row.body;
+    }
+    const derived = DeadlinePolicySchema.safeParse(derivePolicy(base, input.changes ?? {}));
+    if (!derived.success) {
+      const issue = derived.error.issues[0]!;
+      throw new ValidationError(`${issue.message}`, ['changes', ...issue.path.map(String)].join('.'));
+    }
+    return { body: derived.data, basedOn: input.basedOn };
+  }
+
   return {
-    list: (user: AuthUser) => listPolicies(deps.db, user),
-    async create(user: AuthUser, input: { jurisdictionCode?: string; name: string; body: DeadlinePolicy }) {
-      if (!ALLOWED_ROLES.managePolicies.includes(user.role)) throw new ForbiddenError('仅组织部可以制定期限策略 (only the org dept manages policies)');
+    list: (user: AuthUser, options: { includeRetired?: boolean } = {}) => listPolicies(deps.db, user, options),
+    defaults: () => BUILT_IN_POLICY,
+    async create(user: AuthUser, input: NewPolicyInput) {
+      requireManager(user);
       const jurisdictionCode = input.jurisdictionCode ?? user.jurisdictionCode;
       if (!isWithin(jurisdictionCode, user.jurisdictionCode) || !(await divisionExists(deps.db, jurisdictionCode))) {
         throw new ValidationError('区划不在您的管辖范围内 (division outside your jurisdiction)', 'jurisdictionCode');
       }
-      return createPolicyVersion(deps.db, user, { jurisdictionCode, name: input.name, body: input.body });
+      const { body, basedOn } = await resolveBody(user, input);
+      return createPolicyVersion(deps.db, user, { jurisdictionCode, name: input.name, body, basedOn });
+    },
+    /** Only a policy of the user's own jurisdiction or below; others are unknown (404). */
+    async retire(user: AuthUser, id: string, reason: string) {
+      requireManager(user);
+      const row = await getPolicy(deps.db, id);
+      if (!row || !isWithin(row.jurisdictionCode, user.jurisdictionCode)) throw new NotFoundError();
+      if (row.retiredAt) throw new ConflictError('该期限策略已停用 (already retired)');
+      const retired = await retirePolicy(deps.db, user, id, reason);
+      if (!retired) throw new ConflictError('该期限策略已停用 (already retired)');
+      return retired;
     },
   };
 }
@@ -27,13 +81,20 @@ export const DEFAULT_POLICY_NAME = 'default';
 /**
  * The policy a new process in `villageCode` starts with: the one named (it must apply to the
  * village: its own county's or an ancestor's), else the nearest `default`, else the built-in
- * defaults. Cases, mentorships and reserves all snapshot what this answers.
+ * defaults (retired versions are skipped). Cases, mentorships and reserves all snapshot what this answers.
  */
-export async function resolveVillagePolicy(db: Db, villageCode: string, policyId: string | undefined): Promise<{ policyId: string | null; policy: DeadlinePolicy }> {
+export async function resolveVillagePolicy(
+  db: Db,
+  villageCode: string,
+  policyId: string | undefined,
+  options: { allowRetired?: boolean } = {},
+): Promise<{ policyId: string | null; policy: DeadlinePolicy }> {
   if (policyId) {
     const row = await getPolicy(db, policyId);
     // A policy of another county is as unknown as a missing one.
     if (!row || !isWithin(villageCode, row.jurisdictionCode)) throw new ValidationError('未找到适用于该村的期限策略 (no such policy for this village)', 'policyId');
+    // A retired version still runs what started on it (allowRetired: a process continuing one), but starts nothing new.
+    if (row.retiredAt && !options.allowRetired) throw new ConflictError('该期限策略已停用，请选用现行策略 (the policy is retired)', { field: 'policyId' });
     return { policyId: row.id, policy: row.body };
   }
   const applicable = await findApplicablePolicy(db, villageCode, DEFAULT_POLICY_NAME);

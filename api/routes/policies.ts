@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
+import { DeadlinePolicyChangesSchema, DeadlinePolicySchema } from '../../domain/policy-schema.js';
 import type { PolicyService } from '../../services/policies.js';
 import { userOf } from '../plugins/auth.js';
 import { DivisionCode, errorResponses, text } from '../schemas/common.js';
@@ -14,11 +14,15 @@ const PolicySchema = z
     body: DeadlinePolicySchema,
     createdBy: z.uuid().nullable(),
     createdAt: z.string(),
+    basedOn: z.string().nullable().describe('所基于的策略 id、defaults（内置默认值），或 null（完整给出）'),
+    retiredAt: z.string().nullable().describe('停用时间：已停用的策略仍用于按它运行的案例，不再用于新建'),
+    retiredBy: z.uuid().nullable(),
+    retiredReason: z.string().nullable(),
   })
   .meta({ id: 'Policy' });
 
 type Row = Awaited<ReturnType<PolicyService['create']>>;
-const toDto = (row: Row): z.output<typeof PolicySchema> => ({ ...row, createdAt: row.createdAt.toISOString() });
+const toDto = (row: Row): z.output<typeof PolicySchema> => ({ ...row, createdAt: row.createdAt.toISOString(), retiredAt: row.retiredAt?.toISOString() ?? null });
 
 export const policyRoutes: FastifyPluginAsyncZod<{ policies: PolicyService }> = async (app, { policies }) => {
   app.get('/policies', {
@@ -26,9 +30,34 @@ export const policyRoutes: FastifyPluginAsyncZod<{ policies: PolicyService }> = 
       operationId: 'listPolicies',
       summary: '期限策略（本级、上级与下级）',
       tags: ['policies'],
+      querystring: z.strictObject({
+        includeRetired: z.enum(['true', 'false']).default('false').describe('true：连同已停用的版本'),
+      }),
       response: { 200: z.object({ items: z.array(PolicySchema) }), ...errorResponses },
     },
-    handler: async (request) => ({ items: (await policies.list(userOf(request))).map(toDto) }),
+    handler: async (request) => ({ items: (await policies.list(userOf(request), { includeRetired: request.query.includeRetired === 'true' })).map(toDto) }),
+  });
+
+  app.get('/policies/defaults', {
+    schema: {
+      operationId: 'getDefaultPolicy',
+      summary: '内置默认期限（未制定策略时适用；可作为新策略的基础 basedOn: defaults）',
+      tags: ['policies'],
+      response: { 200: z.object({ body: DeadlinePolicySchema }), ...errorResponses },
+    },
+    handler: async () => ({ body: policies.defaults() }),
+  });
+
+  app.post('/policies/:id/retire', {
+    schema: {
+      operationId: 'retirePolicy',
+      summary: '停用期限策略版本（按它运行的案例不受影响；不再用于新建）',
+      tags: ['policies'],
+      params: z.strictObject({ id: z.uuid() }),
+      body: z.strictObject({ reason: text(500).min(1) }),
+      response: { 200: PolicySchema, ...errorResponses },
+    },
+    handler: async (request) => toDto(await policies.retire(userOf(request), request.params.id, request.body.reason)),
   });
 
   app.post('/policies', {
@@ -39,7 +68,9 @@ export const policyRoutes: FastifyPluginAsyncZod<{ policies: PolicyService }> = 
       body: z.strictObject({
         name: text(100).default('default'),
         jurisdictionCode: DivisionCode.optional().describe('缺省为本人管辖区划'),
-        body: DeadlinePolicySchema,
+        body: DeadlinePolicySchema.optional().describe('完整的策略；与 basedOn 二选一'),
+        basedOn: z.union([z.literal('defaults'), z.uuid()]).optional().describe('所基于的策略 id，或 defaults（内置默认值）；只需在 changes 中给出改动的字段'),
+        changes: DeadlinePolicyChangesSchema.optional().describe('相对 basedOn 改动的字段（ladder 整体替换，mentorship/reserve 逐项合并）'),
       }),
       response: { 201: PolicySchema, ...errorResponses },
     },

@@ -16,6 +16,12 @@ export const policies = pgTable(
     body: jsonb('body').$type<DeadlinePolicy>().notNull(),
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** What the version was derived from: another policy's id, 'defaults', or null (stated whole). */
+    basedOn: text('based_on'),
+    /** Retired: kept for the processes that run on it, offered to no new one. */
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+    retiredBy: uuid('retired_by').references(() => users.id),
+    retiredReason: text('retired_reason'),
   },
   (t) => [
     unique('policies_jurisdiction_name_version_uq').on(t.jurisdictionCode, t.name, t.version),

@@ -304,6 +304,70 @@ describe('policies', () => {
     const otherCounty = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { body, jurisdictionCode: '522727000000' } });
     expect(otherCounty.status).toBe(400);
   });
+
+  test('derived with only the changed fields, from the defaults or another version; the defaults are readable', async () => {
+    const defaults = await call(u.townshipA!, { method: 'GET', url: '/api/v1/policies/defaults' });
+    expect(defaults.status).toBe(200);
+    expect(defaults.body.body).toMatchObject({ planDue: '15WD', acceptanceReviewDue: '20WD', mentorship: { mentorAssignmentDue: expect.any(String) }, reserve: expect.any(Object) });
+
+    const fromDefaults = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: 'defaults', changes: { planDue: '10WD', mentorship: { checkInDue: '3WD' } } } });
+    expect(fromDefaults.status).toBe(201);
+    expect(fromDefaults.body).toMatchObject({ basedOn: 'defaults', retiredAt: null, version: 1 });
+    expect(fromDefaults.body.body).toEqual({ ...defaults.body.body, planDue: '10WD', mentorship: { ...defaults.body.body.mentorship, checkInDue: '3WD' } });
+
+    const fromVersion = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: fromDefaults.body.id, changes: { reportDue: '3WD' } } });
+    expect(fromVersion.status).toBe(201);
+    expect(fromVersion.body).toMatchObject({ basedOn: fromDefaults.body.id, version: 2 });
+    expect(fromVersion.body.body).toEqual({ ...fromDefaults.body.body, reportDue: '3WD' });
+
+    // The merged policy is validated whole; each refusal names the field as sent.
+    const cases: Array<[object, number, string]> = [
+      [{ basedOn: 'defaults', changes: { planDue: 'soon' } }, 400, 'body.changes.planDue'],
+      [{ basedOn: 'defaults', body: defaults.body.body }, 400, 'body.body'],
+      [{ changes: { planDue: '5WD' } }, 400, 'body.changes'],
+      [{}, 400, 'body.body'],
+      [{ basedOn: '00000000-0000-4000-8000-000000000000', changes: {} }, 400, 'body.basedOn'],
+    ];
+    for (const [payload, status, field] of cases) {
+      const res = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', ...payload } });
+      expect([JSON.stringify(payload), res.status, res.body.details?.issues?.[0]?.field]).toEqual([JSON.stringify(payload), status, field]);
+    }
+    // Another county's version cannot be a base (it is unknown here).
+    const theirs = await call(u.otherOrg!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'theirs', basedOn: 'defaults', changes: {} } });
+    expect(theirs.status).toBe(201);
+    expect((await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: theirs.body.id, changes: {} } })).body.details.issues[0].field).toBe('body.basedOn');
+  });
+
+  test('a retired version keeps its running cases, is hidden from the list, and starts nothing new', async () => {
+    const v = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'pilot', basedOn: 'defaults', changes: { planDue: '12WD' } } });
+    const running = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[8], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id } });
+    expect(running.status).toBe(201);
+
+    expect((await call(u.townshipA!, { method: 'POST', url: `/api/v1/policies/${v.body.id}/retire`, payload: { reason: '试点结束' } })).status).toBe(403);
+    expect((await call(u.otherOrg!, { method: 'POST', url: `/api/v1/policies/${v.body.id}/retire`, payload: { reason: '试点结束' } })).status).toBe(404);
+    const retired = await call(u.org!, { method: 'POST', url: `/api/v1/policies/${v.body.id}/retire`, payload: { reason: '试点结束' } });
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ id: v.body.id, retiredAt: expect.any(String), retiredBy: u.org!.id, retiredReason: '试点结束' });
+    const twice = await call(u.org!, { method: 'POST', url: `/api/v1/policies/${v.body.id}/retire`, payload: { reason: '再次' } });
+    expect(twice.status).toBe(409);
+
+    const ids = async (query: string) => (await call(u.org!, { method: 'GET', url: `/api/v1/policies${query}` })).body.items.map((p: { id: string }) => p.id);
+    expect(await ids('')).not.toContain(v.body.id);
+    expect(await ids('?includeRetired=true')).toContain(v.body.id);
+
+    const refused = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[9], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.details.issues[0].field).toBe('body.policyId');
+
+    const still = await call(u.sponsorA!, { method: 'GET', url: `/api/v1/cases/${running.body.id}` });
+    expect(still.status).toBe(200);
+    expect(still.body).toMatchObject({ policyId: v.body.id, policy: { planDue: '12WD' } });
+    const plan = await call(u.sponsorA!, { method: 'POST', url: `/api/v1/cases/${running.body.id}/plan`, payload: PLAN });
+    expect(plan.status).toBe(200);
+
+    const [audit] = await h.db.sql<{ actor_user_id: string; details: { reason: string } }[]>`select actor_user_id, details from audit_events where entity_id = ${v.body.id} and action = 'policy_retired'`;
+    expect(audit).toMatchObject({ actor_user_id: u.org!.id, details: { reason: '试点结束' } });
+  });
 });
 
 describe('service endpoints', () => {
