@@ -4,6 +4,7 @@ import { findCasesToRecompute, recordCaseChange } from '../db/queries/case-proje
 import { recordMentorshipChange } from '../db/queries/mentorship-projection.js';
 import { findProcessesToRecompute, recordReserveChange } from '../db/queries/reserve-projection.js';
 import { DomainError } from '../domain/errors.js';
+import { findTownshipSecretary } from '../db/queries/users.js';
 import type { Actor, CaseChange } from '../workflows/rectification-types.js';
 import type { MentorshipChange } from '../workflows/mentorship-types.js';
 import type { PlacementMentorship, ReserveChange, TransferContinuation } from '../workflows/reserve-types.js';
@@ -62,6 +63,11 @@ export function createActivities(deps: ActivityDeps) {
       limit: number;
     }): Promise<Array<{ kind: 'mentorship' | 'reserve'; id: string }>> {
       return findProcessesToRecompute(deps.db, input);
+    },
+
+    /** The township's party secretary (a user holding the post), or null when the post is not set. */
+    async findTownshipSecretary(input: { townshipCode: string }): Promise<{ userId: string } | null> {
+      return findTownshipSecretary(deps.db, input.townshipCode);
     },
 
     async recordCaseChange(change: CaseChange): Promise<{ applied: boolean }> {

@@ -2,6 +2,14 @@
 export const ROLES = ['sponsor', 'township_office', 'org_dept'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * A post a user holds beside their role. The township's party secretary (乡镇党委书记) is who an
+ * obligation the township office itself owes escalates to (domain.md, scenario 6).
+ */
+export const USER_POSTS = ['township_party_secretary'] as const;
+export type UserPost = (typeof USER_POSTS)[number];
+export const USER_POST_LABELS: Record<UserPost, string> = { township_party_secretary: '乡镇党委书记' };
+
 export const ROLE_LABELS: Record<Role, string> = {
   sponsor: '包保县级领导',
   township_office: '乡镇党委（党建办）',

@@ -1,7 +1,7 @@
 /**
  * Admin CLI: `npm run admin -- <command> [options]`.
  *
- *   add-user --role <role> --jurisdiction <code> --name <name> [--person <uuid>]
+ *   add-user --role <role> --jurisdiction <code> --name <name> [--person <uuid>] [--post township_party_secretary]
  *   import-divisions --prefix <code|all>
  *   list-users [--jurisdiction <code>]
  *   import-calendar --file <notice.json|.csv> [--source <text>] [--note <text>]
@@ -25,7 +25,7 @@ import { createUser, listUsers } from '../db/queries/users.js';
 import { importDivisions, normalizeImportPrefix, type ImportProgress } from '../db/seed/import-divisions.js';
 import { DIVISION_LEVELS, jurisdictionPrefix } from '../domain/divisions.js';
 import { DomainError } from '../domain/errors.js';
-import { ROLES, type Role } from '../domain/roles.js';
+import { ROLES, USER_POSTS, type Role, type UserPost } from '../domain/roles.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCalendarFile } from '../db/seed/calendar.js';
@@ -40,7 +40,7 @@ import { IMPORT_KINDS, type ImportKind } from '../services/excel/people-sheets.j
 const USAGE = `Usage: npm run admin -- <command> [options]
 
 Commands:
-  add-user --role <${ROLES.join('|')}> --jurisdiction <division code> --name <name> [--person <person uuid>]
+  add-user --role <${ROLES.join('|')}> --jurisdiction <division code> --name <name> [--person <person uuid>] [--post <${USER_POSTS.join('|')}>]
       Creates a user and prints its id and bearer token (shown once).
   import-divisions --prefix <code|all>
       Imports the divisions whose code starts with <code> (2–12 digits), their ancestors and one
@@ -116,6 +116,7 @@ async function addUser(args: string[], config: Config): Promise<void> {
     jurisdiction: { type: 'string' },
     name: { type: 'string' },
     person: { type: 'string' },
+    post: { type: 'string' },
   });
   const role = required(values.role, '--role');
   if (!(ROLES as readonly string[]).includes(role)) {
@@ -124,6 +125,8 @@ async function addUser(args: string[], config: Config): Promise<void> {
   const jurisdiction = divisionCode(required(values.jurisdiction, '--jurisdiction'), '--jurisdiction');
   const name = required(values.name, '--name');
   const personId = values.person === undefined ? undefined : required(values.person, '--person');
+  const post = values.post === undefined ? undefined : required(values.post, '--post');
+  if (post !== undefined && !(USER_POSTS as readonly string[]).includes(post)) throw new UsageError(`--post must be one of ${USER_POSTS.join(', ')} (got "${post}")`);
 
   await withDatabase(config, async ({ db }) => {
     if (!(await divisionExists(db, jurisdiction))) {
@@ -136,6 +139,7 @@ async function addUser(args: string[], config: Config): Promise<void> {
       role: role as Role,
       jurisdictionCode: jurisdiction,
       ...(personId ? { personId } : {}),
+      ...(post ? { post: post as UserPost } : {}),
       actor: { actorLabel: 'admin-cli' },
     });
     process.stdout.write(`id:    ${user.id}\ntoken: ${token}\n`);
@@ -175,8 +179,8 @@ async function listUsersCommand(args: string[], config: Config): Promise<void> {
       process.stderr.write(prefix ? `no users within ${prefix}\n` : 'no users\n');
       return;
     }
-    const rows = users.map((u) => [u.id, u.role, u.jurisdictionCode, u.active ? 'active' : 'inactive', u.name]);
-    const header = ['id', 'role', 'jurisdiction', 'status', 'name'];
+    const rows = users.map((u) => [u.id, u.role, u.jurisdictionCode, u.active ? 'active' : 'inactive', u.post ?? '-', u.name]);
+    const header = ['id', 'role', 'jurisdiction', 'status', 'post', 'name'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) {
       process.stdout.write(`${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);

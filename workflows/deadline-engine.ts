@@ -106,6 +106,11 @@ export interface DeadlineHost {
   clock(): ClockSettings;
   /** Who hears of an obligation of this party (reminders), or of the office rungs. */
   recipientsFor(party: ResponsibleParty): Recipient[];
+  /**
+   * Optional: who an office rung of this obligation goes to, when not the office itself (null: the
+   * usual routing). The township rung of a step the township office owes goes above it.
+   */
+  escalationRecipients?(obligation: Obligation, rung: ScheduledRung): Promise<Recipient[] | null>;
   /** The process summary recorded as `before` in the audit trail. */
   summary(): Record<string, unknown>;
   /** Records a fired rung as one change of the process (action `escalation_raised`). */
@@ -196,12 +201,15 @@ export function createDeadlineEngine(host: DeadlineHost) {
     const before = host.summary();
     const raisedAt = now();
     rung.firedAt = raisedAt;
+    const routed = rung.rung === 'reminder' ? null : ((await host.escalationRecipients?.(obligation, rung)) ?? null);
     const recipients =
-      rung.rung === 'reminder'
-        ? host.recipientsFor(obligation.responsible)
-        : rung.rung === 'township_office'
-          ? host.recipientsFor('township_office')
-          : host.recipientsFor('org_dept');
+      routed && routed.length > 0
+        ? routed
+        : rung.rung === 'reminder'
+          ? host.recipientsFor(obligation.responsible)
+          : rung.rung === 'township_office'
+            ? host.recipientsFor('township_office')
+            : host.recipientsFor('org_dept');
     const primary = recipients[0]!;
     const what = obligationLabel(obligation);
     const title = `${RUNG_LABELS[rung.rung]}：${what}`;

@@ -7,7 +7,7 @@
  * naming a mentor and each review are obligations on the shared deadline engine, with the county's
  * ladder. The workflow is the source of truth; every change is projected before a command answers.
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   MAX_MENTORSHIP_EXTENSIONS,
@@ -47,7 +47,10 @@ import type {
   TerminateArgs,
 } from './mentorship-types.js';
 
-const { recordMentorshipChange } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { recordMentorshipChange, findTownshipSecretary } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+
+/** Released 2026-12: the township rung of "name a mentor" goes to the township's party secretary, not the office that owes it. */
+export const MENTOR_ASSIGNMENT_TO_SECRETARY_PATCH = 'mentor-assignment-to-secretary';
 
 const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -110,6 +113,14 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     obligationId: (kind, key) => `${s.mentorshipId}:${kind}:${key}`,
     clock: () => ({ ladder: s.policy.ladder, timeZone: s.policy.timeZone, officeHour: s.policy.officeHour, divisionCode: s.villageCode }),
     recipientsFor,
+    // The township office owes "name a (new) mentor"; its own rung would land in its own inbox.
+    // Escalate to the township's party secretary, or to the org dept when none is set (scenario 6).
+    // patched() only here, so histories that never reach this rung replay without a marker.
+    escalationRecipients: async (obligation, rung) => {
+      if (obligation.kind !== 'mentor_assignment' || rung.rung !== 'township_office' || !patched(MENTOR_ASSIGNMENT_TO_SECRETARY_PATCH)) return null;
+      const secretary = await findTownshipSecretary({ townshipCode: s.townshipCode });
+      return [secretary ? { userId: secretary.userId, role: 'township_office', divisionCode: s.townshipCode } : orgDept];
+    },
     summary,
     commitRung: (before, change) => commit('escalation_raised', SYSTEM_ACTOR, before, change),
   });

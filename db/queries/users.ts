@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, like } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { auditEvents, divisions, people, users } from '../schema/index.js';
-import { toFullCode } from '../../domain/divisions.js';
+import { levelOfCode, toFullCode } from '../../domain/divisions.js';
 import { ValidationError } from '../../domain/errors.js';
-import { ROLES, type Role } from '../../domain/roles.js';
+import { ROLES, USER_POSTS, type Role, type UserPost } from '../../domain/roles.js';
 
 /** Tokens look like `rct_<43 base64url chars>`; the prefix makes a leaked one recognisable. */
 export const TOKEN_PREFIX = 'rct_';
@@ -16,6 +16,7 @@ export interface User {
   jurisdictionCode: string;
   personId: string | null;
   active: boolean;
+  post: UserPost | null;
   createdAt: Date;
 }
 
@@ -31,6 +32,8 @@ export interface CreateUserParams {
   /** A division code, 12 digits or short ("522731"); stored as 12 digits. */
   jurisdictionCode: string;
   personId?: string;
+  /** township_party_secretary: a township office user of a township, one active holder each. */
+  post?: UserPost;
   actor: AuditActor;
 }
 
@@ -42,6 +45,7 @@ const userColumns = {
   jurisdictionCode: users.jurisdictionCode,
   personId: users.personId,
   active: users.active,
+  post: users.post,
   createdAt: users.createdAt,
 };
 
@@ -70,9 +74,19 @@ export async function createUser(db: Db, params: CreateUserParams): Promise<{ us
   if (params.personId !== undefined && !UUID_PATTERN.test(params.personId)) {
     throw new ValidationError('personId must be a UUID', 'personId');
   }
+  if (params.post !== undefined) {
+    if (!(USER_POSTS as readonly string[]).includes(params.post)) throw new ValidationError(`post must be one of ${USER_POSTS.join(', ')}`, 'post');
+    if (params.role !== 'township_office' || levelOfCode(jurisdictionCode) !== 'township') {
+      throw new ValidationError('乡镇党委书记须为乡镇一级的乡镇党委用户 (the township party secretary is a township_office user of a township)', 'post');
+    }
+  }
   const token = generateToken();
 
   const user = await db.transaction(async (tx) => {
+    if (params.post !== undefined) {
+      const [holder] = await tx.select({ id: users.id }).from(users).where(and(eq(users.jurisdictionCode, jurisdictionCode), eq(users.post, params.post), eq(users.active, true)));
+      if (holder) throw new ValidationError(`该乡镇已有乡镇党委书记 (user ${holder.id} holds the post)`, 'post');
+    }
     const [division] = await tx.select({ code: divisions.code }).from(divisions).where(eq(divisions.code, jurisdictionCode));
     if (!division) {
       throw new ValidationError(`未找到区划 ${jurisdictionCode} (no such division)`, 'jurisdictionCode');
@@ -83,7 +97,7 @@ export async function createUser(db: Db, params: CreateUserParams): Promise<{ us
     }
     const [created] = await tx
       .insert(users)
-      .values({ name, role: params.role, jurisdictionCode, personId: params.personId ?? null, tokenHash: hashToken(token) })
+      .values({ name, role: params.role, jurisdictionCode, personId: params.personId ?? null, post: params.post ?? null, tokenHash: hashToken(token) })
       .returning(userColumns);
     if (!created) throw new Error('insert into users returned no row');
     await tx.insert(auditEvents).values({
@@ -102,6 +116,7 @@ export async function createUser(db: Db, params: CreateUserParams): Promise<{ us
         jurisdictionCode: created.jurisdictionCode,
         personId: created.personId,
         active: created.active,
+        post: created.post,
       },
     });
     return created;
@@ -135,4 +150,13 @@ export async function listUsers(db: Db, jurisdictionPrefix: string): Promise<Use
     .from(users)
     .where(like(users.jurisdictionCode, `${jurisdictionPrefix}%`))
     .orderBy(asc(users.jurisdictionCode), asc(users.name), asc(users.createdAt));
+}
+
+/** The active holder of the township's party-secretary post, or null when nobody is set. */
+export async function findTownshipSecretary(db: Db, townshipCode: string): Promise<{ userId: string } | null> {
+  const [row] = await db
+    .select({ userId: users.id })
+    .from(users)
+    .where(and(eq(users.jurisdictionCode, toFullCode(townshipCode)), eq(users.post, 'township_party_secretary'), eq(users.active, true)));
+  return row ?? null;
 }

@@ -79,6 +79,9 @@ try {
 
   // 4. A mentorship through its whole life (Process B): a check-in missed up the ladder, the mentor
   //    transferred (vacancy escalated) and replaced, mid review, final review extended, completed.
+  //    Since patched('mentor-assignment-to-secretary') the vacancy's township rung goes to the
+  //    township's party secretary (mentorship-v5-secretary-full-life).
+  await h.addUser('township_office', '522731001', '乡镇党委书记', { post: 'township_party_secretary' });
   const skipTo = async (at: Date | string) => env.sleep(Math.max(1, new Date(at).getTime() + 60_000 - (await env.currentTimeMs())));
   const person = (name: string) => ({ name, gender: 'male' as const, birthDate: '1994-04-04', education: 'bachelor' as const });
   // Quarterly check-ins keep the committed history small (each change carries the snapshot); the code paths are the monthly ones.
@@ -216,6 +219,8 @@ try {
     // The full lives again since patched('per-date-provisional'): every rung carries its own flag.
     ['rectification-v5-per-date-full-life', rectificationWorkflowId(c.id)],
     ['mentorship-v4-per-date-full-life', mentorshipWorkflowId(m.id)],
+    // The mentorship's full life again since patched('mentor-assignment-to-secretary').
+    ['mentorship-v5-secretary-full-life', mentorshipWorkflowId(m.id)],
     ['reserve-v4-per-date-full-life', reserveWorkflowId(r.id)],
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],

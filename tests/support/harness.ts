@@ -17,7 +17,7 @@ import { createMentorshipService, type MentorshipService } from '../../services/
 import { createReserveService, type ReserveService } from '../../services/reserves.js';
 import { createCalendarSource } from '../../services/calendar-source.js';
 import { buildApp } from '../../api/app.js';
-import type { AuthUser, Role } from '../../domain/roles.js';
+import type { AuthUser, Role, UserPost } from '../../domain/roles.js';
 import type { Calendar } from '../../domain/calendar.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
 import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
@@ -37,7 +37,7 @@ export interface Harness {
   replaceWorker(choice: WorkerChoice): Promise<void>;
   /** Builds the API on the same backend (lazily; workflow tests need none). */
   app(): Promise<FastifyInstance>;
-  addUser(role: Role, jurisdictionCode: string, name?: string, options?: { personId?: string }): Promise<TestUser>;
+  addUser(role: Role, jurisdictionCode: string, name?: string, options?: { personId?: string; post?: UserPost }): Promise<TestUser>;
   /** Real village codes under a prefix, in code order. */
   villageCodes(prefix: string): Promise<string[]>;
   /** The calendar the backend counts with for a division (national + overrides): compute expectations from it. */
@@ -130,7 +130,7 @@ export async function startHarness(
       return app;
     },
     async addUser(role, jurisdictionCode, name = `${role}-${jurisdictionCode}`, extra = {}) {
-      const { user, token } = await createUser(db.db, { name, role, jurisdictionCode, personId: extra.personId, actor: { actorLabel: 'test' } });
+      const { user, token } = await createUser(db.db, { name, role, jurisdictionCode, personId: extra.personId, post: extra.post, actor: { actorLabel: 'test' } });
       return { id: user.id, name: user.name, role: user.role, jurisdictionCode: user.jurisdictionCode, token };
     },
     async villageCodes(prefix) {

@@ -276,8 +276,32 @@ describe('延期 and 容错 on mentoring obligations (the engine shared with cas
   });
 });
 
+describe('naming a mentor: the township rung goes above the township office', () => {
+  test('no party secretary set for the township: the township rung goes to the org dept', async () => {
+    const villages = await h.villageCodes('522731002');
+    const proposed = await h.mentorships.propose(otherTownship, { villageCode: villages[3]!, mentee: person('新任村干部（无书记）') });
+    const assignment = proposed.obligations.find((o) => o.kind === 'mentor_assignment')!;
+    expect(assignment.responsible).toBe('township_office');
+    await skipTo(assignment.rungs.find((r) => r.rung === 'township_office')!.at);
+    const rung = await eventually('township rung', async () => (await h.mentorships.get(org, proposed.id)).escalations.find((e) => e.obligationId === assignment.id && e.rung === 'township_office'));
+    expect([rung.targetRole, rung.targetDivisionCode]).toEqual(['org_dept', '522731000000']);
+    const notified = await h.db.sql<{ recipient_role: string; recipient_division_code: string }[]>`
+      select recipient_role, recipient_division_code from notifications where mentorship_id = ${proposed.id} and kind = 'escalation.township_office'`;
+    expect(notified).toEqual([{ recipient_role: 'org_dept', recipient_division_code: '522731000000' }]);
+    await h.mentorships.terminate(org, proposed.id, { reason: '测试结束' });
+  });
+
+  test('the post belongs to a township_office user of a township, one holder each', async () => {
+    await expect(h.addUser('sponsor', '522731001', '不是乡镇用户', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
+    await expect(h.addUser('township_office', '522731', '县级用户', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
+    await h.addUser('township_office', '522731002', '书记甲', { post: 'township_party_secretary' });
+    await expect(h.addUser('township_office', '522731002', '书记乙', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
+  });
+});
+
 describe('scenario 6: mentor transferred in month 5', () => {
-  test('no new mentor by working day 10 → township office; by day 15 → org dept; logs carry over; history keeps both mentors', async () => {
+  test('no new mentor by working day 10 → the township party secretary; by day 15 → org dept; logs carry over; history keeps both mentors', async () => {
+    const secretary = await h.addUser('township_office', '522731001', '乡镇党委书记', { post: 'township_party_secretary' });
     const m = await activeMentorship(person('原导师'));
     const oldMentor = m.mentorPersonId!;
     // Four months of check-ins.
@@ -296,7 +320,7 @@ describe('scenario 6: mentor transferred in month 5', () => {
     expect(assignment.responsible).toBe('township_office');
     expect(assignment.dueDate).toBe(addWorkingDays(calendar, leftOn, 10).date);
     const at = (rung: string) => assignment.rungs.find((r) => r.rung === rung)!.at;
-    // Past working day 10: the township office (its secretary) is escalated to; at day 15 the org dept.
+    // Past working day 10: the township's party secretary is escalated to (the office owes the step); at day 15 the org dept.
     expect(beijingDate(at('township_office'))).toBe(addWorkingDays(calendar, leftOn, 11).date);
     expect(beijingDate(at('org_dept'))).toBe(addWorkingDays(calendar, leftOn, 15).date);
     const vacancyInbox = await h.db.sql<{ recipient_role: string }[]>`select recipient_role from notifications where mentorship_id = ${m.id} and kind = 'mentorship.mentor_vacant'`;
@@ -306,6 +330,12 @@ describe('scenario 6: mentor transferred in month 5', () => {
     await skipTo(at('township_office'));
     const township10 = await eventually('township rung', async () => (await escalations()).find((e) => e.rung === 'township_office'));
     expect([township10.targetRole, township10.targetDivisionCode]).toEqual(['township_office', '522731001000']);
+    const yellowTo = await h.db.sql<{ recipient_user_id: string | null; recipient_role: string }[]>`
+      select recipient_user_id, recipient_role from notifications where mentorship_id = ${m.id} and kind = 'escalation.township_office'`;
+    // Addressed to the secretary, so it is not in the inbox of the office's other users.
+    expect(yellowTo).toEqual([{ recipient_user_id: secretary.id, recipient_role: 'township_office' }]);
+    const [target] = await h.db.sql<{ target_user_id: string | null }[]>`select target_user_id from escalations where obligation_id = ${assignment.id} and rung = 'township_office'`;
+    expect(target!.target_user_id).toBe(secretary.id);
     expect((await escalations()).some((e) => e.rung === 'org_dept')).toBe(false);
     await skipTo(at('org_dept'));
     const org15 = await eventually('org dept rung', async () => (await escalations()).find((e) => e.rung === 'org_dept'));

@@ -1,0 +1,2 @@
+ALTER TABLE "users" ADD COLUMN "post" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "users_post_holder_uq" ON "users" USING btree ("jurisdiction_code","post") WHERE "users"."post" is not null and "users"."active";
