@@ -29,6 +29,7 @@ import {
 import { INSTALL_HINT, PROJECT_ROOT, resolveTemporalCli } from '../../temporal/binaries.js';
 import { isListening } from '../../temporal/dev-server.js';
 import { freePort } from '../support/servers.js';
+import { waitForExit, waitForOutput } from '../support/child-process.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -359,34 +360,4 @@ async function exists(target: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function waitForOutput(child: ChildProcess, done: () => boolean, timeoutMs: number, output: () => string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const timer = setInterval(() => {
-      if (done()) finish();
-      else if (Date.now() > deadline) finish(new Error(`npm start printed no banner within ${timeoutMs / 1000}s. Output:\n${output().slice(-4000)}`));
-    }, 100);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(done() ? undefined : new Error(`npm start exited (${code ?? signal}) before it was ready. Output:\n${output().slice(-4000)}`));
-    child.once('exit', onExit);
-    function finish(error?: Error): void {
-      clearInterval(timer);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve();
-    }
-  });
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not exit within ${timeoutMs / 1000}s`)), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
 }

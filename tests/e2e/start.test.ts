@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { isListening } from '../../temporal/dev-server.js';
 import { freePort } from '../support/servers.js';
+import { waitForExit, waitForOutput } from '../support/child-process.js';
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 45_000;
@@ -104,33 +105,3 @@ describe('npm start (scripts/start.ts)', () => {
     console.info(`npm start: ready in ${readySeconds.toFixed(1)} s, stopped in ${((Date.now() - stopBegan) / 1000).toFixed(1)} s`);
   }, READY_TIMEOUT_MS + STOP_TIMEOUT_MS + 30_000);
 });
-
-function waitForOutput(child: ChildProcess, done: () => boolean, timeoutMs: number, output: () => string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (done()) finish();
-      else if (Date.now() > deadline) finish(new Error(`npm start printed no banner within ${timeoutMs / 1000}s. Output:\n${output().slice(-4000)}`));
-    }, 100);
-    const deadline = Date.now() + timeoutMs;
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(done() ? undefined : new Error(`npm start exited (${code ?? signal}) before it was ready. Output:\n${output().slice(-4000)}`));
-    child.once('exit', onExit);
-    function finish(error?: Error): void {
-      clearInterval(timer);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve();
-    }
-  });
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not exit within ${timeoutMs / 1000}s`)), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
-}
