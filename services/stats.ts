@@ -211,7 +211,7 @@ export function createStatsService(deps: { db: Db }) {
     const to = query.to ? startOfCivilDate(nextCivilDate(query.to)) : r.asOf;
     const from = query.from ? startOfCivilDate(query.from) : startOfCivilDate(`${addMonths(civilDate(r.asOf).slice(0, 7), -11)}-01`);
     if (from.getTime() >= to.getTime()) throw new ValidationError('起始日期须早于截止日期 (from must be before to)', 'querystring.from');
-    const periods = periodsBetween(kind, from, to);
+    const periods = periodsBetween(kind, from, to, MAX_PERIODS);
     if (periods.length > MAX_PERIODS) throw new ValidationError(`最多${MAX_PERIODS}个统计周期 (at most ${MAX_PERIODS} periods)`, 'querystring.from');
     return { kind, periods };
   }

@@ -782,6 +782,13 @@ describe('dates out of range answer 400 naming the field (issue 9: each of these
     expect(body.message).toContain('2000–2100');
   });
 
+  test('a century of months (found by the fuzzer: a 500) is 400 naming the range', async () => {
+    for (const url of ['/api/v1/stats/overdue?asOf=2100-12-30&from=2000-01-01', '/api/v1/stats/report-timeliness?from=2000-01-01&to=2100-12-31']) {
+      const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.township_office}` } });
+      expect([url, res.statusCode, res.json().details?.issues?.[0]?.field]).toEqual([url, 400, 'query.from']);
+    }
+  });
+
   test('the years just inside the range are answered', async () => {
     for (const url of ['/api/v1/stats/conversion?asOf=2000-01-01T00:00:00Z', '/api/v1/stats/overdue?from=2100-01-01&to=2100-12-31', '/api/v1/stats/report-timeliness?from=2000-02-29&to=2000-03-31']) {
       const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.org_dept}` } });

@@ -152,7 +152,9 @@ test('mentorship and reserve clocks in seconds on the real server: a vacant ment
   );
   expect(rows.map((r) => [r.rung, r.target_role])).toEqual([
     ['reminder', 'township_office'],
-    ['township_office', 'township_office'],
+    // The township office owes the step: its township rung goes above it, to the township's party
+    // secretary, or (none set here) the org dept.
+    ['township_office', 'org_dept'],
     ['org_dept', 'org_dept'],
     ['standing_committee', 'org_dept'],
   ]);

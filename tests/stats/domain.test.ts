@@ -41,6 +41,8 @@ describe('periods, civil dates and ages (Asia/Shanghai)', () => {
     expect(periodsBetween('month', from, to).map((p) => p.label)).toEqual(['2024-11', '2024-12', '2025-01']);
     expect(periodsBetween('quarter', from, to).map((p) => p.label)).toEqual(['2024-Q4', '2025-Q1']);
     expect(periodsBetween('year', from, to).map((p) => p.label)).toEqual(['2024', '2025']);
+    // A range beyond the limit stops one past it (the service answers 400), never a century of months.
+    expect(periodsBetween('month', new Date('2000-01-01T00:00:00Z'), new Date('2100-12-30T00:00:00Z'), 120)).toHaveLength(121);
     const [nov] = periodsBetween('month', from, to);
     expect(nov!.start.toISOString()).toBe('2024-10-31T16:00:00.000Z');
     expect(nov!.end.toISOString()).toBe('2024-11-30T16:00:00.000Z');
