@@ -35,8 +35,9 @@ export function createPolicyService(deps: { db: Db }) {
     let base: DeadlinePolicy = BUILT_IN_POLICY;
     if (input.basedOn !== 'defaults') {
       const row = await getPolicy(deps.db, input.basedOn);
-      // One the user cannot see is as unknown as a missing one.
-      if (!row || !(await listPolicies(deps.db, user, { includeRetired: true })).some((p) => p.id === row.id)) {
+      // One the user cannot see (listPolicies: their jurisdiction, below it, or an ancestor) is as unknown as a missing one.
+      const visible = row && (isWithin(row.jurisdictionCode, user.jurisdictionCode) || isWithin(user.jurisdictionCode, row.jurisdictionCode));
+      if (!row || !visible) {
         throw new ValidationError('未找到所基于的期限策略 (no such policy to base on)', 'basedOn');
       }
       base = row.body;

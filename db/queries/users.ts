@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, like } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { isUniqueViolation } from './pg-errors.js';
 import { auditEvents, divisions, people, users } from '../schema/index.js';
 import { levelOfCode, toFullCode } from '../../domain/divisions.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -83,10 +84,6 @@ export async function createUser(db: Db, params: CreateUserParams): Promise<{ us
   const token = generateToken();
 
   const user = await db.transaction(async (tx) => {
-    if (params.post !== undefined) {
-      const [holder] = await tx.select({ id: users.id }).from(users).where(and(eq(users.jurisdictionCode, jurisdictionCode), eq(users.post, params.post), eq(users.active, true)));
-      if (holder) throw new ValidationError(`该乡镇已有乡镇党委书记 (user ${holder.id} holds the post)`, 'post');
-    }
     const [division] = await tx.select({ code: divisions.code }).from(divisions).where(eq(divisions.code, jurisdictionCode));
     if (!division) {
       throw new ValidationError(`未找到区划 ${jurisdictionCode} (no such division)`, 'jurisdictionCode');
@@ -98,7 +95,12 @@ export async function createUser(db: Db, params: CreateUserParams): Promise<{ us
     const [created] = await tx
       .insert(users)
       .values({ name, role: params.role, jurisdictionCode, personId: params.personId ?? null, post: params.post ?? null, tokenHash: hashToken(token) })
-      .returning(userColumns);
+      .returning(userColumns)
+      .catch((err: unknown) => {
+        // The partial unique index keeps one active holder per township, even against a concurrent add.
+        if (isUniqueViolation(err, 'users_post_holder_uq')) throw new ValidationError('该乡镇已有乡镇党委书记 (the township already has a party secretary)', 'post');
+        throw err;
+      });
     if (!created) throw new Error('insert into users returned no row');
     await tx.insert(auditEvents).values({
       dedupeKey: `user:${created.id}:created`,
