@@ -3,6 +3,8 @@
  * api/server.ts listens; tests build this and use `app.inject`.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -27,6 +29,10 @@ import { createReserveService } from '../services/reserves.js';
 import { createStatsService } from '../services/stats.js';
 import { createExportService } from '../services/exports.js';
 import { createImportService } from '../services/imports.js';
+import { createAuthService, TooManyRequestsError, authSettingsFromConfig, type AuthSettings } from '../services/auth.js';
+import { createAccountService } from '../services/accounts.js';
+import { createPasswordHasher, type PasswordHashSettings } from '../lib/password-hash.js';
+import { loadConfig } from '../config/config.js';
 import { errorBody, errorHandler } from './errors.js';
 import { authPlugin } from './plugins/auth.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
@@ -40,12 +46,33 @@ import { reserveRoutes } from './routes/reserves.js';
 import { statsRoutes } from './routes/stats.js';
 import { exportRoutes } from './routes/exports.js';
 import { importRoutes } from './routes/imports.js';
+import { authRoutes } from './routes/auth.js';
+import { accountRoutes } from './routes/accounts.js';
 
 export interface AppDeps {
   db: Db;
   temporal: TemporalHandle;
   logger?: Logger | false;
   bodyLimit?: number;
+  /** Sign-in settings (config: authSettingsFromConfig); defaults are the config schema's. */
+  auth?: AuthSettings;
+  passwordHash?: PasswordHashSettings;
+  /** The clock sessions and lockouts run on (tests move it). */
+  now?: () => Date;
+  /** Prune the login log past its retention at start and daily (the serving process does; tests call it). */
+  loginRetention?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The config schema's defaults, for a caller (a test, a benchmark) that passes no settings. */
+export function defaultAuthOptions(): { auth: AuthSettings; passwordHash: PasswordHashSettings } {
+  const config = loadConfig({});
+  return { auth: authSettingsFromConfig(config), passwordHash: passwordHashSettingsFromConfig(config) };
+}
+
+export function passwordHashSettingsFromConfig(config: ReturnType<typeof loadConfig>): PasswordHashSettings {
+  return { logN: config.AUTH_SCRYPT_LOG_N, r: 8, p: 1, concurrency: config.AUTH_HASH_CONCURRENCY, maxQueued: config.AUTH_HASH_QUEUE };
 }
 
 export const API_PREFIX = '/api/v1';
@@ -70,11 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: 'Rectify API · 软弱涣散基层党组织整顿',
-        description: '包保整顿案例、期限督办与收件箱。所有接口需 Bearer 令牌（健康检查除外）。',
+        description: '包保整顿案例、期限督办与收件箱。所有接口需 Bearer 令牌或登录会话（健康检查与登录除外）。',
         version: '1.0.0',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'rectify_session', description: '登录后的会话；更改类请求另需 X-CSRF-Token' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -95,6 +127,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     imports: createImportService({ db }),
   };
   const exports = createExportService({ db, stats: services.stats });
+  const defaults = deps.auth && deps.passwordHash ? undefined : defaultAuthOptions();
+  const authSettings = deps.auth ?? defaults!.auth;
+  const hasher = createPasswordHasher(deps.passwordHash ?? defaults!.passwordHash);
+  const auth = createAuthService({ db, hasher, settings: authSettings, now: deps.now });
+  const accounts = createAccountService({ db, hasher, settings: authSettings, now: deps.now });
 
   const ready = async () => {
     const [database, workflow] = await Promise.all([
@@ -104,10 +141,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { postgres: database, temporal: workflow };
   };
 
-  // Tokens and Idempotency-Key apply to the API; /docs and /openapi.json stay open.
+  if (deps.loginRetention) {
+    const prune = () =>
+      auth.pruneLoginRecords().then(
+        (pruned) => app.log.info(pruned, 'login log pruned past its retention'),
+        (error: unknown) => app.log.warn({ err: error }, 'login log pruning failed; retried tomorrow'),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      void prune();
+      timer = setInterval(() => void prune(), DAY_MS).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  await app.register(cookie);
+  // Limits are per route (login); a 429 is an error in the common shape.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new TooManyRequestsError(`请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试 (rate limit exceeded)`, Math.ceil(context.ttl / 1000)),
+  });
+
+  // Tokens, sessions and Idempotency-Key apply to the API; /docs and /openapi.json stay open.
   await app.register(
     async (api) => {
-      await api.register(authPlugin, { findUserByToken: (token) => findUserByToken(db, token) });
+      await api.register(authPlugin, { findUserByToken: (token) => findUserByToken(db, token), auth });
       await api.register(idempotencyPlugin, {
         store: {
           find: (userId, key) => findIdempotentResponse(db, userId, key),
@@ -125,6 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(statsRoutes, { stats: services.stats });
       await api.register(exportRoutes, { exports });
       await api.register(importRoutes, { imports: services.imports });
+      await api.register(authRoutes, { auth });
+      await api.register(accountRoutes, { accounts });
     },
     { prefix: API_PREFIX },
   );

@@ -4,12 +4,13 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { stopOnSignals } from '../lib/shutdown.js';
 import { connectTemporal, type TemporalHandle } from '../temporal/client.js';
-import { API_PREFIX, buildApp } from './app.js';
+import { API_PREFIX, buildApp, passwordHashSettingsFromConfig } from './app.js';
+import { authSettingsFromConfig } from '../services/auth.js';
 
 export interface ApiDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface ApiDeps {
   /** 0 picks a free port; `RunningApi.url` tells which. */
   port: number;
   bodyLimit?: number;
+  /** Sign-in settings from the config (api/app.ts: the config schema's defaults otherwise). */
+  config?: Config;
 }
 
 export interface RunningApi {
@@ -30,7 +33,14 @@ export interface RunningApi {
 }
 
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
-  const app = await buildApp({ db: deps.db, temporal: deps.temporal, logger: deps.logger, bodyLimit: deps.bodyLimit });
+  const app = await buildApp({
+    db: deps.db,
+    temporal: deps.temporal,
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    ...(deps.config ? { auth: authSettingsFromConfig(deps.config), passwordHash: passwordHashSettingsFromConfig(deps.config) } : {}),
+    loginRetention: true,
+  });
   try {
     await app.listen({ host: deps.host, port: deps.port });
   } catch (error) {
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
 
   try {
     temporal = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
-    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT });
+    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT, config });
     logger.info({ url: `${api.url}${API_PREFIX}`, docs: `${api.url}/docs` }, 'API listening');
   } catch (error) {
     logger.fatal({ err: error }, 'API failed to start');

@@ -3,8 +3,29 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 
 export type { Logger };
 
+/**
+ * Secrets never reach a log line, even if a caller logs a request or a body by mistake: the
+ * Authorization and Cookie headers, Set-Cookie, and any field named like a password or a token.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.oneTimePassword',
+  '*.token',
+  '*.csrfToken',
+  'password',
+  'oneTimePassword',
+  'token',
+];
+
 export function createLogger(level: string, name = 'rectify'): Logger {
-  return pino({ name, level });
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 
 /** Routes Temporal's Runtime logs (worker, workflow `log`, activities) into pino. */

@@ -27,7 +27,7 @@ import type { RunningWorker } from '../temporal/worker-main.js';
  * the services): loaded while Postgres and the dev server start, which saves seconds on every start.
  */
 async function loadLater() {
-  const [workerMain, worker, client, server, app, demo, cases, sdk] = await Promise.all([
+  const [workerMain, worker, client, server, app, demo, cases, sdk, hash] = await Promise.all([
     import('../temporal/worker-main.js'),
     import('../temporal/worker.js'),
     import('../temporal/client.js'),
@@ -36,8 +36,9 @@ async function loadLater() {
     import('../db/seed/demo.js'),
     import('../services/cases.js'),
     import('@temporalio/worker'),
+    import('../lib/password-hash.js'),
   ]);
-  return { workerMain, worker, client, server, app, demo, cases, sdk };
+  return { workerMain, worker, client, server, app, demo, cases, sdk, hash };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -226,7 +227,8 @@ async function main(): Promise<void> {
     // The seed drives cases through their workflows, so the worker must already be polling.
     if (lifecycle.stopping) throw new ShuttingDown();
     const cases = m.cases.createCaseService({ db: database.db, temporal });
-    const demo = await m.demo.seedDemo({ db: database.db, sql: database.sql, cases, temporal, dataDir, logger });
+    const hasher = m.hash.createPasswordHasher(m.app.passwordHashSettingsFromConfig(config));
+    const demo = await m.demo.seedDemo({ db: database.db, sql: database.sql, cases, temporal, dataDir, hasher, logger });
 
     const api: RunningApi = await lifecycle.start(
       'api',
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
           host: config.API_HOST,
           port: config.API_PORT,
           bodyLimit: config.API_BODY_LIMIT,
+          config,
         }),
       (a) => () => a.close(),
     );
@@ -430,16 +433,17 @@ function banner(input: {
     `  + ${demo.mentorships.length} 1+1 mentorships and ${demo.reserves.length} reserve candidates (GET /api/v1/mentorships, /reserves, /reserve-coverage).`,
     '  reminders and escalations fire within minutes; watch GET /api/v1/inbox.',
     '',
-    '  演示用户 Demo users — header  Authorization: Bearer <token>',
+    '  演示用户 Demo users — 登录 sign in: 用户名 / 密码 username / password; API: Authorization: Bearer <token>',
   ];
   for (const u of demo.users) {
     out.push(`  • ${u.roleLabel} (${u.role})  ${u.name}  —  ${u.jurisdictionName} ${u.jurisdictionCode}`);
+    out.push(`      ${u.username} / ${u.password}`);
     out.push(`      ${u.token}`);
   }
   const org = demo.users.find((u) => u.key === 'org_county') ?? demo.users[0];
   out.push(
     '',
-    `  Tokens also in ${demo.tokensFile} (mode 0600).`,
+    `  Usernames, passwords and tokens also in ${demo.tokensFile} (mode 0600).`,
     ...(org ? [`  Try: curl -H 'Authorization: Bearer ${org.token}' ${api.url}${apiPrefix}/cases`] : []),
     '  按 Ctrl-C 停止；数据保留，下次 npm start 继续。 Ctrl-C stops; data is kept and the next npm start resumes.',
     rule,

@@ -17,6 +17,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotencyKey: string | undefined;
   }
+  interface FastifyContextConfig {
+    /** The answer holds a one-time password or a token: it is never stored for replay. */
+    secretAnswer?: boolean;
+  }
 }
 
 const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,200}$/;
@@ -52,6 +56,8 @@ export const idempotencyPlugin = fp<{ store: IdempotencyStore }>(async (app, { s
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (!request.idempotencyKey || !request.user || reply.getHeader('idempotent-replayed')) return payload;
+    // A replay would show the secret again, to whoever holds the key; a retry makes a new one instead.
+    if (request.routeOptions.config.secretAnswer) return payload;
     if (reply.statusCode >= 500) return payload;
     const body = typeof payload === 'string' ? safeJson(payload) : payload;
     await store.save(request.user.id, request.idempotencyKey, {

@@ -1,5 +1,6 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
 import { ROLES } from '../../domain/roles.js';
+import { LOGIN_OUTCOMES } from '../../domain/accounts.js';
 import { CASE_STATES } from '../../domain/cases.js';
 import { DIVISION_LEVELS } from '../../domain/divisions.js';
 import { MENTORSHIP_STATES } from '../../domain/mentorships.js';
@@ -18,3 +19,4 @@ export const responsiblePartyEnum = pgEnum('responsible_party', RESPONSIBLE_PART
 export const mentorshipStateEnum = pgEnum('mentorship_state', MENTORSHIP_STATES);
 export const reserveStateEnum = pgEnum('reserve_state', RESERVE_STATES);
 export const placementPostEnum = pgEnum('placement_post', PLACEMENT_POSTS);
+export const loginOutcomeEnum = pgEnum('login_outcome', LOGIN_OUTCOMES);

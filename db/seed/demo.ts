@@ -19,7 +19,8 @@ import type { Db } from '../client.js';
 import { auditEvents, policies, users } from '../schema/index.js';
 import { findCaseByDesignationKey } from '../queries/cases.js';
 import { createPolicyVersion } from '../queries/policies.js';
-import { createUser, findUserByToken, generateToken, hashToken } from '../queries/users.js';
+import { createUser, findLoginAccount, findUserByToken, generateToken, hashToken } from '../queries/users.js';
+import type { PasswordHasher } from '../../lib/password-hash.js';
 import { isOpenState, type DesignationReason } from '../../domain/cases.js';
 import { toFullCode } from '../../domain/divisions.js';
 import { DEMO_POLICY } from '../../domain/policy.js';
@@ -47,6 +48,9 @@ export interface DemoUser {
   jurisdictionCode: string;
   jurisdictionName: string;
   token: string;
+  /** Signs in at the console with these (demo only: nowhere else does a password leave the server). */
+  username: string;
+  password: string;
 }
 
 export interface DemoCase {
@@ -96,6 +100,8 @@ export interface SeedDemoDeps {
   /** For the mentorship and reserve services (their workflows). */
   temporal: TemporalHandle;
   dataDir: string;
+  /** Hashes the demo users' passwords (the API's own settings, so logins need no rehash). */
+  hasher: PasswordHasher;
   logger?: Logger;
 }
 
@@ -104,7 +110,7 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   const tokensFile = path.resolve(deps.dataDir, DEMO_TOKENS_FILE);
   const stored = await readTokensFile(tokensFile);
 
-  if (stored?.complete && stored.mentorships && stored.reserves && (await allTokensValid(db, stored.users))) {
+  if (stored?.complete && stored.mentorships && stored.reserves && stored.users.every((u) => u.password) && (await allTokensValid(db, stored.users))) {
     logger?.info({ tokensFile }, 'demo data already present; seed skipped');
     return { seeded: false, tokensFile, users: stored.users, cases: stored.cases, mentorships: stored.mentorships, reserves: stored.reserves };
   }
@@ -117,7 +123,7 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   const townships = await pickTownships(sql);
 
   // --- Users ---------------------------------------------------------------------------------------
-  const specs: Array<Omit<DemoUser, 'id' | 'token' | 'roleLabel'>> = [
+  const specs: Array<Omit<DemoUser, 'id' | 'token' | 'roleLabel' | 'username' | 'password'>> = [
     { key: 'org_county', role: 'org_dept', name: '惠水县委组织部基层组织科', jurisdictionCode: toFullCode(DEMO_COUNTY), jurisdictionName: county },
     { key: 'org_prefecture', role: 'org_dept', name: '黔南州委组织部组织二科', jurisdictionCode: toFullCode(DEMO_PREFECTURE), jurisdictionName: prefecture },
     { key: 'sponsor_wang', role: 'sponsor', name: '王某某（县委副书记）', jurisdictionCode: toFullCode(DEMO_COUNTY), jurisdictionName: county },
@@ -134,7 +140,7 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   const save = (complete: boolean, demoCases: DemoCase[], processes?: { mentorships: DemoProcess[]; reserves: DemoProcess[] }) =>
     writeTokensFile(tokensFile, { version: 1, complete, updatedAt: new Date().toISOString(), users: demoUsers, cases: demoCases, ...processes });
   for (const spec of specs) {
-    demoUsers.push(await ensureUser(db, spec, stored?.users.find((u) => u.key === spec.key), logger));
+    demoUsers.push(await ensureUser(db, deps.hasher, spec, stored?.users.find((u) => u.key === spec.key), logger));
     // After every user: a crash now still leaves the tokens of the users it created.
     await save(false, stored?.cases ?? []);
   }
@@ -174,11 +180,29 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
 
 // --- Users -----------------------------------------------------------------------------------------
 
-async function ensureUser(db: Db, spec: Omit<DemoUser, 'id' | 'token' | 'roleLabel'>, stored: DemoUser | undefined, logger?: Logger): Promise<DemoUser> {
-  const roleLabel = ROLE_LABELS[spec.role];
+type DemoUserSpec = Omit<DemoUser, 'id' | 'token' | 'roleLabel' | 'username' | 'password'>;
+
+/** The user with its token, and a username and password to sign in at the console with. */
+async function ensureUser(db: Db, hasher: PasswordHasher, spec: DemoUserSpec, stored: DemoUser | undefined, logger?: Logger): Promise<DemoUser> {
+  const { id, token } = await ensureUserToken(db, spec, stored, logger);
+  const username = spec.key.replaceAll('_', '-');
+  const account = await findLoginAccount(db, { id });
+  if (stored?.password && stored.username === username && account?.user.username === username && account.passwordHash) {
+    return { ...spec, roleLabel: ROLE_LABELS[spec.role], id, token, username, password: stored.password };
+  }
+  // A demo password meets the policy and needs no change at first login (there is no one to tell it to).
+  const password = `Demo-${generateToken().slice(4, 12)}-${Math.floor(1000 + Math.random() * 9000)}`;
+  await db
+    .update(users)
+    .set({ username, passwordHash: await hasher.hash(password), passwordChangedAt: new Date(), mustChangePassword: false })
+    .where(eq(users.id, id));
+  return { ...spec, roleLabel: ROLE_LABELS[spec.role], id, token, username, password };
+}
+
+async function ensureUserToken(db: Db, spec: DemoUserSpec, stored: DemoUser | undefined, logger?: Logger): Promise<{ id: string; token: string }> {
   if (stored) {
     const found = await findUserByToken(db, stored.token);
-    if (found && found.id === stored.id) return { ...spec, roleLabel, id: found.id, token: stored.token };
+    if (found && found.id === stored.id) return { id: found.id, token: stored.token };
   }
   // The user exists but its token was lost (tokens file deleted, or a crash before it was written):
   // issue a new token rather than a second user of the same name.
@@ -191,10 +215,10 @@ async function ensureUser(db: Db, spec: Omit<DemoUser, 'id' | 'token' | 'roleLab
   if (existing) {
     const token = await reissueToken(db, existing.id);
     logger?.warn({ user: spec.name }, 'demo user had no stored token; issued a new one');
-    return { ...spec, roleLabel, id: existing.id, token };
+    return { id: existing.id, token };
   }
   const { user, token } = await createUser(db, { name: spec.name, role: spec.role, jurisdictionCode: spec.jurisdictionCode, actor: { actorLabel: SEED_ACTOR } });
-  return { ...spec, roleLabel, id: user.id, token };
+  return { id: user.id, token };
 }
 
 async function reissueToken(db: Db, userId: string): Promise<string> {

@@ -37,7 +37,8 @@ import {
 import { ANNUAL_REVIEW_OUTCOMES, PERIODIC_REVIEW_OUTCOMES, PLACEMENT_POSTS, RESERVE_STATES, TRAINING_RECORD_KINDS } from '../../domain/reserves.js';
 import { DEMO_POLICY } from '../../domain/policy.js';
 import { startTimeSkippingEnv } from '../support/servers.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, TEST_PASSWORD_HASH, type Harness } from '../support/harness.js';
+import { createPasswordHasher } from '../../lib/password-hash.js';
 
 /** Change to explore other requests; keep it fixed in the repository so CI is reproducible. */
 const SEED = 20_261_201;
@@ -713,7 +714,7 @@ beforeAll(async () => {
   h = await startHarness({ env }, { divisions: ['522731', '522727001'] });
   app = await h.app();
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rectify-fuzz-'));
-  demo = await seedDemo({ db: h.db.db, sql: h.db.sql, cases: h.cases, temporal: h.temporal, dataDir });
+  demo = await seedDemo({ db: h.db.db, sql: h.db.sql, cases: h.cases, temporal: h.temporal, dataDir, hasher: createPasswordHasher(TEST_PASSWORD_HASH) });
   const token = (key: string) => demo.users.find((x) => x.key === key)!.token;
   tokens.org_dept = token('org_county');
   tokens.township_office = token('township_1');

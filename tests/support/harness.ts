@@ -16,7 +16,9 @@ import { createCaseService, type CaseService } from '../../services/cases.js';
 import { createMentorshipService, type MentorshipService } from '../../services/mentorships.js';
 import { createReserveService, type ReserveService } from '../../services/reserves.js';
 import { createCalendarSource } from '../../services/calendar-source.js';
-import { buildApp } from '../../api/app.js';
+import { buildApp, defaultAuthOptions, type AppDeps } from '../../api/app.js';
+import type { PasswordHashSettings } from '../../lib/password-hash.js';
+import type { AuthSettings } from '../../services/auth.js';
 import type { AuthUser, Role, UserPost } from '../../domain/roles.js';
 import type { Calendar } from '../../domain/calendar.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
@@ -37,6 +39,8 @@ export interface Harness {
   replaceWorker(choice: WorkerChoice): Promise<void>;
   /** Builds the API on the same backend (lazily; workflow tests need none). */
   app(): Promise<FastifyInstance>;
+  /** Another API on the same backend with other settings (a moved clock, low limits); closed with the harness. */
+  appWith(overrides: Partial<AppDeps>): Promise<FastifyInstance>;
   addUser(role: Role, jurisdictionCode: string, name?: string, options?: { personId?: string; post?: UserPost }): Promise<TestUser>;
   /** Real village codes under a prefix, in code order. */
   villageCodes(prefix: string): Promise<string[]>;
@@ -57,6 +61,17 @@ export interface WorkerChoice {
   maxCachedWorkflows?: number;
 }
 
+
+/** scrypt at N=2^10: the same code path as production's 2^17, a thousandth of the cost. */
+export const TEST_PASSWORD_HASH: PasswordHashSettings = { logN: 10, r: 8, p: 1, concurrency: 4, maxQueued: 1000 };
+
+/**
+ * The sign-in settings tests run with: production's, with login limits no test reaches by
+ * accident (the rate-limit test sets its own).
+ */
+export function testAuthSettings(overrides: Partial<AuthSettings> = {}): AuthSettings {
+  return { ...defaultAuthOptions().auth, loginLimitPerIp: 10_000, loginLimitPerUsername: 10_000, ...overrides };
+}
 
 /** Divisions every test database gets: two townships of 惠水县 and one of 平塘县. */
 export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
@@ -109,6 +124,7 @@ export async function startHarness(
   let worker = await startWorker(options);
   let workerRun = worker.run();
   let app: FastifyInstance | undefined;
+  const extraApps: FastifyInstance[] = [];
 
   return {
     db,
@@ -126,8 +142,13 @@ export async function startHarness(
       workerRun = worker.run();
     },
     async app() {
-      app ??= await buildApp({ db: db.db, temporal, logger: false });
+      app ??= await buildApp({ db: db.db, temporal, logger: false, auth: testAuthSettings(), passwordHash: TEST_PASSWORD_HASH });
       return app;
+    },
+    async appWith(overrides) {
+      const built = await buildApp({ db: db.db, temporal, logger: false, auth: testAuthSettings(), passwordHash: TEST_PASSWORD_HASH, ...overrides });
+      extraApps.push(built);
+      return built;
     },
     async addUser(role, jurisdictionCode, name = `${role}-${jurisdictionCode}`, extra = {}) {
       const { user, token } = await createUser(db.db, { name, role, jurisdictionCode, personId: extra.personId, post: extra.post, actor: { actorLabel: 'test' } });
@@ -143,6 +164,7 @@ export async function startHarness(
     },
     async close() {
       await app?.close();
+      for (const extra of extraApps) await extra.close();
       worker.shutdown();
       await workerRun;
       if (ownsConnections) {
