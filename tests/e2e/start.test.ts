@@ -71,11 +71,22 @@ describe('npm start (scripts/start.ts)', () => {
 
     const tokens = JSON.parse(await fs.readFile(path.join(dataDir, 'demo-tokens.json'), 'utf8')) as {
       complete: boolean;
-      users: Array<{ key: string; token: string }>;
+      users: Array<{ key: string; token: string; username: string; password: string }>;
     };
     expect(tokens.complete).toBe(true);
     const org = tokens.users.find((u) => u.key === 'org_county')!;
     expect(output).toContain(org.token);
+    // Every demo user signs in with the username and password the banner shows (at the real hash cost).
+    for (const u of tokens.users) expect(output).toContain(`${u.username} / ${u.password}`);
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: org.username, password: org.password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(((await login.json()) as { passwordChange: string | null }).passwordChange).toBeNull();
+    expect((await fetch(`${base}/api/v1/cases?limit=1`, { headers: { cookie } })).status).toBe(200);
 
     const response = await fetch(`${base}/api/v1/cases?limit=50`, { headers: { authorization: `Bearer ${org.token}` } });
     expect(response.status).toBe(200);
