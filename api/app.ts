@@ -2,7 +2,7 @@
  * The API as a Fastify plugin-composed app: external plugins, then ours, then routes. Only
  * api/server.ts listens; tests build this and use `app.inject`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -36,6 +36,7 @@ import { loadConfig } from '../config/config.js';
 import { errorBody, errorHandler } from './errors.js';
 import { authPlugin } from './plugins/auth.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
+import { consolePlugin, sendConsolePage, wantsConsolePage } from './plugins/console.js';
 import { caseRoutes } from './routes/cases.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { policyRoutes } from './routes/policies.js';
@@ -59,6 +60,8 @@ export interface AppDeps {
   passwordHash?: PasswordHashSettings;
   /** The clock sessions and lockouts run on (tests move it). */
   now?: () => Date;
+  /** The built console (web/dist) to serve at `/`; without it the API serves only itself. */
+  consoleDir?: string;
   /** Prune the login log past its retention at start and daily (the serving process does; tests call it). */
   loginRetention?: boolean;
 }
@@ -87,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(request, 404, `未找到 ${request.method} ${request.url} (route not found)`)));
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => reply.code(404).send(errorBody(request, 404, `未找到 ${request.method} ${request.url} (route not found)`));
+  // With the console, a browser's deep link (/cases/…) gets the console, which routes it itself.
+  app.setNotFoundHandler((request, reply) => (deps.consoleDir && wantsConsolePage(request) ? sendConsolePage(reply) : notFound(request, reply)));
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -154,6 +159,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     app.addHook('onClose', async () => clearInterval(timer));
   }
+
+  if (deps.consoleDir) await app.register(consolePlugin, { root: deps.consoleDir });
 
   await app.register(cookie);
   // Limits are per route (login); a 429 is an error in the common shape.

@@ -4,7 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
+import { CONSOLE_DIR } from './plugins/console.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { stopOnSignals } from '../lib/shutdown.js';
@@ -22,6 +25,8 @@ export interface ApiDeps {
   bodyLimit?: number;
   /** Sign-in settings from the config (api/app.ts: the config schema's defaults otherwise). */
   config?: Config;
+  /** The built console to serve at `/` (npm start builds it; `npm run api` serves web/dist if it is there). */
+  consoleDir?: string;
 }
 
 export interface RunningApi {
@@ -40,6 +45,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     bodyLimit: deps.bodyLimit,
     ...(deps.config ? { auth: authSettingsFromConfig(deps.config), passwordHash: passwordHashSettingsFromConfig(deps.config) } : {}),
     loginRetention: true,
+    ...(deps.consoleDir ? { consoleDir: deps.consoleDir } : {}),
   });
   try {
     await app.listen({ host: deps.host, port: deps.port });
@@ -95,7 +101,7 @@ async function main(): Promise<void> {
 
   try {
     temporal = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
-    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT, config });
+    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT, config, ...(existsSync(path.join(CONSOLE_DIR, 'index.html')) ? { consoleDir: CONSOLE_DIR } : {}) });
     logger.info({ url: `${api.url}${API_PREFIX}`, docs: `${api.url}/docs` }, 'API listening');
   } catch (error) {
     logger.fatal({ err: error }, 'API failed to start');

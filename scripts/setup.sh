@@ -15,3 +15,15 @@ if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.
 fi
 
 npx tsx scripts/ensure-tools.ts
+
+# The console's browser tests drive Debian's Chromium (Playwright's own download does not work
+# here), with a CJK font so Chinese renders in screenshots. Installed when missing and we may.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing chromium and fonts-wqy-microhei for the console's browser tests"
+    (apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; }) \
+      || echo "[setup] could not install chromium; the browser tests will fail with the command to run"
+  else
+    echo "[setup] chromium or a CJK font is missing: run  sudo apt-get install -y chromium fonts-wqy-microhei"
+  fi
+fi

@@ -18,6 +18,7 @@ import type { DemoSeed } from '../db/seed/demo.js';
 import { DIVISION_DATA_DIR, importDivisions, normalizeImportPrefix, parseCsvRecord } from '../db/seed/import-divisions.js';
 import { toFullCode } from '../domain/divisions.js';
 import { createLogger } from '../lib/logger.js';
+import { CONSOLE_DIR, ensureConsoleBuilt } from './console-build.js';
 import { INSTALL_HINT, resolveTemporalCli } from '../temporal/binaries.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import type { RunningWorker } from '../temporal/worker-main.js';
@@ -175,6 +176,9 @@ async function main(): Promise<void> {
     // rest of the code, then bundling the workflows (CPU-bound; it overlaps the servers' start).
     // The servers are launched first: loading our code blocks the event loop for a second or two,
     // and their start-up (in processes of their own) should overlap that, not wait behind it.
+    // The console builds in a process of its own (only when web/ changed), beside everything else.
+    const consoleBuilt = ensureConsoleBuilt((line) => logger.info(line));
+    consoleBuilt.catch(() => {}); // awaited before the API starts
     const pgLaunched = withResolvers();
     const temporalLaunched = withResolvers();
     const postgresReady = preparePostgres(config, dataDir, lifecycle, logger, pgLaunched.resolve);
@@ -230,6 +234,7 @@ async function main(): Promise<void> {
     const hasher = m.hash.createPasswordHasher(m.app.passwordHashSettingsFromConfig(config));
     const demo = await m.demo.seedDemo({ db: database.db, sql: database.sql, cases, temporal, dataDir, hasher, logger });
 
+    await consoleBuilt;
     const api: RunningApi = await lifecycle.start(
       'api',
       () =>
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
           port: config.API_PORT,
           bodyLimit: config.API_BODY_LIMIT,
           config,
+          consoleDir: CONSOLE_DIR,
         }),
       (a) => () => a.close(),
     );
@@ -420,6 +426,7 @@ function banner(input: {
     rule,
     `  Rectify 软弱涣散村党组织整顿督办 · ready in ${input.seconds.toFixed(1)} s (已就绪，用时 ${input.seconds.toFixed(1)} 秒)`,
     thin,
+    line('控制台 Console', `${api.url}/`),
     line('API 接口', `${api.url}${apiPrefix}`),
     line('接口文档 Docs', `${api.url}/docs`),
     line('OpenAPI', `${api.url}/openapi.json`),

@@ -5,4 +5,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit
+npx vue-tsc --noEmit -p web/tsconfig.json
 npx vitest run "$@"

@@ -87,6 +87,11 @@ describe('npm start (scripts/start.ts)', () => {
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     expect(((await login.json()) as { passwordChange: string | null }).passwordChange).toBeNull();
     expect((await fetch(`${base}/api/v1/cases?limit=1`, { headers: { cookie } })).status).toBe(200);
+    // The console is served at / (built by npm start when web/ changed).
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+    expect(output).toContain(`${base}/`);
 
     const response = await fetch(`${base}/api/v1/cases?limit=50`, { headers: { authorization: `Bearer ${org.token}` } });
     expect(response.status).toBe(200);

@@ -1,0 +1,151 @@
+/**
+ * The console in a real browser, against the real API, Temporal and Postgres (issue 11, first
+ * part): sign in with a one-time password, the forced change, the workbench, a failed login's
+ * notice, the idle timeout sending the user back to sign in, and the 375 px phone width.
+ * Screenshots land in .data/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { CONSOLE_DIR } from '../../api/plugins/console.js';
+import { launchBrowser, screenshotPath } from '../support/browser.js';
+import { startTimeSkippingEnv } from '../support/servers.js';
+import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+let browser: Browser;
+let org: TestUser;
+let app: FastifyInstance;
+let base: string;
+/** The server's clock (sessions run on it); the browser's stays real. */
+let clock = new Date('2031-03-03T02:00:00Z');
+
+beforeAll(async () => {
+  // tests/support/global-setup.ts built the console.
+  [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
+  h = await startHarness({ env });
+  org = await h.addUser('org_dept', '522731', '惠水县委组织部');
+  app = await h.appWith({ consoleDir: CONSOLE_DIR, now: () => clock });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await env?.teardown();
+});
+
+let counter = 0;
+async function newAccount(role: 'sponsor' | 'township_office', jurisdictionCode: string, name: string) {
+  const username = `browser.${role.replace('_', '')}${++counter}`;
+  const created = await app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { authorization: `Bearer ${org.token}` }, payload: { username, name, role, jurisdictionCode } });
+  expect(created.statusCode, created.body).toBe(201);
+  return { username, oneTimePassword: (created.json() as { oneTimePassword: string }).oneTimePassword };
+}
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=login-submit]');
+}
+
+describe('signing in at the console', () => {
+  test('a new user signs in with the one-time password, must change it, then sees the workbench', async () => {
+    const { username, oneTimePassword } = await newAccount('township_office', '522731001', '某镇党委党建办');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/login/);
+    await page.screenshot({ path: await screenshotPath('login') });
+
+    await signIn(page, username, oneTimePassword);
+    await page.waitForSelector('[data-test=password-submit]');
+    await expect(page.textContent('body')).resolves.toContain('首次登录');
+    // A weak new password: the server's reason appears at the field.
+    await page.fill('input[name=newPassword]', 'weak');
+    await page.fill('input[name=confirm]', 'weak');
+    await page.click('[data-test=password-submit]');
+    await page.waitForSelector('.el-form-item__error');
+    expect(await page.textContent('.el-form-item__error')).toContain('至少 8 个字符');
+    await page.screenshot({ path: await screenshotPath('password-change-error') });
+
+    await page.fill('input[name=newPassword]', 'Console-2031-ok');
+    await page.fill('input[name=confirm]', 'Console-2031-ok');
+    await page.click('[data-test=password-submit]');
+    await page.waitForSelector('[data-test=workbench-inbox]');
+    expect(await page.textContent('[data-test=user-name]')).toBe('某镇党委党建办');
+    expect(await page.locator('[data-test=watermark]').count()).toBe(1);
+    await page.screenshot({ path: await screenshotPath('workbench') });
+
+    // Logging out ends the session: the workbench now asks to sign in.
+    await page.click('[data-test=logout]');
+    await page.waitForURL(/\/login/);
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/login/);
+    await page.close();
+  });
+
+  test('a wrong password shows the notice; a locked account says until when', async () => {
+    const { username } = await newAccount('sponsor', '522731', '王某某');
+    const page = await browser.newPage();
+    await page.goto(`${base}/login`);
+    for (let i = 0; i < 4; i++) {
+      await signIn(page, username, `Wrong-${i}-password`);
+      await page.waitForSelector('[data-test=login-notice]');
+      expect(await page.textContent('[data-test=login-notice]')).toContain('用户名或密码错误');
+    }
+    await signIn(page, username, 'Wrong-5-password');
+    await page.waitForFunction(() => document.querySelector('[data-test=login-notice]')?.textContent?.includes('锁定'));
+    await page.screenshot({ path: await screenshotPath('login-locked') });
+    clock = new Date(clock.getTime() + 11 * 60_000);
+    await page.close();
+  });
+
+  test('after 30 idle minutes the next click goes back to sign in, and returns to the page after', async () => {
+    const { username, oneTimePassword } = await newAccount('township_office', '522731001', '某镇党委');
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await signIn(page, username, oneTimePassword);
+    await page.fill('input[name=newPassword]', 'Idle-2031-pass');
+    await page.fill('input[name=confirm]', 'Idle-2031-pass');
+    await page.click('[data-test=password-submit]');
+    await page.waitForSelector('[data-test=workbench-inbox]');
+    clock = new Date(clock.getTime() + 31 * 60_000);
+    await page.reload();
+    await page.waitForURL(/\/login/);
+    await signIn(page, username, 'Idle-2031-pass');
+    await page.waitForSelector('[data-test=workbench-inbox]');
+    await page.close();
+  });
+
+  test('at 375 px wide (a phone) the login and the workbench fit: no horizontal scrolling', async () => {
+    const { username, oneTimePassword } = await newAccount('sponsor', '522731', '李某某');
+    const page = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    await page.goto(`${base}/login`);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: await screenshotPath('login-375') });
+    await signIn(page, username, oneTimePassword);
+    await page.fill('input[name=newPassword]', 'Phone-2031-pass');
+    await page.fill('input[name=confirm]', 'Phone-2031-pass');
+    await page.click('[data-test=password-submit]');
+    await page.waitForSelector('[data-test=workbench-cases]');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: await screenshotPath('workbench-375') });
+    await page.close();
+  });
+
+  test('an unknown page under the console is its own "not found"; an unknown API route stays JSON 404', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/no/such/page`);
+    await page.waitForSelector('.el-result');
+    expect(await page.textContent('.el-result')).toContain('未找到');
+    const api = await fetch(`${base}/api/v1/nothing-here`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { statusCode: number }).statusCode).toBe(404);
+    await page.close();
+  });
+});

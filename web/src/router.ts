@@ -1,0 +1,43 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { handleUnauthorized } from './api/client';
+import { useSession } from './stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Shown without signing in. */
+    public?: boolean;
+    /** The roles that see the page in the menu (the server enforces everything anyway). */
+    roles?: Array<'sponsor' | 'township_office' | 'org_dept'>;
+    title?: string;
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/ConsoleLayout.vue'),
+    children: [{ path: '', name: 'workbench', component: () => import('./pages/workbench/WorkbenchPage.vue'), meta: { title: '工作台' } }],
+  },
+  { path: '/:rest(.*)*', component: () => import('./pages/not-found/NotFoundPage.vue'), meta: { public: true } },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const session = useSession();
+  if (!session.loaded) await session.load();
+  if (to.meta.public) return true;
+  // Not signed in, or the password must change first: the login page (it returns here after).
+  if (!session.current || session.current.passwordChange) return { path: '/login', query: { redirect: to.fullPath } };
+  return true;
+});
+
+// A session that ended (idle, expired, revoked) sends the user to log in again, back here after.
+handleUnauthorized(() => {
+  const session = useSession();
+  if (!session.current) return;
+  session.set(null);
+  const here = router.currentRoute.value;
+  if (!here.meta.public) void router.push({ path: '/login', query: { redirect: here.fullPath, ended: '1' } });
+});
