@@ -17,7 +17,10 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/',
     component: () => import('./layouts/ConsoleLayout.vue'),
-    children: [{ path: '', name: 'workbench', component: () => import('./pages/workbench/WorkbenchPage.vue'), meta: { title: '工作台' } }],
+    children: [
+      { path: '', name: 'workbench', component: () => import('./pages/workbench/WorkbenchPage.vue'), meta: { title: '工作台' } },
+      { path: 'inbox', name: 'inbox', component: () => import('./pages/inbox/InboxPage.vue'), meta: { title: '督办收件箱' } },
+    ],
   },
   { path: '/:rest(.*)*', component: () => import('./pages/not-found/NotFoundPage.vue'), meta: { public: true } },
 ];

@@ -37,10 +37,26 @@ export const t = {
   sessionEnded: '会话已结束，请重新登录',
   workbench: {
     inbox: '未处理的督办',
-    rungs: { reminder: '提醒', yellow_card: '黄牌', red_card: '红牌', notice: '通报' } as Record<string, string>,
     myCases: '我的整顿案例',
     lights: { green: '绿灯', yellow: '黄灯', red: '红灯' } as Record<string, string>,
     none: '暂无',
+  },
+  /** The escalation ladder's rungs as offices name them. */
+  rungs: { reminder: '提醒', township_office: '黄牌', org_dept: '红牌', standing_committee: '通报' } as Record<string, string>,
+  inbox: {
+    title: '督办收件箱',
+    tabs: { open: '未确认', acked: '已确认', all: '全部' },
+    rung: '级别',
+    allRungs: '全部级别',
+    item: '事项',
+    createdAt: '送达时间',
+    status: '状态',
+    action: '操作',
+    ack: '确认收到',
+    acked: (at: string) => `已确认 ${at}`,
+    other: '通知',
+    empty: '没有符合条件的消息',
+    ackFailed: '确认失败',
   },
   notFound: '未找到该页面，或不在您的管辖范围内',
 };

@@ -1,0 +1,152 @@
+/**
+ * The 督办收件箱 in a real browser on the real Temporal dev server (no time skipping), with a
+ * policy in seconds: a plan deadline climbs its ladder, the township office sees its 黄牌 on the
+ * page, acknowledges it and sees the change; the neighbouring township sees nothing of it; the page
+ * fits a phone. Screenshots land in .data/screenshots/.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { CONSOLE_DIR } from '../../api/plugins/console.js';
+import { launchBrowser, screenshotPath } from '../support/browser.js';
+import { startTestTemporal, type TestTemporal } from '../support/servers.js';
+import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+
+let temporal: TestTemporal;
+let h: Harness;
+let browser: Browser;
+let app: FastifyInstance;
+let base: string;
+let org: TestUser;
+let sponsor: TestUser;
+
+const PASSWORD = 'Inbox-2031-pass';
+
+beforeAll(async () => {
+  [temporal, browser] = await Promise.all([startTestTemporal(), launchBrowser()]);
+  h = await startHarness({ address: temporal.address });
+  org = await h.addUser('org_dept', '522731', '惠水县委组织部');
+  sponsor = await h.addUser('sponsor', '522731', '王某某');
+  app = await h.appWith({ consoleDir: CONSOLE_DIR });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await temporal?.stop();
+});
+
+const asOrg = () => ({ authorization: `Bearer ${org.token}` });
+
+/** An account of a township office, signed in with a password of its own (the first change done through the API). */
+async function townshipAccount(township: string, name: string): Promise<string> {
+  const username = `inbox.${township}`;
+  const created = await app.inject({ method: 'POST', url: '/api/v1/accounts', headers: asOrg(), payload: { username, name, role: 'township_office', jurisdictionCode: township } });
+  expect(created.statusCode, created.body).toBe(201);
+  const oneTime = created.json().oneTimePassword as string;
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: oneTime } });
+  const cookie = `rectify_session=${login.cookies.find((c) => c.name === 'rectify_session')!.value}`;
+  const changed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    headers: { cookie, 'x-csrf-token': login.json().csrfToken },
+    payload: { currentPassword: oneTime, newPassword: PASSWORD },
+  });
+  expect(changed.statusCode, changed.body).toBe(204);
+  return username;
+}
+
+async function signIn(page: Page, username: string) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('[data-test=login-submit]');
+  await page.waitForSelector('[data-test=workbench-inbox]');
+}
+
+test('the township office sees its 黄牌 arrive, acknowledges it, and the page shows it acknowledged', async () => {
+  const own = await townshipAccount('522731001', '某镇党委党建办');
+  const neighbour = await townshipAccount('522731002', '邻镇党委党建办');
+  const policy = await app.inject({
+    method: 'POST',
+    url: '/api/v1/policies',
+    headers: asOrg(),
+    payload: {
+      name: 'browser-seconds',
+      body: {
+        timeZone: 'Asia/Shanghai',
+        planDue: 'PT3S',
+        reportPeriod: 'PT1H',
+        reportDue: 'PT1H',
+        rectificationDue: 'PT1H',
+        retryRectificationDue: 'PT1H',
+        acceptanceReviewDue: 'PT1H',
+        followUpLength: 'PT1H',
+        sponsorReassignmentDue: 'PT1H',
+        ladder: [
+          { rung: 'reminder', offset: '-PT2S', rag: 'yellow' },
+          { rung: 'township_office', offset: 'PT1S', rag: 'yellow' },
+          { rung: 'org_dept', offset: 'PT1H', rag: 'red' },
+          { rung: 'standing_committee', offset: 'PT2H', rag: 'red' },
+        ],
+      },
+    },
+  });
+  expect(policy.statusCode, policy.body).toBe(201);
+  const [village] = await h.villageCodes('522731001');
+  const designated = await app.inject({
+    method: 'POST',
+    url: '/api/v1/cases',
+    headers: asOrg(),
+    payload: { villageCode: village, reasons: ['leadership_incomplete'], sponsorUserId: sponsor.id, policyId: policy.json().id },
+  });
+  expect(designated.statusCode, designated.body).toBe(201);
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, own);
+  await page.click('[data-test="menu-/inbox"]');
+  await page.waitForURL(/\/inbox$/);
+  // The 黄牌 fires about 4 s after designation; the page shows it once reloaded.
+  const deadline = Date.now() + 30_000;
+  while (!(await page.locator('[data-test=rung]', { hasText: '黄牌' }).count())) {
+    if (Date.now() > deadline) throw new Error(`no 黄牌 on the page: ${await page.textContent('[data-test=inbox-list]')}`);
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await page.waitForSelector('[data-test=inbox-list]');
+  }
+  await page.screenshot({ path: await screenshotPath('inbox') });
+  const card = page.locator('.item', { has: page.locator('[data-test=rung]', { hasText: '黄牌' }) }).first();
+  await card.locator('[data-test=ack]').click();
+  // Acknowledged: it leaves the 未确认 tab and shows under 已确认 with its time.
+  await page.waitForFunction(() => !document.querySelector('[data-test=inbox-list]')?.textContent?.includes('黄牌'));
+  await page.click('text=已确认');
+  await page.waitForSelector('[data-test=acked]');
+  expect(await page.locator('.item', { hasText: '黄牌' }).locator('[data-test=acked]').count()).toBe(1);
+  await page.screenshot({ path: await screenshotPath('inbox-acked') });
+
+  const [row] = await h.db.sql<{ acked_by: string | null }[]>`
+    select n.acked_by from notifications n join escalations e on e.id = n.escalation_id
+    where e.case_id = ${designated.json().id} and e.rung = 'township_office'`;
+  expect(row?.acked_by).not.toBeNull();
+
+  // At a phone's width the page fits.
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.reload();
+  await page.waitForSelector('[data-test=inbox-list]');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: await screenshotPath('inbox-375') });
+  await page.close();
+
+  // The neighbouring township's office sees none of it.
+  const other = await browser.newPage();
+  await signIn(other, neighbour);
+  await other.goto(`${base}/inbox`);
+  await other.click('text=全部');
+  await other.waitForSelector('[data-test=inbox-list]');
+  await other.waitForTimeout(500);
+  expect(await other.locator('[data-test=rung]', { hasText: '黄牌' }).count()).toBe(0);
+  await other.close();
+}, 120_000);
