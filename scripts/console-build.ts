@@ -1,6 +1,6 @@
 /**
  * The console's build, redone only when its sources change (like the workflow bundle): a sha256
- * over web/ (without dist), the lock file and the Node version, kept beside the output in
+ * over web/ (without dist), domain/ (the console shows its labels), the lock file and the Node version, kept beside the output in
  * web/dist/.source-hash. The build runs in a child process, so it overlaps the servers' start.
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ async function sourceHash(): Promise<string> {
     }
   };
   await walk(WEB);
+  await walk(path.join(PROJECT_ROOT, 'domain'));
   files.push(path.join(PROJECT_ROOT, 'package-lock.json'));
   for (const file of files.sort()) hash.update(path.relative(PROJECT_ROOT, file)).update('\0').update(await fs.readFile(file)).update('\0');
   return hash.digest('hex');

@@ -64,6 +64,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
         rag: q.rag,
         division: q.division,
         sponsorUserId: q.sponsor,
+        sort: q.sort,
         limit: q.limit,
         offset: q.offset,
       });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
-import type { CaseView } from '../../db/queries/cases.js';
+import { CASE_SORTS, type CaseView } from '../../db/queries/cases.js';
 import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, key, text } from './common.js';
 import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
@@ -33,6 +33,18 @@ export const CaseSummarySchema = z
     suspensionReason: z.string().nullable(),
     acceptanceAttempts: z.number().int(),
     updatedAt: Instant,
+    villageName: z.string().nullable(),
+    townshipName: z.string().nullable(),
+    sponsorName: z.string().nullable().describe('包保领导姓名；空缺时为 null'),
+    nextDue: z
+      .object({
+        kind: z.string().describe('义务类型：plan、report、acceptance_review…'),
+        dueAt: Instant,
+        dueDate: z.string().nullable().describe('按日计的到期日（北京时间）'),
+        provisional: z.boolean().describe('暂定：所在年份的节假日安排尚未公布'),
+      })
+      .nullable()
+      .describe('最近一项未完成的义务；没有时为 null'),
   })
   .meta({ id: 'CaseSummary' });
 
@@ -78,6 +90,10 @@ export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema>
     suspendedSince: iso(row.suspendedSince),
     suspensionReason: row.suspensionReason,
     acceptanceAttempts: row.acceptanceAttempts,
+    villageName: row.villageName,
+    townshipName: row.townshipName,
+    sponsorName: row.sponsorName,
+    nextDue: row.nextDue ? { ...row.nextDue, dueAt: new Date(row.nextDue.dueAt).toISOString() } : null,
     updatedAt: row.updatedAt.toISOString(),
   };
 }
@@ -171,6 +187,7 @@ export const ListCasesQuery = z.strictObject({
   rag: csvEnum(RAG_COLOURS).describe('逗号分隔的红黄绿灯'),
   division: DivisionPrefix.optional().describe('区划代码前缀（县、乡镇或村）'),
   sponsor: z.uuid().optional(),
+  sort: z.enum(CASE_SORTS).default('designated').describe('designated 最新立案在前；next_due 最近到期在前；updated 最近变动在前'),
   ...PaginationQuery,
 });
 

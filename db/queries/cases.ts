@@ -13,7 +13,13 @@ import { isUniqueViolation } from './pg-errors.js';
 export type CaseRow = typeof rectificationCases.$inferSelect;
 
 /** A case as the API shows it: the row and the case its relapse opened, if any. */
-export type CaseView = CaseRow & { successorCaseId: string | null };
+export type CaseView = CaseRow & {
+  successorCaseId: string | null;
+  villageName: string | null;
+  townshipName: string | null;
+  sponsorName: string | null;
+  nextDue: NextDue | null;
+};
 
 /**
  * The successor is derived from the new case's `parent_case_id` (indexed), not stored twice, so the
@@ -23,7 +29,26 @@ const caseViewColumns = {
   ...getTableColumns(rectificationCases),
   // Spelled out: drizzle renders a column of the only table unqualified, which the subquery would take as its own.
   successorCaseId: sql<string | null>`(select successor.id from rectification_cases successor where successor.parent_case_id = rectification_cases.id order by successor.designated_at, successor.id limit 1)`,
+  // Names for lists and pickers (one row each by primary key), and the soonest open obligation.
+  villageName: sql<string | null>`(select d.name from divisions d where d.code = rectification_cases.village_code)`,
+  townshipName: sql<string | null>`(select d.name from divisions d where d.code = rectification_cases.township_code)`,
+  sponsorName: sql<string | null>`(select u.name from users u where u.id = rectification_cases.sponsor_user_id)`,
+  nextDue: sql<NextDue | null>`(select jsonb_build_object('kind', o.kind, 'dueAt', o.due_at, 'dueDate', o.due_date, 'provisional', o.provisional)
+    from obligations o where o.case_id = rectification_cases.id and o.status = 'open' order by o.due_at, o.id limit 1)`,
 };
+
+/** The soonest open obligation of a case, as the list shows it. */
+export interface NextDue {
+  kind: string;
+  /** As Postgres renders a timestamptz in JSON. */
+  dueAt: string;
+  dueDate: string | null;
+  provisional: boolean;
+}
+
+/** How a case list is ordered: newest designation first (default), soonest deadline, last change. */
+export const CASE_SORTS = ['designated', 'next_due', 'updated'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
 
 export interface NewCase {
   villageCode: string;
@@ -104,6 +129,7 @@ export interface CaseFilters {
   rag?: Rag[];
   division?: string;
   sponsorUserId?: string;
+  sort?: CaseSort;
   limit: number;
   offset: number;
 }
@@ -120,12 +146,24 @@ export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): P
       .select(caseViewColumns)
       .from(rectificationCases)
       .where(where)
-      .orderBy(desc(rectificationCases.designatedAt), asc(rectificationCases.id))
+      .orderBy(...caseOrder(filters.sort ?? 'designated'))
       .limit(filters.limit)
       .offset(filters.offset),
     db.select({ total: count() }).from(rectificationCases).where(where),
   ]);
   return { items, total: totalRow?.total ?? 0 };
+}
+
+function caseOrder(sort: CaseSort): SQL[] {
+  if (sort === 'updated') return [desc(rectificationCases.updatedAt), asc(rectificationCases.id)];
+  if (sort === 'next_due') {
+    // Cases with nothing open (delisted, closed) come last.
+    return [
+      sql`(select min(o.due_at) from obligations o where o.case_id = ${rectificationCases.id} and o.status = 'open') asc nulls last`,
+      asc(rectificationCases.id),
+    ];
+  }
+  return [desc(rectificationCases.designatedAt), asc(rectificationCases.id)];
 }
 
 export async function getCaseParts(db: Db, caseId: string) {

@@ -83,6 +83,17 @@ describe('jurisdiction matrix', () => {
     expect(list.body.total).toBe(expected.length);
   });
 
+  test('list rows carry the village, township and sponsor names and the next deadline; sort=next_due puts the soonest first', async () => {
+    const list = await call(u.org!, { method: 'GET', url: '/api/v1/cases?sort=next_due' });
+    expect(list.status).toBe(200);
+    const [village] = await h.db.sql<{ name: string }[]>`select name from divisions where code = ${villagesA[0]!}`;
+    const rowA = list.body.items.find((c: { id: string }) => c.id === caseIds.A);
+    expect(rowA).toMatchObject({ villageName: village!.name, sponsorName: '包保A', townshipName: expect.any(String), nextDue: { kind: 'plan', dueAt: expect.any(String), provisional: expect.any(Boolean) } });
+    const dues = list.body.items.map((c: { nextDue: { dueAt: string } | null }) => c.nextDue?.dueAt ?? '9999');
+    expect(dues).toEqual([...dues].sort());
+    expect((await call(u.org!, { method: 'GET', url: '/api/v1/cases?sort=soonest' })).body.details.issues[0].field).toBe('query.sort');
+  });
+
   test('commands on a case outside the jurisdiction answer 404, and change nothing', async () => {
     const attempts: Array<[TestUser, string, string, Record<string, unknown>]> = [
       [u.townshipB!, caseIds.A, 'plan', PLAN],

@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { CONSOLE_DIR } from '../../api/plugins/console.js';
-import { launchBrowser, screenshotPath } from '../support/browser.js';
+import { accountWithPassword, horizontalOverflow, launchBrowser, screenshotPath, serveConsole, signInAt } from '../support/browser.js';
 import { startTestTemporal, type TestTemporal } from '../support/servers.js';
 import { startHarness, type Harness, type TestUser } from '../support/harness.js';
 
@@ -27,10 +26,7 @@ beforeAll(async () => {
   h = await startHarness({ address: temporal.address });
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
   sponsor = await h.addUser('sponsor', '522731', '王某某');
-  app = await h.appWith({ consoleDir: CONSOLE_DIR });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ app, base } = await serveConsole(h));
 }, 180_000);
 
 afterAll(async () => {
@@ -41,31 +37,10 @@ afterAll(async () => {
 
 const asOrg = () => ({ authorization: `Bearer ${org.token}` });
 
-/** An account of a township office, signed in with a password of its own (the first change done through the API). */
-async function townshipAccount(township: string, name: string): Promise<string> {
-  const username = `inbox.${township}`;
-  const created = await app.inject({ method: 'POST', url: '/api/v1/accounts', headers: asOrg(), payload: { username, name, role: 'township_office', jurisdictionCode: township } });
-  expect(created.statusCode, created.body).toBe(201);
-  const oneTime = created.json().oneTimePassword as string;
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: oneTime } });
-  const cookie = `rectify_session=${login.cookies.find((c) => c.name === 'rectify_session')!.value}`;
-  const changed = await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/password',
-    headers: { cookie, 'x-csrf-token': login.json().csrfToken },
-    payload: { currentPassword: oneTime, newPassword: PASSWORD },
-  });
-  expect(changed.statusCode, changed.body).toBe(204);
-  return username;
-}
 
-async function signIn(page: Page, username: string) {
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('[data-test=login-submit]');
-  await page.waitForSelector('[data-test=workbench-inbox]');
-}
+const townshipAccount = async (township: string, name: string) =>
+  (await accountWithPassword(app, org, { username: `inbox.${township}`, name, role: 'township_office', jurisdictionCode: township }, PASSWORD)).username;
+const signIn = (page: Page, username: string) => signInAt(page, base, username, PASSWORD);
 
 test('the township office sees its 黄牌 arrive, acknowledges it, and the page shows it acknowledged', async () => {
   const own = await townshipAccount('522731001', '某镇党委党建办');
@@ -136,7 +111,7 @@ test('the township office sees its 黄牌 arrive, acknowledges it, and the page 
   await page.setViewportSize({ width: 375, height: 812 });
   await page.reload();
   await page.waitForSelector('[data-test=inbox-list]');
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
   await page.screenshot({ path: await screenshotPath('inbox-375') });
   await page.close();
 

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { CONSOLE_DIR } from '../../api/plugins/console.js';
-import { launchBrowser, screenshotPath } from '../support/browser.js';
+import { horizontalOverflow, launchBrowser, screenshotPath, serveConsole } from '../support/browser.js';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, type Harness, type TestUser } from '../support/harness.js';
 
@@ -27,10 +26,7 @@ beforeAll(async () => {
   [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
   h = await startHarness({ env });
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
-  app = await h.appWith({ consoleDir: CONSOLE_DIR, now: () => clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ app, base } = await serveConsole(h, { now: () => clock }));
 }, 180_000);
 
 afterAll(async () => {
@@ -125,7 +121,7 @@ describe('signing in at the console', () => {
     const { username, oneTimePassword } = await newAccount('sponsor', '522731', '李某某');
     const page = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     await page.goto(`${base}/login`);
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = () => horizontalOverflow(page);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: await screenshotPath('login-375') });
     await signIn(page, username, oneTimePassword);

@@ -20,6 +20,8 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'workbench', component: () => import('./pages/workbench/WorkbenchPage.vue'), meta: { title: '工作台' } },
       { path: 'inbox', name: 'inbox', component: () => import('./pages/inbox/InboxPage.vue'), meta: { title: '督办收件箱' } },
+      { path: 'cases', name: 'cases', component: () => import('./pages/cases/CasesPage.vue'), meta: { title: '整顿台账' } },
+      { path: 'cases/:id', name: 'case', component: () => import('./pages/cases/CaseDetailPage.vue'), meta: { title: '案件详情' } },
     ],
   },
   { path: '/:rest(.*)*', component: () => import('./pages/not-found/NotFoundPage.vue'), meta: { public: true } },

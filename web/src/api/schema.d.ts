@@ -1673,6 +1673,17 @@ export interface components {
             followUpEndsAt: string | null;
             /** Format: uuid */
             id: string;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /** @description 义务类型：plan、report、acceptance_review… */
+                kind: string;
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+            } | null;
             note: string | null;
             obligations: {
                 /** @description ISO-8601 instant (UTC) */
@@ -1719,6 +1730,8 @@ export interface components {
             /** @enum {string} */
             rag: "green" | "yellow" | "red";
             reasons: string[];
+            /** @description 包保领导姓名；空缺时为 null */
+            sponsorName: string | null;
             /** Format: uuid */
             sponsorUserId: string | null;
             /** @enum {string} */
@@ -1764,9 +1777,11 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         CaseDetailInput: {
             acceptanceAttempts: number;
@@ -1801,6 +1816,17 @@ export interface components {
             followUpEndsAt: string | null;
             /** Format: uuid */
             id: string;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /** @description 义务类型：plan、report、acceptance_review… */
+                kind: string;
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+            } | null;
             note: string | null;
             obligations: {
                 /** @description ISO-8601 instant (UTC) */
@@ -1847,6 +1873,8 @@ export interface components {
             /** @enum {string} */
             rag: "green" | "yellow" | "red";
             reasons: string[];
+            /** @description 包保领导姓名；空缺时为 null */
+            sponsorName: string | null;
             /** Format: uuid */
             sponsorUserId: string | null;
             /** @enum {string} */
@@ -1892,9 +1920,11 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         CasePolicyRequest: {
             /** Format: uuid */
@@ -1918,6 +1948,17 @@ export interface components {
             followUpEndsAt: string | null;
             /** Format: uuid */
             id: string;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /** @description 义务类型：plan、report、acceptance_review… */
+                kind: string;
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+            } | null;
             note: string | null;
             /**
              * Format: uuid
@@ -1929,6 +1970,8 @@ export interface components {
             /** @enum {string} */
             rag: "green" | "yellow" | "red";
             reasons: string[];
+            /** @description 包保领导姓名；空缺时为 null */
+            sponsorName: string | null;
             /** Format: uuid */
             sponsorUserId: string | null;
             /** @enum {string} */
@@ -1942,9 +1985,11 @@ export interface components {
             suspendedSince: string | null;
             suspensionReason: string | null;
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         CaseSummaryInput: {
             acceptanceAttempts: number;
@@ -1960,6 +2005,17 @@ export interface components {
             followUpEndsAt: string | null;
             /** Format: uuid */
             id: string;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /** @description 义务类型：plan、report、acceptance_review… */
+                kind: string;
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+            } | null;
             note: string | null;
             /**
              * Format: uuid
@@ -1971,6 +2027,8 @@ export interface components {
             /** @enum {string} */
             rag: "green" | "yellow" | "red";
             reasons: string[];
+            /** @description 包保领导姓名；空缺时为 null */
+            sponsorName: string | null;
             /** Format: uuid */
             sponsorUserId: string | null;
             /** @enum {string} */
@@ -1984,9 +2042,11 @@ export interface components {
             suspendedSince: string | null;
             suspensionReason: string | null;
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         CheckInRequest: {
             /** @description 共同处理的事项 */
@@ -6696,6 +6756,8 @@ export interface operations {
                 offset?: number;
                 /** @description 逗号分隔的红黄绿灯 */
                 rag?: string;
+                /** @description designated 最新立案在前；next_due 最近到期在前；updated 最近变动在前 */
+                sort?: "designated" | "next_due" | "updated";
                 sponsor?: string;
                 /** @description 逗号分隔的状态 */
                 state?: string;

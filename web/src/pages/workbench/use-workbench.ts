@@ -14,7 +14,7 @@ export function useWorkbench() {
     try {
       const [unacked, mine] = await Promise.all([
         api.GET('/api/v1/inbox', { params: { query: { acked: 'false', limit: 10, offset: 0 } } }),
-        api.GET('/api/v1/cases', { params: { query: { limit: 10, offset: 0 } } }),
+        api.GET('/api/v1/cases', { params: { query: { sort: 'next_due', limit: 10, offset: 0 } } }),
       ]);
       if (unacked.data) Object.assign(inbox, { total: unacked.data.total, items: unacked.data.items });
       if (mine.data) Object.assign(cases, { total: mine.data.total, items: mine.data.items });

@@ -1,0 +1,98 @@
+/**
+ * 整顿台账 and 案件详情 in a real browser, against the real API, Temporal and Postgres: a township
+ * office sees exactly its township's cases with village, sponsor and next deadline, opens one and
+ * sees its lifecycle and each obligation's ladder; a neighbour township's case URL says "not
+ * found"; the org dept filters by state; the detail fits a phone. Screenshots in .data/screenshots/.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { accountWithPassword, horizontalOverflow, launchBrowser, screenshotPath, serveConsole, signInAt } from '../support/browser.js';
+import { startTimeSkippingEnv } from '../support/servers.js';
+import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+let browser: Browser;
+let app: FastifyInstance;
+let base: string;
+let org: TestUser;
+let prefecture: TestUser;
+let sponsor: TestUser;
+const PASSWORD = 'Cases-2031-pass';
+const caseIds: { own: string[]; neighbour: string } = { own: [], neighbour: '' };
+let ownVillages: string[] = [];
+
+beforeAll(async () => {
+  [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
+  h = await startHarness({ env });
+  prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
+  org = await h.addUser('org_dept', '522731', '惠水县委组织部');
+  sponsor = await h.addUser('sponsor', '522731', '王某某（县委副书记）');
+  ({ app, base } = await serveConsole(h));
+  ownVillages = (await h.villageCodes('522731001')).slice(0, 2);
+  const [neighbourVillage] = await h.villageCodes('522731002');
+  const designate = async (villageCode: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${org.token}` }, payload: { villageCode, reasons: ['poor_service'], sponsorUserId: sponsor.id } });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+  for (const village of ownVillages) caseIds.own.push(await designate(village));
+  caseIds.neighbour = await designate(neighbourVillage!);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await env?.teardown();
+});
+
+test('a township office sees its own cases, opens one, and a neighbour’s case URL is "not found"', async () => {
+  const office = await accountWithPassword(app, org, { username: 'cases.township', name: '某镇党委党建办', role: 'township_office', jurisdictionCode: '522731001' }, PASSWORD);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signInAt(page, base, office.username, PASSWORD);
+  await page.click('[data-test="menu-/cases"]');
+  await page.waitForSelector('[data-test=cases-table] .el-table__row');
+  const rows = page.locator('[data-test=cases-table] .el-table__row');
+  expect(await rows.count()).toBe(2);
+  const [names] = await h.db.sql<{ names: string[] }[]>`select array_agg(name order by code) as names from divisions where code = any(${ownVillages})`;
+  const text = (await page.textContent('[data-test=cases-table]')) ?? '';
+  for (const name of names!.names) expect(text).toContain(name);
+  expect(text).toContain('王某某（县委副书记）');
+  expect(text).toContain('整顿方案'); // the next deadline: the plan
+  await page.screenshot({ path: await screenshotPath('cases') });
+
+  await page.click(`text=${names!.names[0]}`);
+  await page.waitForSelector('[data-test=case-title]');
+  expect(await page.textContent('[data-test=case-title]')).toBe(names!.names[0]);
+  expect(await page.locator('[data-test=obligation-plan] [data-test=ladder] li').count()).toBeGreaterThanOrEqual(3);
+  expect(await page.textContent('[data-test=obligation-plan]')).toContain('黄牌');
+  await page.screenshot({ path: await screenshotPath('case-detail'), fullPage: true });
+
+  await page.goto(`${base}/cases/${caseIds.neighbour}`);
+  await page.waitForSelector('[data-test=case-not-found]');
+  expect(await page.textContent('[data-test=case-not-found]')).toContain('未找到');
+
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.goto(`${base}/cases/${caseIds.own[0]}`);
+  await page.waitForSelector('[data-test=case-title]');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: await screenshotPath('case-detail-375'), fullPage: true });
+  await page.close();
+});
+
+test('the org dept sees the whole county and filters by state', async () => {
+  const county = await accountWithPassword(app, prefecture, { username: 'cases.county', name: '惠水县委组织部基层组织科', role: 'org_dept', jurisdictionCode: '522731' }, PASSWORD);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signInAt(page, base, county.username, PASSWORD);
+  await page.goto(`${base}/cases`);
+  await page.waitForSelector('[data-test=cases-table] .el-table__row');
+  expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(3);
+  // Filter to 已销号: none of these cases are.
+  await page.click('[data-test=filter-state]');
+  await page.click('.el-select-dropdown__item:has-text("已销号")');
+  await page.waitForSelector('[data-test=cases-table] .el-table__empty-text');
+  expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(0);
+  await page.close();
+});
