@@ -79,7 +79,8 @@ const PRINTABLE = new RegExp(`^[^${CONTROL_CHARACTERS.source.slice(1, -1)}]*$`);
 export const printable = (schema: z.ZodString) =>
   schema.regex(PRINTABLE, CONTROL_CHARACTERS_MESSAGE).refine((v) => !UNPAIRED_SURROGATE.test(v), CONTROL_CHARACTERS_MESSAGE);
 /** Free text a person types: trimmed, not empty, bounded, printable. */
-export const text = (max: number) => printable(z.string().trim().min(1).max(max));
+export const text = (max: number) =>
+  printable(z.string().trim().min(1, '不能为空 (must not be empty)').max(max, `至多 ${max} 个字符 (at most ${max} characters)`));
 /** An identifier a client sends back (an obligation or request id): not empty, bounded, printable. */
 export const key = (max: number) => printable(z.string().min(1).max(max));
 

@@ -2,7 +2,8 @@
  * 整顿台账 and 案件详情 in a real browser, against the real API, Temporal and Postgres: a township
  * office sees exactly its township's cases with village, sponsor and next deadline, opens one and
  * sees its lifecycle and each obligation's ladder; a neighbour township's case URL says "not
- * found"; the org dept filters by state; the detail fits a phone. Screenshots in .data/screenshots/.
+ * found"; the sponsor files the plan (a field error first, at the field) and sees the case move on;
+ * the org dept filters by state; the detail fits a phone. Screenshots in .data/screenshots/.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -19,7 +20,7 @@ let app: FastifyInstance;
 let base: string;
 let org: TestUser;
 let prefecture: TestUser;
-let sponsor: TestUser;
+let sponsor: { id: string; username: string };
 const PASSWORD = 'Cases-2031-pass';
 const caseIds: { own: string[]; neighbour: string } = { own: [], neighbour: '' };
 let ownVillages: string[] = [];
@@ -29,8 +30,8 @@ beforeAll(async () => {
   h = await startHarness({ env });
   prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
-  sponsor = await h.addUser('sponsor', '522731', '王某某（县委副书记）');
   ({ app, base } = await serveConsole(h));
+  sponsor = await accountWithPassword(app, org, { username: 'cases.sponsor', name: '王某某（县委副书记）', role: 'sponsor', jurisdictionCode: '522731' }, PASSWORD);
   ownVillages = (await h.villageCodes('522731001')).slice(0, 2);
   const [neighbourVillage] = await h.villageCodes('522731002');
   const designate = async (villageCode: string) => {
@@ -94,5 +95,31 @@ test('the org dept sees the whole county and filters by state', async () => {
   await page.click('.el-select-dropdown__item:has-text("已销号")');
   await page.waitForSelector('[data-test=cases-table] .el-table__empty-text');
   expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(0);
+  await page.close();
+});
+
+test('the sponsor files the plan from the case page: an empty field is refused at the field, then the case moves on', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInAt(page, base, sponsor.username, PASSWORD);
+  await page.goto(`${base}/cases/${caseIds.own[1]}`);
+  await page.waitForSelector('[data-test=plan-form]');
+  await page.fill('textarea[name=summary]', '一村一策：配强班子，规范组织生活');
+  await page.fill('input[name="issues.0"]', '组织生活不正常');
+  await page.fill('input[name="measures.0.measure"]', '每月开展主题党日');
+  // The owner is left empty: the server refuses it, and the message appears under that field.
+  await page.click('[data-test=plan-submit]');
+  await page.waitForSelector('[data-test=plan-form] .el-form-item__error');
+  const errorField = await page.locator('[data-test=plan-form] .el-form-item.is-error input').getAttribute('name');
+  expect(errorField).toBe('measures.0.owner');
+  await page.screenshot({ path: await screenshotPath('plan-form-error'), fullPage: true });
+
+  await page.fill('input[name="measures.0.owner"]', '村党支部书记');
+  await page.click('[data-test=plan-submit]');
+  await page.waitForSelector('[data-test=plan-form]', { state: 'detached' });
+  expect(await page.textContent('.head')).toContain('整顿中');
+  expect(await page.textContent('[data-test=obligation-plan]')).toContain('已完成');
+  await page.screenshot({ path: await screenshotPath('plan-filed'), fullPage: true });
+  const stored = await app.inject({ method: 'GET', url: `/api/v1/cases/${caseIds.own[1]}`, headers: { authorization: `Bearer ${org.token}` } });
+  expect(stored.json().state).toBe('rectifying');
   await page.close();
 });
