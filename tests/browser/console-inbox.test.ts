@@ -93,11 +93,14 @@ test('the township office sees its 黄牌 arrive, acknowledges it, and the page 
     await page.waitForSelector('[data-test=inbox-list]');
   }
   await page.screenshot({ path: await screenshotPath('inbox') });
+  const badge = Number(await page.textContent('[data-test=inbox-badge]'));
+  expect(badge).toBeGreaterThanOrEqual(1);
   const card = page.locator('.item', { has: page.locator('[data-test=rung]', { hasText: '黄牌' }) }).first();
   await card.locator('[data-test=ack]').click();
   // Acknowledged: it leaves the 未确认 tab and shows under 已确认 with its time.
   await page.waitForFunction(() => !document.querySelector('[data-test=inbox-list]')?.textContent?.includes('黄牌'));
   await page.click('text=已确认');
+  await page.waitForFunction((before) => Number(document.querySelector('[data-test=inbox-badge]')?.textContent ?? 0) < before, badge);
   await page.waitForSelector('[data-test=acked]');
   expect(await page.locator('.item', { hasText: '黄牌' }).locator('[data-test=acked]').count()).toBe(1);
   await page.screenshot({ path: await screenshotPath('inbox-acked') });

@@ -1,5 +1,6 @@
 import { reactive, ref, watch } from 'vue';
 import { api, type ApiError, type Schemas } from '../../api/client';
+import { useInboxBadge } from '../../stores/inbox-badge';
 
 export type InboxItem = Schemas['InboxItem'];
 export type InboxTab = 'open' | 'acked' | 'all';
@@ -18,6 +19,7 @@ export function useInbox() {
   const state = reactive({ items: [] as InboxItem[], total: 0, unacked: 0, acked: 0 });
   const loading = ref(false);
   const error = ref<string | null>(null);
+  const badge = useInboxBadge();
 
   async function load() {
     loading.value = true;
@@ -46,7 +48,7 @@ export function useInbox() {
   async function ack(item: InboxItem): Promise<string | null> {
     const { data, error: failure } = await api.POST('/api/v1/inbox/{id}/ack', { params: { path: { id: item.id } } });
     if (!data) return (failure as ApiError | undefined)?.message ?? 'error';
-    await load();
+    await Promise.all([load(), badge.refresh()]);
     return null;
   }
 
