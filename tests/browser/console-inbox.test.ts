@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { accountWithPassword, horizontalOverflow, launchBrowser, screenshotPath, serveConsole, signInAt } from '../support/browser.js';
 import { startTestTemporal, type TestTemporal } from '../support/servers.js';
 import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+import { FULL_LADDER, secondsPolicy } from '../../bench/support/env.js';
 
 let temporal: TestTemporal;
 let h: Harness;
@@ -51,23 +52,8 @@ test('the township office sees its 黄牌 arrive, acknowledges it, and the page 
     headers: asOrg(),
     payload: {
       name: 'browser-seconds',
-      body: {
-        timeZone: 'Asia/Shanghai',
-        planDue: 'PT3S',
-        reportPeriod: 'PT1H',
-        reportDue: 'PT1H',
-        rectificationDue: 'PT1H',
-        retryRectificationDue: 'PT1H',
-        acceptanceReviewDue: 'PT1H',
-        followUpLength: 'PT1H',
-        sponsorReassignmentDue: 'PT1H',
-        ladder: [
-          { rung: 'reminder', offset: '-PT2S', rag: 'yellow' },
-          { rung: 'township_office', offset: 'PT1S', rag: 'yellow' },
-          { rung: 'org_dept', offset: 'PT1H', rag: 'red' },
-          { rung: 'standing_committee', offset: 'PT2H', rag: 'red' },
-        ],
-      },
+      // The 黄牌 a second after a plan due 3 s after designation; the red card and notice an hour on.
+      body: secondsPolicy(3000, FULL_LADDER(2, 1, 3600, 7200)),
     },
   });
   expect(policy.statusCode, policy.body).toBe(201);
