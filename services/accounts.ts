@@ -207,6 +207,21 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
       return { account: await withLock((await getUser(db, id))!), token };
     },
 
+    /**
+     * People to pick (a sponsor to name, a mentor): active users within the caller's jurisdiction,
+     * or within `division` when that lies inside it. A sponsor picks only themselves.
+     */
+    async pickable(caller: AuthUser, filter: { role?: Role; division?: string; limit: number }) {
+      if (caller.role === 'sponsor') {
+        const self = await getUser(db, caller.id);
+        return self && (!filter.role || filter.role === 'sponsor') ? [self] : [];
+      }
+      if (filter.division && !isWithin(filter.division, caller.jurisdictionCode)) return [];
+      const prefix = jurisdictionPrefix(filter.division ?? caller.jurisdictionCode);
+      const all = await listUsers(db, prefix);
+      return all.filter((u) => u.active && (!filter.role || u.role === filter.role)).slice(0, filter.limit);
+    },
+
     /** The account by username (the CLI names accounts so). */
     async idOfUsername(manager: AccountManager, username: string): Promise<string> {
       const account = await findLoginAccount(db, { username: normalizeUsername(username) });

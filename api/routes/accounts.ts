@@ -17,6 +17,28 @@ const WithOneTimePassword = z.object({
  * stored for Idempotency-Key replay (`secretAnswer`) and are marked no-store.
  */
 export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountService }> = async (app, { accounts }) => {
+  app.get('/users', {
+    schema: {
+      operationId: 'listPickableUsers',
+      summary: '选择人员（如指定包保领导）：管辖范围内的在岗用户',
+      tags: ['accounts'],
+      querystring: z.strictObject({
+        role: z.enum(ROLES).optional(),
+        division: DivisionPrefix.optional().describe('只看该区划内的'),
+        limit: z.coerce.number().int().min(1).max(500).default(200),
+      }),
+      response: {
+        200: z.object({
+          items: z.array(z.object({ id: z.uuid(), name: z.string(), role: z.enum(ROLES), jurisdictionCode: z.string(), post: z.enum(USER_POSTS).nullable() }).meta({ id: 'PickableUser' })),
+        }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => ({
+      items: (await accounts.pickable(userOf(request), request.query)).map((u) => ({ id: u.id, name: u.name, role: u.role, jurisdictionCode: u.jurisdictionCode, post: u.post })),
+    }),
+  });
+
   app.get('/accounts', {
     schema: {
       operationId: 'listAccounts',

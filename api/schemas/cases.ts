@@ -124,8 +124,8 @@ export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSche
 export const DesignateBody = z
   .strictObject({
     villageCode: DivisionCode.describe('12位村级区划代码'),
-    reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length).describe('软弱涣散情形，至少一项'),
-    sponsorUserId: z.uuid().describe('包保县级领导的用户ID'),
+    reasons: z.array(Reason).min(1, '至少选择一种情形 (choose at least one reason)').max(DESIGNATION_REASONS.length).describe('软弱涣散情形，至少一项'),
+    sponsorUserId: z.uuid('请选择包保领导 (must be a user id)').describe('包保县级领导的用户ID'),
     policyId: z.uuid().optional().describe('期限策略ID；缺省用本级或上级的 default 策略'),
     note: text(2000).optional(),
   })

@@ -403,6 +403,18 @@ describe('account management by the org dept', () => {
   });
 });
 
+test('the people picker (GET /users) lists active users of the caller’s jurisdiction only', async () => {
+  const sponsor = await h.addUser('sponsor', '522731', 'picker sponsor');
+  const ids = async (who: TestUser, query = '') => ((await call(app, { method: 'GET', url: `/api/v1/users${query}`, headers: bearer(who) })).body.items as Array<{ id: string; role: string }>);
+  const byOrg = await ids(org, '?role=sponsor');
+  expect(byOrg.map((u) => u.id)).toContain(sponsor.id);
+  expect(byOrg.every((u) => u.role === 'sponsor')).toBe(true);
+  expect((await ids(otherCountyOrg)).map((u) => u.id)).not.toContain(sponsor.id);
+  expect((await ids(org, '?division=522727')).length).toBe(0); // another county: nothing, not an error
+  expect((await ids(sponsor)).map((u) => u.id)).toEqual([sponsor.id]);
+  expect((await ids(township)).map((u) => u.id)).not.toContain(org.id); // a township office sees its township only
+});
+
 describe('the login log', () => {
   test('every outcome is recorded; a user reads their own, the org dept its jurisdiction’s', async () => {
     const target = await account('township_office', '522731001', org, clocked);

@@ -31,6 +31,7 @@ beforeAll(async () => {
   prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
   ({ app, base } = await serveConsole(h));
+  await accountWithPassword(app, prefecture, { username: 'cases.county', name: '惠水县委组织部基层组织科', role: 'org_dept', jurisdictionCode: '522731' }, PASSWORD);
   sponsor = await accountWithPassword(app, org, { username: 'cases.sponsor', name: '王某某（县委副书记）', role: 'sponsor', jurisdictionCode: '522731' }, PASSWORD);
   ownVillages = (await h.villageCodes('522731001')).slice(0, 2);
   const [neighbourVillage] = await h.villageCodes('522731002');
@@ -84,9 +85,8 @@ test('a township office sees its own cases, opens one, and a neighbour’s case 
 });
 
 test('the org dept sees the whole county and filters by state', async () => {
-  const county = await accountWithPassword(app, prefecture, { username: 'cases.county', name: '惠水县委组织部基层组织科', role: 'org_dept', jurisdictionCode: '522731' }, PASSWORD);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signInAt(page, base, county.username, PASSWORD);
+  await signInAt(page, base, 'cases.county', PASSWORD);
   await page.goto(`${base}/cases`);
   await page.waitForSelector('[data-test=cases-table] .el-table__row');
   expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(3);
@@ -121,5 +121,33 @@ test('the sponsor files the plan from the case page: an empty field is refused a
   await page.screenshot({ path: await screenshotPath('plan-filed'), fullPage: true });
   const stored = await app.inject({ method: 'GET', url: `/api/v1/cases/${caseIds.own[1]}`, headers: { authorization: `Bearer ${org.token}` } });
   expect(stored.json().state).toBe('rectifying');
+  await page.close();
+});
+
+test('the org dept designates a village from the list: missing fields are named at the fields, then the case appears', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInAt(page, base, 'cases.county', PASSWORD);
+  await page.goto(`${base}/cases`);
+  await page.waitForSelector('[data-test=cases-table] .el-table__row');
+  const before = await page.locator('[data-test=cases-table] .el-table__row').count();
+  await page.click('[data-test=designate-open]');
+  await page.waitForSelector('[data-test=designate-dialog]', { state: 'visible' });
+  await page.click('[data-test=designate-submit]');
+  await page.waitForSelector('[data-test=designate-dialog] .el-form-item__error');
+  const errors = await page.locator('[data-test=designate-dialog] .el-form-item.is-error .el-form-item__label').allTextContents();
+  expect(errors).toEqual(expect.arrayContaining(['村', '软弱涣散情形', '包保县级领导']));
+  await page.screenshot({ path: await screenshotPath('designate-errors') });
+
+  // 乡镇 → 村: the first township's third village (the first two have open cases).
+  await page.click('[data-test=designate-village] .el-cascader');
+  await page.locator('.el-cascader-menu').first().locator('.el-cascader-node').first().click();
+  await page.locator('.el-cascader-menu').nth(1).locator('.el-cascader-node').nth(2).click();
+  await page.locator('[data-test=designate-dialog] .el-checkbox').first().click();
+  await page.click('[data-test=designate-sponsor] .el-select');
+  await page.click('.el-select-dropdown__item:has-text("王某某")');
+  await page.click('[data-test=designate-submit]');
+  await page.waitForSelector('[data-test=designate-dialog]', { state: 'hidden' });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-test=cases-table] .el-table__row').length === n + 1, before);
+  await page.screenshot({ path: await screenshotPath('designated') });
   await page.close();
 });

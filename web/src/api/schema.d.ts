@@ -1500,6 +1500,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 选择人员（如指定包保领导）：管辖范围内的在岗用户 */
+        get: operations["listPickableUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3615,6 +3632,26 @@ export interface components {
             name: string;
             partyMember: boolean | null;
             position: string | null;
+        };
+        PickableUser: {
+            /** Format: uuid */
+            id: string;
+            jurisdictionCode: string;
+            name: string;
+            /** @enum {string|null} */
+            post: "township_party_secretary" | null;
+            /** @enum {string} */
+            role: "sponsor" | "township_office" | "org_dept";
+        };
+        PickableUserInput: {
+            /** Format: uuid */
+            id: string;
+            jurisdictionCode: string;
+            name: string;
+            /** @enum {string|null} */
+            post: "township_party_secretary" | null;
+            /** @enum {string} */
+            role: "sponsor" | "township_office" | "org_dept";
         };
         PlacementRequest: {
             /** @description 新任（非连任）：新任村党组织书记自动提出1+1帮带 */
@@ -12742,6 +12779,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimeToDelistingStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPickableUsers: {
+        parameters: {
+            query?: {
+                /** @description 只看该区划内的 */
+                division?: string;
+                limit?: number;
+                role?: "sponsor" | "township_office" | "org_dept";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PickableUser"][];
+                    };
                 };
             };
             /** @description Default Response */

@@ -1,6 +1,7 @@
 import { ref } from 'vue';
 import { api, fieldErrors, type ApiError } from '../../api/client';
 import type { CaseDetail } from './use-case-detail';
+import { idempotencyKey } from '../../api/idempotency';
 
 type Command = '/api/v1/cases/{id}/plan' | '/api/v1/cases/{id}/reports';
 
@@ -39,9 +40,4 @@ export function useCaseCommand(onDone: (detail: CaseDetail) => void) {
   }
 
   return { busy, errors, message, run };
-}
-
-/** 32 random hex digits. Not crypto.randomUUID: it exists only in secure contexts, and a county's intranet may serve plain HTTP. */
-function idempotencyKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -31,5 +31,5 @@ export function useCases() {
   }
 
   watch(() => [filters.state.join(','), filters.rag, filters.sort, filters.page], () => void load(), { immediate: true });
-  return { filters, state, loading };
+  return { filters, state, loading, load };
 }
