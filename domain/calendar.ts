@@ -134,6 +134,14 @@ export function workingDaysBetween(calendar: Calendar, from: string, to: string)
   return count;
 }
 
+/**
+ * Working days from `today` to `due`: positive while it is ahead (due tomorrow, a working day: 1;
+ * due today: 0), negative once overdue (the working days since, `due` itself not counted).
+ */
+export function signedWorkingDays(calendar: Calendar, today: string, due: string): number {
+  return due >= today ? workingDaysBetween(calendar, today, due) : -workingDaysBetween(calendar, due, today);
+}
+
 export function listDays(calendar: Calendar, from: string, to: string): CalendarDay[] {
   const days: CalendarDay[] = [];
   for (let d = from; d <= to; d = addCalendarDays(d, 1)) days.push(describeDay(calendar, d));

@@ -16,6 +16,9 @@ import {
   type CaseView,
 } from '../db/queries/cases.js';
 import { getVillage } from '../db/queries/divisions.js';
+import { createCalendarSource } from './calendar-source.js';
+import { signedWorkingDays } from '../domain/calendar.js';
+import { civilDate } from '../domain/stats.js';
 import { DEFAULT_POLICY_NAME, resolveVillagePolicy } from './policies.js';
 import { countyOf, isWithin, levelOfCode, townshipOf } from '../domain/divisions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -77,8 +80,24 @@ export function createCaseService(deps: {
   temporal: TemporalHandle;
   /** Continue-as-new threshold handed to new case workflows (tests use a small one). */
   workflowHistoryLimit?: number;
+  /** Today, for "N working days left" in lists (tests inject it). */
+  now?: () => Date;
 }) {
   const { db, temporal } = deps;
+  const now = deps.now ?? (() => new Date());
+  const calendars = createCalendarSource(db);
+
+  /** Each row's next deadline in working days from today, on its village's calendar (调休 included). */
+  async function withWorkingDays<T extends CaseView>(rows: T[]): Promise<T[]> {
+    const today = civilDate(now());
+    return Promise.all(
+      rows.map(async (row) => {
+        if (!row.nextDue?.dueDate) return row;
+        const calendar = await calendars.calendarFor(row.villageCode);
+        return { ...row, nextDue: { ...row.nextDue, workingDaysLeft: signedWorkingDays(calendar, today, row.nextDue.dueDate) } };
+      }),
+    );
+  }
 
   function requireRole(user: AuthUser, action: CaseAction): void {
     if (!ALLOWED_ROLES[action].includes(user.role)) {
@@ -188,7 +207,8 @@ export function createCaseService(deps: {
   }
 
   async function list(user: AuthUser, filters: CaseFilters) {
-    return listCases(db, user, filters);
+    const page = await listCases(db, user, filters);
+    return { ...page, items: await withWorkingDays(page.items) };
   }
 
   async function runCommand<Args>(

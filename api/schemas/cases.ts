@@ -42,6 +42,7 @@ export const CaseSummarySchema = z
         dueAt: Instant,
         dueDate: z.string().nullable().describe('按日计的到期日（北京时间）'),
         provisional: z.boolean().describe('暂定：所在年份的节假日安排尚未公布'),
+        workingDaysLeft: z.number().int().nullable().describe('列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；按时刻计的期限为 null'),
       })
       .nullable()
       .describe('最近一项未完成的义务；没有时为 null'),
@@ -93,7 +94,7 @@ export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema>
     villageName: row.villageName,
     townshipName: row.townshipName,
     sponsorName: row.sponsorName,
-    nextDue: row.nextDue ? { ...row.nextDue, dueAt: new Date(row.nextDue.dueAt).toISOString() } : null,
+    nextDue: row.nextDue ? { ...row.nextDue, dueAt: new Date(row.nextDue.dueAt).toISOString(), workingDaysLeft: row.nextDue.workingDaysLeft ?? null } : null,
     updatedAt: row.updatedAt.toISOString(),
   };
 }

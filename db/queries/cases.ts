@@ -44,6 +44,8 @@ export interface NextDue {
   dueAt: string;
   dueDate: string | null;
   provisional: boolean;
+  /** Filled by the service for lists: working days left (negative: overdue), on the village's calendar. */
+  workingDaysLeft?: number | null;
 }
 
 /** How a case list is ordered: newest designation first (default), soonest deadline, last change. */

@@ -3,6 +3,8 @@
  * inside and outside its jurisdiction), the one error shape, validation naming fields, 401/403/404/
  * 409/413, Idempotency-Key, policies, and the OpenAPI document.
  */
+import { signedWorkingDays } from '../../domain/calendar.js';
+import { civilDate } from '../../domain/stats.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -89,6 +91,8 @@ describe('jurisdiction matrix', () => {
     const [village] = await h.db.sql<{ name: string }[]>`select name from divisions where code = ${villagesA[0]!}`;
     const rowA = list.body.items.find((c: { id: string }) => c.id === caseIds.A);
     expect(rowA).toMatchObject({ villageName: village!.name, sponsorName: '包保A', townshipName: expect.any(String), nextDue: { kind: 'plan', dueAt: expect.any(String), provisional: expect.any(Boolean) } });
+    // Working days left, on the village's calendar from today (computed the same way here).
+    expect(rowA.nextDue.workingDaysLeft).toBe(signedWorkingDays(await h.calendarFor(villagesA[0]!), civilDate(new Date()), rowA.nextDue.dueDate));
     const dues = list.body.items.map((c: { nextDue: { dueAt: string } | null }) => c.nextDue?.dueAt ?? '9999');
     expect(dues).toEqual([...dues].sort());
     expect((await call(u.org!, { method: 'GET', url: '/api/v1/cases?sort=soonest' })).body.details.issues[0].field).toBe('query.sort');

@@ -10,6 +10,7 @@ import {
   describeDay,
   nthWorkingDayOfMonth,
   workingDaysBetween,
+  signedWorkingDays,
   type Calendar,
 } from '../../domain/calendar.js';
 import { dueAfter, dueOnDate, lastDayOf, remainingUntil, reportPeriod, scheduleRungs, type ClockContext } from '../../domain/clock.js';
@@ -47,6 +48,12 @@ describe('2025 notice (domain.md, P25)', () => {
     expect(addWorkingDays(calendar, '2025-09-26', 4).date).toBe('2025-10-09');
     expect(addWorkingDays(calendar, '2025-09-26', 6).date).toBe('2025-10-11'); // the make-up Saturday
     expect(workingDaysBetween(calendar, '2025-09-30', '2025-10-11')).toBe(3);
+  });
+
+  test('signed working days: ahead across National Day, due today, and overdue counted back', () => {
+    expect(signedWorkingDays(calendar, '2025-09-30', '2025-10-11')).toBe(3); // 10/9, 10/10, the make-up 10/11
+    expect(signedWorkingDays(calendar, '2025-10-09', '2025-10-09')).toBe(0);
+    expect(signedWorkingDays(calendar, '2025-10-11', '2025-09-30')).toBe(-3);
   });
 
   test('backwards: the 3rd working day before Thu 2025-10-09 is the make-up Sunday 9/28', () => {

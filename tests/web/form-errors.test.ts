@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { mount } from '@vue/test-utils';
 import { fieldErrors } from '../../web/src/api/client';
 import Light from '../../web/src/components/Light.vue';
+import WorkingDaysLabel from '../../web/src/components/WorkingDaysLabel.vue';
 import { formatDate, formatInstant } from '../../web/src/components/dates';
 
 describe('form error mapping', () => {
@@ -44,5 +45,18 @@ describe('the light', () => {
     const wrapper = mount(Light, { props: { rag: 'red' } });
     expect(wrapper.classes()).toContain('red');
     expect(wrapper.attributes('aria-label')).toBe('红灯');
+  });
+});
+
+describe('the working-days label', () => {
+  const render = (days: number | null) => mount(WorkingDaysLabel, { props: { days }, global: { stubs: { ElTag: { props: ['type'], template: '<span :data-type="type"><slot /></span>' } } } });
+  test('ahead, due today, overdue, and nothing for an exact deadline', () => {
+    expect(render(5).text()).toBe('剩 5 个工作日');
+    expect(render(5).find('span').attributes('data-type')).toBe('success');
+    expect(render(2).find('span').attributes('data-type')).toBe('warning');
+    expect(render(0).text()).toBe('今天到期');
+    expect(render(-3).text()).toBe('已超期 3 个工作日');
+    expect(render(-3).find('span').attributes('data-type')).toBe('danger');
+    expect(render(null).html()).not.toContain('span');
   });
 });

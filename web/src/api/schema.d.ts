@@ -1700,6 +1700,8 @@ export interface components {
                 kind: string;
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；按时刻计的期限为 null */
+                workingDaysLeft: number | null;
             } | null;
             note: string | null;
             obligations: {
@@ -1843,6 +1845,8 @@ export interface components {
                 kind: string;
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；按时刻计的期限为 null */
+                workingDaysLeft: number | null;
             } | null;
             note: string | null;
             obligations: {
@@ -1975,6 +1979,8 @@ export interface components {
                 kind: string;
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；按时刻计的期限为 null */
+                workingDaysLeft: number | null;
             } | null;
             note: string | null;
             /**
@@ -2032,6 +2038,8 @@ export interface components {
                 kind: string;
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；按时刻计的期限为 null */
+                workingDaysLeft: number | null;
             } | null;
             note: string | null;
             /**

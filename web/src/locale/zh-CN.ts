@@ -67,6 +67,7 @@ export const t = {
   obligationStatus: { open: '进行中', satisfied: '已完成', cancelled: '已取消' } as Record<string, string>,
   responsible: { sponsor: '包保领导', township_office: '乡镇党委', org_dept: '县委组织部', mentor: '帮带导师', candidate: '后备人选' } as Record<string, string>,
   provisional: '暂定',
+  workingDays: (n: number) => (n > 0 ? `剩 ${n} 个工作日` : n === 0 ? '今天到期' : `已超期 ${-n} 个工作日`),
   cases: {
     title: '整顿台账',
     light: '灯',
