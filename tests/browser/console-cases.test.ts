@@ -152,3 +152,31 @@ test('the org dept designates a village from the list: missing fields are named 
   await page.screenshot({ path: await screenshotPath('designated') });
   await page.close();
 });
+
+test('the sponsor asks for acceptance, the org dept records the review, and the case is delisted', async () => {
+  const sponsorPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInAt(sponsorPage, base, sponsor.username, PASSWORD);
+  await sponsorPage.goto(`${base}/cases/${caseIds.own[1]}`); // rectifying since the plan test
+  await sponsorPage.waitForSelector('[data-test=acceptance-request-form]');
+  await sponsorPage.fill('[data-test=acceptance-request-form] textarea[name=summary]', '班子配齐，组织生活恢复正常，群众满意');
+  await sponsorPage.click('[data-test=acceptance-request-submit]');
+  await sponsorPage.waitForSelector('[data-test=acceptance-request-form]', { state: 'detached' });
+  expect(await sponsorPage.textContent('.head')).toContain('待验收');
+  await sponsorPage.close();
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInAt(page, base, 'cases.county', PASSWORD);
+  await page.goto(`${base}/cases/${caseIds.own[1]}`);
+  await page.waitForSelector('[data-test=acceptance-review-form]');
+  await page.fill('[data-test=review-score] input', '86');
+  await page.fill('[data-test=review-total] input', '20');
+  await page.fill('[data-test=review-dissatisfied] input', '2');
+  await page.click('[data-test=acceptance-review-form] .el-card__header'); // blur: the number inputs commit on change
+  await page.click('[data-test=acceptance-review-submit]');
+  await page.waitForSelector('[data-test=acceptance-review-form]', { state: 'detached' });
+  expect(await page.textContent('.head')).toMatch(/已销号|回头看/);
+  await page.screenshot({ path: await screenshotPath('delisted'), fullPage: true });
+  const stored = await app.inject({ method: 'GET', url: `/api/v1/cases/${caseIds.own[1]}`, headers: { authorization: `Bearer ${org.token}` } });
+  expect(['delisted', 'follow_up']).toContain(stored.json().state);
+  await page.close();
+});

@@ -3,7 +3,7 @@ import { api, fieldErrors, type ApiError } from '../../api/client';
 import type { CaseDetail } from './use-case-detail';
 import { idempotencyKey } from '../../api/idempotency';
 
-type Command = '/api/v1/cases/{id}/plan' | '/api/v1/cases/{id}/reports';
+type Command = '/api/v1/cases/{id}/plan' | '/api/v1/cases/{id}/reports' | '/api/v1/cases/{id}/acceptance-requests' | '/api/v1/cases/{id}/acceptance-reviews';
 
 /**
  * One command on a case: it answers the case's new state. Each submission carries its own
