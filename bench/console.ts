@@ -27,7 +27,7 @@ import { createPasswordHasher } from '../lib/password-hash.js';
 import { authSettingsFromConfig } from '../services/auth.js';
 import { ensureConsoleBuilt } from '../scripts/console-build.js';
 import { launchBrowser } from '../tests/support/browser.js';
-import type { TemporalHandle } from '../temporal/client.js';
+import { detachedTemporalHandle } from '../temporal/client.js';
 import { config, createDatabase, freePort, machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, type Row } from './support/report.js';
 
@@ -101,7 +101,7 @@ await runBench(async (registerCleanup) => {
              jsonb_build_object('rung', 'org_dept', 'at', now() - (12 - m) * interval '1 month' + interval '5 days', 'rag', 'red', 'provisional', false))
     from generate_series(1, 12) m`;
 
-  const temporal = { client: {}, connection: { healthService: { check: async () => ({}) } }, taskQueue: 'none', close: async () => {} } as unknown as TemporalHandle;
+  const temporal = detachedTemporalHandle();
   const auth = { ...authSettingsFromConfig(config), loginLimitPerIp: 1_000_000, loginLimitPerUsername: 1_000_000 };
   const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings, consoleDir: CONSOLE_DIR });
   registerCleanup(() => app.close());

@@ -25,7 +25,7 @@ import { importDivisions } from '../db/seed/import-divisions.js';
 import { createUser } from '../db/queries/users.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { civilYear } from '../domain/stats.js';
-import type { TemporalHandle } from '../temporal/client.js';
+import { detachedTemporalHandle } from '../temporal/client.js';
 import { machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, percentile, type Row } from './support/report.js';
 
@@ -481,7 +481,7 @@ await runBench(async (registerCleanup) => {
   log(`data: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
   // The app as the API serves it; the statistics routes never touch Temporal.
-  const temporal = { client: {}, connection: { healthService: { check: async () => ({}) } }, taskQueue: 'none', close: async () => {} } as unknown as TemporalHandle;
+  const temporal = detachedTemporalHandle();
   const app = await buildApp({ db: db.db, temporal, logger: false });
   registerCleanup(() => app.close());
 

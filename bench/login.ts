@@ -15,7 +15,7 @@ import { importDivisions } from '../db/seed/import-divisions.js';
 import { createUser } from '../db/queries/users.js';
 import { createPasswordHasher } from '../lib/password-hash.js';
 import { authSettingsFromConfig } from '../services/auth.js';
-import type { TemporalHandle } from '../temporal/client.js';
+import { detachedTemporalHandle } from '../temporal/client.js';
 import { config, createDatabase, freePort, machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, type Row } from './support/report.js';
 
@@ -50,7 +50,7 @@ await runBench(async (registerCleanup) => {
   const { token } = await createUser(db.db, { username: 'bench-reader', name: 'reader', role: 'org_dept', jurisdictionCode: '522731', actor: { actorLabel: 'bench' } });
 
   // The routes measured never touch Temporal.
-  const temporal = { client: {}, connection: { healthService: { check: async () => ({}) } }, taskQueue: 'none', close: async () => {} } as unknown as TemporalHandle;
+  const temporal = detachedTemporalHandle();
   const auth = { ...authSettingsFromConfig(config), loginLimitPerIp: 1_000_000, loginLimitPerUsername: 1_000_000 };
   const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings });
   registerCleanup(() => app.close());
