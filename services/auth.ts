@@ -35,7 +35,7 @@ import {
   type SessionRow,
 } from '../db/queries/sessions.js';
 import { jurisdictionPrefix } from '../domain/divisions.js';
-import { DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   normalizeUsername,
   passwordExpiresAt,
@@ -334,6 +334,7 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
 
     /** 在线用户: open sessions of every user within the org dept's jurisdiction. */
     async listSessionsOfJurisdiction(caller: AuthUser, page: { limit: number; offset: number }) {
+      if (caller.role !== 'org_dept') throw new ForbiddenError('只有县委组织部可以查看在线用户 (only the org dept lists online sessions)');
       return listOpenSessions(db, { jurisdictionPrefix: jurisdictionPrefix(caller.jurisdictionCode), now: now(), idleMs: settings.idleMs, ...page });
     },
 

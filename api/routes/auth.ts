@@ -27,6 +27,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
     throw new TooManyRequestsError(`该用户名登录尝试过于频繁，请 ${limit.ttlInSeconds} 秒后再试 (too many attempts for this username)`, limit.ttlInSeconds);
   };
 
+  const sessionPage = (request: FastifyRequest, page: Awaited<ReturnType<AuthService['listOwnSessions']>>) => ({
+    total: page.total,
+    items: page.items.map((s) => toListedSessionDto(s, settings.idleMs, request.signedIn?.session.id ?? null)),
+  });
+
   app.post('/auth/login', {
     config: { public: true },
     // The IP limit runs before the body is even parsed; the username one needs the body.
@@ -108,10 +113,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       querystring: z.strictObject(PaginationQuery),
       response: { 200: z.object({ total: z.number().int(), items: z.array(ListedSessionSchema) }), ...errorResponses },
     },
-    handler: async (request) => {
-      const page = await auth.listOwnSessions(userOf(request), request.query);
-      return { total: page.total, items: page.items.map((s) => toListedSessionDto(s, settings.idleMs, request.signedIn?.session.id ?? null)) };
-    },
+    handler: async (request) => sessionPage(request, await auth.listOwnSessions(userOf(request), request.query)),
   });
 
   app.get('/sessions', {
@@ -122,10 +124,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       querystring: z.strictObject(PaginationQuery),
       response: { 200: z.object({ total: z.number().int(), items: z.array(ListedSessionSchema) }), ...errorResponses },
     },
-    handler: async (request) => {
-      const page = await auth.listSessionsOfJurisdiction(userOf(request), request.query);
-      return { total: page.total, items: page.items.map((s) => toListedSessionDto(s, settings.idleMs, request.signedIn?.session.id ?? null)) };
-    },
+    handler: async (request) => sessionPage(request, await auth.listSessionsOfJurisdiction(userOf(request), request.query)),
   });
 
   app.post('/auth/sessions/:id/end', {

@@ -375,6 +375,7 @@ describe('account management by the org dept', () => {
     const online = await call(app, { method: 'GET', url: '/api/v1/sessions?limit=200', headers: bearer(org) });
     expect(online.body.items.map((s: { user: { id: string } }) => s.user.id)).toContain(target.id);
     expect((await call(app, { method: 'GET', url: '/api/v1/sessions?limit=200', headers: bearer(otherCountyOrg) })).body.items.map((s: { user: { id: string } }) => s.user.id)).not.toContain(target.id);
+    expect((await call(app, { method: 'GET', url: '/api/v1/sessions', headers: bearer(township) })).status).toBe(403); // 在线用户 is the org dept's
     expect((await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/revoke-sessions`, headers: bearer(org) })).body).toEqual({ ended: 1 });
     expect((await again.send({ method: 'GET', url: '/api/v1/auth/session' })).status).toBe(401);
 
