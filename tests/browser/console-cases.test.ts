@@ -64,6 +64,7 @@ test('a township office sees its own cases, opens one, and a neighbour’s case 
   expect(text).toContain('王某某（县委副书记）');
   expect(text).toContain('整顿方案'); // the next deadline: the plan
   expect(text).toMatch(/剩 \d+ 个工作日/); // counted by the server on the village's calendar
+  expect(await page.locator('[data-test=cases-table] [data-test=working-days]').first().isVisible()).toBe(true);
   await page.screenshot({ path: await screenshotPath('cases') });
 
   await page.click(`text=${names!.names[0]}`);

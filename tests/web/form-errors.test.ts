@@ -49,7 +49,7 @@ describe('the light', () => {
 });
 
 describe('the working-days label', () => {
-  const render = (days: number | null) => mount(WorkingDaysLabel, { props: { days }, global: { stubs: { ElTag: { props: ['type'], template: '<span :data-type="type"><slot /></span>' } } } });
+  const render = (days: number | null) => mount(WorkingDaysLabel, { props: { days } });
   test('ahead, due today, overdue, and nothing for an exact deadline', () => {
     expect(render(5).text()).toBe('剩 5 个工作日');
     expect(render(5).find('span').attributes('data-type')).toBe('success');
