@@ -1,4 +1,15 @@
-import { addDuration, dueAfter, dueOnDate, lastDayOf, remainingUntil, reportPeriod, scheduleRungs, type ClockContext, type Due, type ReportPeriod } from '../domain/clock.js';
+import {
+  addDuration,
+  dueAfter,
+  dueOnDate,
+  lastDayOf,
+  remainingUntil,
+  reportPeriod,
+  scheduleRungs,
+  type ClockContext,
+  type Due,
+  type ReportPeriod,
+} from '../domain/clock.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { DueBasis, ScheduledRung } from '../domain/escalation.js';
 import { DEFAULT_OFFICE_HOUR, type DeadlinePolicy, type LadderStep } from '../domain/policy.js';

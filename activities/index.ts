@@ -1,14 +1,16 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client.js';
 import { findCasesToRecompute, recordCaseChange } from '../db/queries/case-projection.js';
 import { recordMentorshipChange } from '../db/queries/mentorship-projection.js';
 import { findProcessesToRecompute, recordReserveChange } from '../db/queries/reserve-projection.js';
 import { DomainError } from '../domain/errors.js';
 import { findTownshipSecretary } from '../db/queries/users.js';
-import type { Actor, CaseChange } from '../workflows/rectification-types.js';
-import type { MentorshipChange } from '../workflows/mentorship-types.js';
-import type { PlacementMentorship, ReserveChange, TransferContinuation } from '../workflows/reserve-types.js';
+import type { Actor, CaseChange } from '../domain/contracts/rectification.js';
+import type { MentorshipChange } from '../domain/contracts/mentorship.js';
+import type { PlacementMentorship, ReserveChange, TransferContinuation } from '../domain/contracts/reserve.js';
 import { createDeadlineActivities, type CalendarSource } from './deadlines.js';
+import type { EscalationRung } from '../domain/escalation.js';
+import type { Metrics, ProcessKind, ProjectionCommit } from '../lib/metrics.js';
 
 export interface RelapseDesignation {
   parentCaseId: string;
@@ -34,6 +36,17 @@ export interface ActivityDeps {
    * original candidate. A worker without it cannot transfer candidates.
    */
   continueTransferredReserve?(input: TransferContinuation): Promise<{ candidateId: string }>;
+  /** The process's figures (escalations fired and committed, their lateness, notifications); none: not counted. */
+  metrics?: Metrics;
+}
+
+/** The running activity's logger (its lines carry workflowId and workflowRunId); null when called outside an activity. */
+function activityLogger() {
+  try {
+    return Context.current().log;
+  } catch {
+    return null;
+  }
 }
 
 /** Business failures must not be retried; everything else (a database outage) is. */
@@ -47,6 +60,28 @@ async function businessFailuresFinal<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  /**
+   * Counts a projection once its transaction has committed, and logs a committed escalation (the
+   * activity logger adds the workflow and run id). The workflow gets `{ applied }` only, as before:
+   * the activity's result, in history, is unchanged.
+   */
+  const projected = async (
+    process: ProcessKind,
+    fired: EscalationRung | null,
+    write: () => Promise<{ applied: boolean; commit?: ProjectionCommit }>,
+  ): Promise<{ applied: boolean }> => {
+    let result: { applied: boolean; commit?: ProjectionCommit } | undefined;
+    try {
+      result = await write();
+      return { applied: result.applied };
+    } finally {
+      // A failed attempt still fired: fired − committed shows retries and duplicates.
+      deps.metrics?.recordProjection(process, fired, result?.commit);
+      const escalation = result?.commit?.escalation;
+      if (escalation) activityLogger()?.debug('escalation committed', { process, rung: escalation.rung, latenessMs: escalation.latenessMs });
+    }
+  };
+
   return {
     ...createDeadlineActivities(deps.calendars),
 
@@ -71,15 +106,15 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async recordCaseChange(change: CaseChange): Promise<{ applied: boolean }> {
-      return recordCaseChange(deps.db, change);
+      return projected('case', change.escalation?.rung ?? null, () => recordCaseChange(deps.db, change));
     },
 
     async recordMentorshipChange(change: MentorshipChange): Promise<{ applied: boolean }> {
-      return recordMentorshipChange(deps.db, change);
+      return projected('mentorship', change.escalation?.rung ?? null, () => recordMentorshipChange(deps.db, change));
     },
 
     async recordReserveChange(change: ReserveChange): Promise<{ applied: boolean }> {
-      return recordReserveChange(deps.db, change);
+      return projected('reserve', change.escalation?.rung ?? null, () => recordReserveChange(deps.db, change));
     },
 
     async designateRelapseCase(input: RelapseDesignation): Promise<{ caseId: string }> {

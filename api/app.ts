@@ -2,18 +2,13 @@
  * The API as a Fastify plugin-composed app: external plugins, then ours, then routes. Only
  * api/server.ts listens; tests build this and use `app.inject`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { findUserByToken } from '../db/queries/users.js';
@@ -21,6 +16,8 @@ import { findIdempotentResponse, saveIdempotentResponse } from '../db/queries/id
 import type { TemporalHandle } from '../temporal/client.js';
 import { createCaseService } from '../services/cases.js';
 import { createInboxService } from '../services/inbox.js';
+import { createObligationService } from '../services/obligations.js';
+import { createEscalationService } from '../services/escalations.js';
 import { createPolicyService } from '../services/policies.js';
 import { createDivisionService } from '../services/divisions.js';
 import { createCalendarService } from '../services/calendar.js';
@@ -28,6 +25,7 @@ import { createMentorshipService } from '../services/mentorships.js';
 import { createReserveService } from '../services/reserves.js';
 import { createStatsService } from '../services/stats.js';
 import { createExportService } from '../services/exports.js';
+import { createAuditService } from '../services/audit.js';
 import { createImportService } from '../services/imports.js';
 import { createAuthService, TooManyRequestsError, authSettingsFromConfig, type AuthSettings } from '../services/auth.js';
 import { createAccountService } from '../services/accounts.js';
@@ -36,9 +34,17 @@ import { loadConfig } from '../config/config.js';
 import { errorBody, errorHandler } from './errors.js';
 import { authPlugin } from './plugins/auth.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
+import { rateLimitsFromConfig, rateLimitsPlugin, type RateLimits } from './plugins/rate-limits.js';
+import { contentSecurityPolicy } from './plugins/security-headers.js';
 import { consolePlugin, sendConsolePage, wantsConsolePage } from './plugins/console.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { tracingPlugin } from './plugins/tracing.js';
+import type { Metrics } from '../lib/metrics.js';
+import { createMetricsService } from '../services/metrics.js';
 import { caseRoutes } from './routes/cases.js';
 import { inboxRoutes } from './routes/inbox.js';
+import { obligationRoutes } from './routes/obligations.js';
+import { escalationRoutes } from './routes/escalations.js';
 import { policyRoutes } from './routes/policies.js';
 import { metaRoutes } from './routes/meta.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -49,6 +55,7 @@ import { exportRoutes } from './routes/exports.js';
 import { importRoutes } from './routes/imports.js';
 import { authRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/accounts.js';
+import { auditRoutes } from './routes/audit.js';
 
 export interface AppDeps {
   db: Db;
@@ -64,6 +71,18 @@ export interface AppDeps {
   consoleDir?: string;
   /** Prune the login log past its retention at start and daily (the serving process does; tests call it). */
   loginRetention?: boolean;
+  /** Per-user and per-IP limits (config API_RATE_LIMIT_*); default: the config schema's. RATE_LIMITS_OFF for none. */
+  rateLimits?: RateLimits;
+  /** Fastify's trustProxy (config TRUST_PROXY); default false: the peer address is the client. */
+  trustProxy?: boolean | number | string;
+  /** The process's figures: request durations are counted into it; none, nothing is counted. */
+  metrics?: Metrics;
+  /** Serve GET /metrics on this app behind this bearer token (METRICS_TOKEN); without it, not here. */
+  metricsToken?: string;
+  /** Fastify's request lines (default on). Off, errors are still logged, with the request id. */
+  requestLogging?: boolean;
+  /** A server span per request, the parent of its Temporal calls (when lib/tracing.ts has started the SDK). */
+  tracing?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -86,17 +105,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
+    // A hop count becomes Fastify's function form (its types take no number).
+    trustProxy: typeof deps.trustProxy === 'number' ? (_address: string, hop: number) => hop < (deps.trustProxy as number) : (deps.trustProxy ?? false),
+    ...(deps.requestLogging === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  const notFound = (request: FastifyRequest, reply: FastifyReply) => reply.code(404).send(errorBody(request, 404, `未找到 ${request.method} ${request.url} (route not found)`));
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send(errorBody(request, 404, `未找到 ${request.method} ${request.url} (route not found)`));
   // With the console, a browser's deep link (/cases/…) gets the console, which routes it itself.
   app.setNotFoundHandler((request, reply) => (deps.consoleDir && wantsConsolePage(request) ? sendConsolePage(reply) : notFound(request, reply)));
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
   });
+  // Before everything else, so every other hook (rate limits, auth) runs inside the request's span.
+  if (deps.tracing) await app.register(tracingPlugin);
+  if (deps.metrics) {
+    // First, so its onResponse hook times every route registered after it.
+    const service = createMetricsService({ db: deps.db, metrics: deps.metrics, databaseGauges: true });
+    await app.register(metricsPlugin, { metrics: deps.metrics, service, ...(deps.metricsToken ? { token: deps.metricsToken } : {}) });
+  }
+
+  // Security headers on every answer (API, console, /docs); the CSP is the one the console works under.
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy() } });
 
   await app.register(swagger, {
     openapi: {
@@ -122,7 +155,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, temporal } = deps;
   const services = {
     cases: createCaseService({ db, temporal }),
-    inbox: createInboxService({ db }),
+    inbox: createInboxService({ db, now: deps.now }),
+    obligations: createObligationService({ db, now: deps.now }),
+    escalations: createEscalationService({ db, now: deps.now }),
     policies: createPolicyService({ db }),
     divisions: createDivisionService({ db }),
     calendar: createCalendarService({ db, temporal }),
@@ -130,8 +165,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reserves: createReserveService({ db, temporal }),
     stats: createStatsService({ db }),
     imports: createImportService({ db }),
+    audit: createAuditService({ db }),
   };
-  const exports = createExportService({ db, stats: services.stats });
+  const exports = createExportService({ db, stats: services.stats, audit: services.audit });
   const defaults = deps.auth && deps.passwordHash ? undefined : defaultAuthOptions();
   const authSettings = deps.auth ?? defaults!.auth;
   const hasher = createPasswordHasher(deps.passwordHash ?? defaults!.passwordHash);
@@ -140,8 +176,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const ready = async () => {
     const [database, workflow] = await Promise.all([
-      db.execute('select 1').then(() => true, () => false),
-      temporal.connection.healthService.check({}).then(() => true, () => false),
+      db.execute('select 1').then(
+        () => true,
+        () => false,
+      ),
+      temporal.connection.healthService.check({}).then(
+        () => true,
+        () => false,
+      ),
     ]);
     return { postgres: database, temporal: workflow };
   };
@@ -173,6 +215,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Tokens, sessions and Idempotency-Key apply to the API; /docs and /openapi.json stay open.
   await app.register(
     async (api) => {
+      // Before auth, so a flood with a known credential is refused without auth's database lookup.
+      await api.register(rateLimitsPlugin, { limits: deps.rateLimits ?? rateLimitsFromConfig(loadConfig({})) });
       await api.register(authPlugin, { findUserByToken: (token) => findUserByToken(db, token), auth });
       await api.register(idempotencyPlugin, {
         store: {
@@ -184,6 +228,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(metaRoutes, { divisions: services.divisions, ready });
       await api.register(caseRoutes, { cases: services.cases });
       await api.register(inboxRoutes, { inbox: services.inbox });
+      await api.register(obligationRoutes, { obligations: services.obligations });
+      await api.register(escalationRoutes, { escalations: services.escalations });
       await api.register(policyRoutes, { policies: services.policies });
       await api.register(calendarRoutes, { calendar: services.calendar });
       await api.register(mentorshipRoutes, { mentorships: services.mentorships });
@@ -193,6 +239,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(importRoutes, { imports: services.imports });
       await api.register(authRoutes, { auth });
       await api.register(accountRoutes, { accounts });
+      await api.register(auditRoutes, { audit: services.audit });
     },
     { prefix: API_PREFIX },
   );

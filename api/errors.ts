@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { locales } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { isQueryCanceled } from '../db/queries/pg-errors.js';
 
 /** The one error shape every endpoint answers with. */
 export interface ErrorBody {
@@ -69,6 +71,32 @@ function domainDetails(request: FastifyRequest, error: DomainError): Record<stri
   return { ...rest, issues: [issue] };
 }
 
+const zodEnglish = locales.en().localeError;
+const zodChinese = locales.zhCN().localeError;
+
+/**
+ * zod's default messages are English; the console is Chinese. A missing field says 必填; any other
+ * message zod wrote itself (recognised by regenerating it from the issue) gets its zh-CN wording with
+ * the English kept in brackets, as our own messages are written. A schema's own message is kept.
+ */
+export function localizedZodMessage(code: string, params: Record<string, unknown>, message: string): string {
+  if (code === 'invalid_type') {
+    const received = /, received (\S+)$/.exec(message)?.[1];
+    if (received === 'undefined') return '必填 (required)';
+    const issue = { code, ...params } as Parameters<typeof zodEnglish>[0];
+    const english = zodEnglish(issue);
+    if (received && typeof english === 'string' && english.replace(/received undefined$/, `received ${received}`) === message) {
+      const chinese = zodChinese(issue);
+      if (typeof chinese === 'string') return `${chinese.replace(/undefined$/, received)} (${message})`;
+    }
+    return message;
+  }
+  const issue = { code, ...params } as Parameters<typeof zodEnglish>[0];
+  if (zodEnglish(issue) !== message) return message;
+  const chinese = zodChinese(issue);
+  return typeof chinese === 'string' ? `${chinese} (${message})` : message;
+}
+
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.flatMap((v) => {
@@ -76,7 +104,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       const keys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [undefined];
       return keys.map((key) => ({
         field: fieldPath(error.validationContext, v.instancePath, key),
-        message: key ? `未知字段 (unknown field)` : (v.message ?? 'invalid'),
+        message: key ? `未知字段 (unknown field)` : localizedZodMessage(v.keyword, v.params as Record<string, unknown>, v.message ?? 'invalid'),
         code: v.keyword,
       }));
     });
@@ -89,6 +117,16 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (isResponseSerializationError(error)) {
     request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
     return reply.code(500).send(errorBody(request, 500, '服务器内部错误 (internal error)'));
+  }
+  if (isQueryCanceled(error)) {
+    // The API pool's statement_timeout (API_STATEMENT_TIMEOUT_MS): the server is not broken, this
+    // query was too big or waited too long for a lock; a narrower one, or the same later, may pass.
+    // Logged without the query: its parameters may hold what no log line should.
+    request.log.warn({ route: request.routeOptions.url, pgCode: '57014' }, 'query cancelled by statement_timeout');
+    reply.header('retry-after', 5);
+    return reply
+      .code(503)
+      .send(errorBody(request, 503, '查询超时，请缩小范围或稍后再试 (the query took too long and was cancelled; narrow it or retry later)'));
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -7,13 +7,19 @@ import type { Logger } from 'pino';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
+import { setAuditHashAlgorithm } from '../db/queries/audit-chain.js';
 import { CONSOLE_DIR } from './plugins/console.js';
 import { createDb, type Db } from '../db/client.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, resolveLogFormat } from '../lib/logger.js';
+import { createMetrics, type Metrics } from '../lib/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../lib/metrics-server.js';
+import { createMetricsService } from '../services/metrics.js';
 import { stopOnSignals } from '../lib/shutdown.js';
+import { startTracing, type Tracing } from '../lib/tracing.js';
 import { connectTemporal, type TemporalHandle } from '../temporal/client.js';
 import { API_PREFIX, buildApp, passwordHashSettingsFromConfig } from './app.js';
 import { authSettingsFromConfig } from '../services/auth.js';
+import { rateLimitsFromConfig } from './plugins/rate-limits.js';
 
 export interface ApiDeps {
   db: Db;
@@ -23,16 +29,24 @@ export interface ApiDeps {
   /** 0 picks a free port; `RunningApi.url` tells which. */
   port: number;
   bodyLimit?: number;
-  /** Sign-in settings from the config (api/app.ts: the config schema's defaults otherwise). */
+  /** Sign-in settings, rate limits and TRUST_PROXY from the config (api/app.ts: the config schema's defaults otherwise). */
   config?: Config;
   /** The built console to serve at `/` (npm start builds it; `npm run api` serves web/dist if it is there). */
   consoleDir?: string;
+  /** The process's figures; served per METRICS_PORT / METRICS_TOKEN of `config`. */
+  metrics?: Metrics;
+  /** Fastify's two lines per request (default on); npm start's readable output keeps only errors. */
+  requestLogging?: boolean;
+  /** A span per request (lib/tracing.ts started in this process). */
+  tracing?: boolean;
 }
 
 export interface RunningApi {
   app: FastifyInstance;
   /** Base URL for humans, e.g. http://127.0.0.1:3000 (a wildcard host is shown as loopback). */
   url: string;
+  /** Where /metrics is served: its own listener (METRICS_PORT), this port behind METRICS_TOKEN, or null. */
+  metricsUrl: string | null;
   /** Stops accepting connections and waits for in-flight requests; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -43,12 +57,34 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     temporal: deps.temporal,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
-    ...(deps.config ? { auth: authSettingsFromConfig(deps.config), passwordHash: passwordHashSettingsFromConfig(deps.config) } : {}),
+    ...(deps.config
+      ? {
+          auth: authSettingsFromConfig(deps.config),
+          passwordHash: passwordHashSettingsFromConfig(deps.config),
+          rateLimits: rateLimitsFromConfig(deps.config),
+          trustProxy: deps.config.TRUST_PROXY,
+        }
+      : {}),
     loginRetention: true,
     ...(deps.consoleDir ? { consoleDir: deps.consoleDir } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.metrics && deps.config?.METRICS_TOKEN ? { metricsToken: deps.config.METRICS_TOKEN } : {}),
+    ...(deps.requestLogging === false ? { requestLogging: false } : {}),
+    ...(deps.tracing ? { tracing: true } : {}),
   });
+  let metricsServer: MetricsServer | undefined;
   try {
     await app.listen({ host: deps.host, port: deps.port });
+    if (deps.metrics && deps.config?.METRICS_PORT !== undefined) {
+      const service = createMetricsService({ db: deps.db, metrics: deps.metrics, databaseGauges: true });
+      const token = deps.config.METRICS_TOKEN;
+      metricsServer = await startMetricsServer({
+        scrape: service.scrape,
+        host: deps.config.METRICS_HOST,
+        port: deps.config.METRICS_PORT,
+        ...(token ? { token } : {}),
+      });
+    }
   } catch (error) {
     await app.close().catch(() => {});
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -61,10 +97,12 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
   const address = app.server.address();
   const port = address && typeof address === 'object' ? address.port : deps.port;
   let closing: Promise<void> | undefined;
+  const url = `http://${displayHost(deps.host)}:${port}`;
   return {
     app,
-    url: `http://${displayHost(deps.host)}:${port}`,
-    close: () => (closing ??= app.close()),
+    url,
+    metricsUrl: metricsServer?.url ?? (deps.metrics && deps.config?.METRICS_TOKEN ? `${url}/metrics` : null),
+    close: () => (closing ??= Promise.all([app.close(), metricsServer?.close()]).then(() => {})),
   };
 }
 
@@ -77,7 +115,8 @@ function displayHost(host: string): string {
 /** `npm run api`: against real servers; `npm start` is the all-in-one local alternative. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'rectify-api');
+  setAuditHashAlgorithm(config.AUDIT_HASH_ALGORITHM);
+  const logger = createLogger(config.LOG_LEVEL, 'rectify-api', resolveLogFormat(config));
   const missing = [!config.DATABASE_URL && 'DATABASE_URL', !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS'].filter(Boolean);
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
     process.stderr.write(
@@ -89,20 +128,49 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const db = createDb(config.DATABASE_URL);
+  // This pool serves only the API: its statement_timeout bounds what one request can make Postgres do.
+  const db = createDb(config.DATABASE_URL, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS, name: 'rectify-api' });
   let temporal: TemporalHandle | undefined;
   let api: RunningApi | undefined;
-  // Stop taking requests first, then release what the requests used.
+  let tracing: Tracing | null = null;
+  // Stop taking requests first, then release what the requests used; the last spans go out last.
   const { close } = stopOnSignals(logger, 'API', [
     ['the HTTP server', () => api?.close()],
     ['the Temporal client', () => temporal?.close()],
     ['the database pool', () => db.close()],
+    ['tracing', () => tracing?.shutdown()],
   ]);
 
   try {
-    temporal = await connectTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
-    api = await startApi({ db: db.db, temporal, logger, host: config.API_HOST, port: config.API_PORT, bodyLimit: config.API_BODY_LIMIT, config, ...(existsSync(path.join(CONSOLE_DIR, 'index.html')) ? { consoleDir: CONSOLE_DIR } : {}) });
-    logger.info({ url: `${api.url}${API_PREFIX}`, docs: `${api.url}/docs` }, 'API listening');
+    // Before the Temporal client, whose interceptor it feeds.
+    tracing = startTracing(config, { serviceName: 'rectify-api' });
+    temporal = await connectTemporal({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      tracing,
+    });
+    api = await startApi({
+      db: db.db,
+      temporal,
+      logger,
+      host: config.API_HOST,
+      port: config.API_PORT,
+      bodyLimit: config.API_BODY_LIMIT,
+      config,
+      metrics: createMetrics(),
+      tracing: tracing !== null,
+      ...(existsSync(path.join(CONSOLE_DIR, 'index.html')) ? { consoleDir: CONSOLE_DIR } : {}),
+    });
+    logger.info(
+      {
+        url: `${api.url}${API_PREFIX}`,
+        docs: `${api.url}/docs`,
+        metrics: api.metricsUrl ?? 'off (METRICS_PORT / METRICS_TOKEN)',
+        tracing: tracing ? config.OTEL_EXPORTER_OTLP_ENDPOINT : 'off (OTEL_EXPORTER_OTLP_ENDPOINT)',
+      },
+      'API listening',
+    );
   } catch (error) {
     logger.fatal({ err: error }, 'API failed to start');
     await close();

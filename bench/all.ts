@@ -30,7 +30,10 @@ for (const b of BENCHES) {
   }
   await fs.rm(path.join(RESULTS_DIR, `${b.result}.json`), { force: true });
   process.stderr.write(`\n=== bench/${b.file} ${(b.args ?? []).join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', b.file), ...(b.args ?? [])], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', b.file), ...(b.args ?? [])], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed.push(b.file);
 }
 
@@ -38,13 +41,21 @@ const lines: string[] = [];
 let machine: Record<string, string> | undefined;
 for (const b of BENCHES) {
   const file = path.join(RESULTS_DIR, `${b.result}.json`);
-  const result = JSON.parse(await fs.readFile(file, 'utf8').catch(() => 'null')) as { title: string; rows: Row[]; context: Record<string, unknown>; machine: Record<string, string>; load: string } | null;
+  const result = JSON.parse(await fs.readFile(file, 'utf8').catch(() => 'null')) as {
+    title: string;
+    rows: Row[];
+    context: Record<string, unknown>;
+    machine: Record<string, string>;
+    load: string;
+  } | null;
   if (!result) {
     lines.push(`| ${b.file} | no result | | | |`);
     continue;
   }
   machine ??= result.machine;
-  const ctx = Object.entries(result.context).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const ctx = Object.entries(result.context)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
   for (const [i, row] of result.rows.entries()) {
     const verdict = row.met === undefined ? '' : row.met ? 'met' : '**missed**';
     lines.push(`| ${i === 0 ? `${result.title} (${ctx})` : ''} | ${row.figure.trim()} | ${row.value} | ${row.ambition ?? ''} ${verdict} | ${row.note ?? ''} |`);

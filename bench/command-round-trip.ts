@@ -67,7 +67,12 @@ await runBench(async (onCleanup) => {
       (async () => {
         if (!planned.has(caseId)) {
           planned.add(caseId);
-          const r = await post(`/cases/${caseId}/plan`, { summary: '方案', issues: ['班子'], measures: [{ measure: '配强书记', owner: '乡镇党委' }] }, `plan-${i}`, sponsor);
+          const r = await post(
+            `/cases/${caseId}/plan`,
+            { summary: '方案', issues: ['班子'], measures: [{ measure: '配强书记', owner: '乡镇党委' }] },
+            `plan-${i}`,
+            sponsor,
+          );
           samples.push({ kind: 'plan', ms: r.ms, ok: r.status === 200 && r.json.state === 'rectifying' });
         } else {
           const next = sponsorOf.get(caseId) === other.id ? sponsor.id : other.id;
@@ -94,7 +99,9 @@ await runBench(async (onCleanup) => {
     dInflight.push(
       (async () => {
         const t0 = performance.now();
-        await executeCaseCommand(world.client, caseId, changeSponsorUpdate, [{ sponsorUserId: next, reason: 'direct', actor: { userId: org.id, label: org.name, role: 'org_dept' } }]);
+        await executeCaseCommand(world.client, caseId, changeSponsorUpdate, [
+          { sponsorUserId: next, reason: 'direct', actor: { userId: org.id, label: org.name, role: 'org_dept' } },
+        ]);
         direct.push(performance.now() - t0);
       })(),
     );
@@ -116,7 +123,11 @@ await runBench(async (onCleanup) => {
     },
     { figure: '  plan filed (p50 / p99)', value: `${ms(plans.p50)} / ${ms(plans.p99)}`, note: `${plans.n} commands` },
     { figure: '  sponsor changed (p50 / p99)', value: `${ms(sponsors.p50)} / ${ms(sponsors.p99)}`, note: `${sponsors.n} commands` },
-    { figure: 'the Update alone, Temporal client (p50 / p99)', value: `${ms(d.p50)} / ${ms(d.p99)}`, note: `${d.n} Updates at ${RATE}/s: no HTTP, auth, idempotency store or read-back` },
+    {
+      figure: 'the Update alone, Temporal client (p50 / p99)',
+      value: `${ms(d.p50)} / ${ms(d.p99)}`,
+      note: `${d.n} Updates at ${RATE}/s: no HTTP, auth, idempotency store or read-back`,
+    },
   ];
   const context = { rate: RATE, seconds: SECONDS, cases: CASES };
   printTable('Command round trip', rows, context);

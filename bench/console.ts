@@ -3,7 +3,8 @@
  * loopback, cold cache (a new browser context per measurement):
  *   - JavaScript the first route (登录) loads, gzip;
  *   - 登录 page: navigation start → the form on screen;
- *   - 工作台 after login: the click on 登录 → the workbench's cards on screen with their data
+ *   - 工作台 after login: the click on 登录 → the workbench's cards on screen with their data (my
+ *     to-do across processes, 督办 per rung, cases per light: seven API calls at once)
  *     (production hash cost, so the login's ~0.5 s of scrypt is inside the figure);
  *   - 整顿台账 with 1,000 cases: navigation → the first page of rows on screen, and a change of
  *     sort → the re-sorted rows;
@@ -48,12 +49,30 @@ await runBench(async (registerCleanup) => {
 
   const hashSettings = passwordHashSettingsFromConfig(config);
   const hash = await createPasswordHasher(hashSettings).hash(PASSWORD);
-  const { user: org } = await createUser(db.db, { username: 'bench-org', name: '州委组织部', role: 'org_dept', jurisdictionCode: '5227', passwordHash: hash, mustChangePassword: false, issueToken: false, actor: { actorLabel: 'bench' } });
-  const { user: sponsor } = await createUser(db.db, { username: 'bench-sponsor', name: '包保领导', role: 'sponsor', jurisdictionCode: '5227', issueToken: false, actor: { actorLabel: 'bench' } });
+  const { user: org } = await createUser(db.db, {
+    username: 'bench-org',
+    name: '州委组织部',
+    role: 'org_dept',
+    jurisdictionCode: '5227',
+    passwordHash: hash,
+    mustChangePassword: false,
+    issueToken: false,
+    actor: { actorLabel: 'bench' },
+  });
+  const { user: sponsor } = await createUser(db.db, {
+    username: 'bench-sponsor',
+    name: '包保领导',
+    role: 'sponsor',
+    jurisdictionCode: '5227',
+    issueToken: false,
+    actor: { actorLabel: 'bench' },
+  });
 
   log(`writing ${CASES} cases`);
   // One open case per village: the prefecture's villages (黔南州 has ~1,900), a prefecture org dept to see them.
-  const villages = (await db.sql<{ code: string }[]>`select code from divisions where level = 'village' and code like '5227%' order by code`).map((r) => r.code);
+  const villages = (await db.sql<{ code: string }[]>`select code from divisions where level = 'village' and code like '5227%' order by code`).map(
+    (r) => r.code,
+  );
   if (villages.length < CASES) throw new Error(`only ${villages.length} villages for ${CASES} cases`);
   const started = Date.now();
   let firstCase = '';
@@ -122,7 +141,11 @@ await runBench(async (registerCleanup) => {
     const page = await context.newPage();
     let js = 0;
     page.on('response', (response) => {
-      if (response.request().resourceType() === 'script') void response.body().then((body) => (js += gzipSync(body).length), () => {});
+      if (response.request().resourceType() === 'script')
+        void response.body().then(
+          (body) => (js += gzipSync(body).length),
+          () => {},
+        );
     });
     let t0 = performance.now();
     await page.goto(`${base}/login`);
@@ -135,7 +158,13 @@ await runBench(async (registerCleanup) => {
     await page.fill('input[name=password]', PASSWORD);
     t0 = performance.now();
     await page.click('[data-test=login-submit]');
-    await page.waitForSelector('[data-test=workbench-cases] li');
+    // The workbench's cards with their data: the lights counted (every bench case is open).
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-test=light-count-green] .count')?.textContent ?? 0) +
+          Number(document.querySelector('[data-test=light-count-red] .count')?.textContent ?? 0) >
+        0,
+    );
     const workbenchMs = performance.now() - t0;
 
     t0 = performance.now();
@@ -145,8 +174,11 @@ await runBench(async (registerCleanup) => {
     const firstRow = await page.textContent('[data-test=cases-table] .el-table__row');
     t0 = performance.now();
     await page.click('[data-test=sort]');
-    await page.click('.el-select-dropdown__item:has-text("最近变动")');
-    await page.waitForFunction((before) => document.querySelector('[data-test=cases-table] .el-table__row')?.textContent !== before || !document.querySelector('.el-loading-mask'), firstRow);
+    await page.click('.el-select-dropdown__item:visible:has-text("最近变动")');
+    await page.waitForFunction(
+      (before) => document.querySelector('[data-test=cases-table] .el-table__row')?.textContent !== before || !document.querySelector('.el-loading-mask'),
+      firstRow,
+    );
     await page.waitForSelector('[data-test=cases-table] .el-loading-mask', { state: 'detached' }).catch(() => {});
     const resortMs = performance.now() - t0;
 
@@ -167,12 +199,34 @@ await runBench(async (registerCleanup) => {
 
   const s = (v: number[]) => summary(v);
   const rows: Row[] = [
-    { figure: 'JavaScript for the first route (登录), gzip', value: `${Math.round(firstRouteJs / 1024)} KB`, ambition: '≤ 400 KB', met: firstRouteJs <= 400 * 1024 },
+    {
+      figure: 'JavaScript for the first route (登录), gzip',
+      value: `${Math.round(firstRouteJs / 1024)} KB`,
+      ambition: '≤ 400 KB',
+      met: firstRouteJs <= 400 * 1024,
+    },
     { figure: '登录 page on screen, cold cache (p50 / max)', value: `${ms(s(loginPage).p50)} / ${ms(s(loginPage).max)}` },
-    { figure: '工作台 after login, cold cache (p50 / max)', value: `${ms(s(workbench).p50)} / ${ms(s(workbench).max)}`, ambition: '≤ 1 s', met: s(workbench).max <= 1000, note: 'includes the login itself (scrypt ~0.5 s)' },
-    { figure: `整顿台账, ${CASES} cases, first page on screen (p50 / max)`, value: `${ms(s(casesPage).p50)} / ${ms(s(casesPage).max)}`, ambition: '≤ 1 s', met: s(casesPage).max <= 1000 },
+    {
+      figure: '工作台 after login, cold cache (p50 / max)',
+      value: `${ms(s(workbench).p50)} / ${ms(s(workbench).max)}`,
+      ambition: '≤ 1 s',
+      met: s(workbench).max <= 1000,
+      note: 'includes the login itself (scrypt ~0.5 s)',
+    },
+    {
+      figure: `整顿台账, ${CASES} cases, first page on screen (p50 / max)`,
+      value: `${ms(s(casesPage).p50)} / ${ms(s(casesPage).max)}`,
+      ambition: '≤ 1 s',
+      met: s(casesPage).max <= 1000,
+    },
     { figure: '整顿台账, change of sort (p50 / max)', value: `${ms(s(resort).p50)} / ${ms(s(resort).max)}`, ambition: '≤ 1 s', met: s(resort).max <= 1000 },
-    { figure: '案件详情 on screen (p50 / max)', value: `${ms(s(detail).p50)} / ${ms(s(detail).max)}`, ambition: '≤ 500 ms', met: s(detail).max <= 500, note: 'the plan and 12 monthly reports, 40 rungs' },
+    {
+      figure: '案件详情 on screen (p50 / max)',
+      value: `${ms(s(detail).p50)} / ${ms(s(detail).max)}`,
+      ambition: '≤ 500 ms',
+      met: s(detail).max <= 500,
+      note: 'the plan and 12 monthly reports, 40 rungs',
+    },
   ];
   const context = { iterations: ITERATIONS, cases: CASES, scrypt: `ln=${hashSettings.logN}` };
   printTable('The console in Chromium (loopback, cold cache per run)', rows, context);

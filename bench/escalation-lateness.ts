@@ -103,5 +103,6 @@ await runBench(async (onCleanup) => {
   const context = { cases: N, rungs: all.length, spreadSeconds: SPREAD_S, pollSeconds: POLL_S };
   printTable('Escalation lateness', rows, context);
   await saveResult('escalation-lateness', { title: 'Escalation lateness', rows, context, machine: world.machine });
-  if (ledger.lost || ledger.duplicated || ledger.early) throw new Error(`escalations lost ${ledger.lost}, duplicated ${ledger.duplicated}, early ${ledger.early}`);
+  if (ledger.lost || ledger.duplicated || ledger.early)
+    throw new Error(`escalations lost ${ledger.lost}, duplicated ${ledger.duplicated}, early ${ledger.early}`);
 });

@@ -3,13 +3,15 @@
  * once): login latency one at a time, then logins offered at rising rates over real HTTP while a
  * steady reader (GET /api/v1/cases with a bearer token, 20 a second) measures what everyone else
  * feels. Reported: login p50/p99, and the highest login rate at which the reader's p99 stays under
- * 100 ms. The login limits per IP and per username are lifted for the run (they would stop it at
- * 30 a minute); the hasher's own bound (concurrency + queue, then 429) stays.
+ * 100 ms. The login limits per IP and per username (they would stop it at 30 a minute) and the
+ * API's rate limits are lifted for the run; the hasher's own bound (concurrency + queue, then 429)
+ * stays.
  *
  *   npm run bench:login [-- --seconds=8 --rates=1,2,3,4,6,8 --sequential=30]
  */
 import { performance } from 'node:perf_hooks';
 import { buildApp, passwordHashSettingsFromConfig } from '../api/app.js';
+import { RATE_LIMITS_OFF } from '../api/plugins/rate-limits.js';
 import { createDb } from '../db/client.js';
 import { importDivisions } from '../db/seed/import-divisions.js';
 import { createUser } from '../db/queries/users.js';
@@ -44,15 +46,30 @@ await runBench(async (registerCleanup) => {
   const hash = await hasher.hash(PASSWORD); // one hash, shared: the bench measures verifying, not creating
   const usernames: string[] = [];
   for (let i = 0; i < accounts; i++) {
-    const { user } = await createUser(db.db, { username: `bench-${i}`, name: `bench ${i}`, role: 'sponsor', jurisdictionCode: '522731', passwordHash: hash, mustChangePassword: false, issueToken: false, actor: { actorLabel: 'bench' } });
+    const { user } = await createUser(db.db, {
+      username: `bench-${i}`,
+      name: `bench ${i}`,
+      role: 'sponsor',
+      jurisdictionCode: '522731',
+      passwordHash: hash,
+      mustChangePassword: false,
+      issueToken: false,
+      actor: { actorLabel: 'bench' },
+    });
     usernames.push(user.username);
   }
-  const { token } = await createUser(db.db, { username: 'bench-reader', name: 'reader', role: 'org_dept', jurisdictionCode: '522731', actor: { actorLabel: 'bench' } });
+  const { token } = await createUser(db.db, {
+    username: 'bench-reader',
+    name: 'reader',
+    role: 'org_dept',
+    jurisdictionCode: '522731',
+    actor: { actorLabel: 'bench' },
+  });
 
   // The routes measured never touch Temporal.
   const temporal = detachedTemporalHandle();
   const auth = { ...authSettingsFromConfig(config), loginLimitPerIp: 1_000_000, loginLimitPerUsername: 1_000_000 };
-  const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings });
+  const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings, rateLimits: RATE_LIMITS_OFF });
   registerCleanup(() => app.close());
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
@@ -62,7 +79,11 @@ await runBench(async (registerCleanup) => {
   const login = async (): Promise<{ status: number; ms: number }> => {
     const username = usernames[next++ % usernames.length]!;
     const began = performance.now();
-    const response = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+    const response = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
     await response.arrayBuffer();
     return { status: response.status, ms: performance.now() - began };
   };
@@ -92,7 +113,8 @@ await runBench(async (registerCleanup) => {
   }
   const idleReader = summary(idle);
 
-  const steps: Array<{ rate: number; achieved: number; ok: number; refused: number; login: ReturnType<typeof summary>; reader: ReturnType<typeof summary> }> = [];
+  const steps: Array<{ rate: number; achieved: number; ok: number; refused: number; login: ReturnType<typeof summary>; reader: ReturnType<typeof summary> }> =
+    [];
   for (const rate of RATES) {
     const readerTimes: number[] = [];
     const loginResults: Array<{ status: number; ms: number }> = [];
@@ -127,7 +149,9 @@ await runBench(async (registerCleanup) => {
       reader: summary(readerTimes),
     };
     steps.push(step);
-    log(`offered ${rate}/s: ${step.achieved.toFixed(1)} logins/s done (${step.refused} answered 429), login p99 ${ms(step.login.p99)}, reader p99 ${ms(step.reader.p99)}`);
+    log(
+      `offered ${rate}/s: ${step.achieved.toFixed(1)} logins/s done (${step.refused} answered 429), login p99 ${ms(step.login.p99)}, reader p99 ${ms(step.reader.p99)}`,
+    );
     await sleep(1000);
   }
 

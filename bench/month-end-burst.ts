@@ -43,7 +43,9 @@ await runBench(async (onCleanup) => {
     const calledAt = Date.now();
     const dueMs = Math.max(1_000, Math.round((at - calledAt - lag()) / BUCKET_MS) * BUCKET_MS);
     const id = await designate(world.cases, world.actors, village, await world.policy(village.slice(0, 2), secondsPolicy(dueMs, ladder)));
-    const [row] = await world.db.sql<{ due: number }[]>`select extract(epoch from due_at) * 1000 as due from obligations where case_id = ${id} and kind = 'plan'`;
+    const [row] = await world.db.sql<
+      { due: number }[]
+    >`select extract(epoch from due_at) * 1000 as due from obligations where case_id = ${id} and kind = 'plan'`;
     lags.push(Number(row!.due) - calledAt - dueMs);
     if (lags.length > 50) lags.shift();
     return id;
@@ -133,10 +135,22 @@ await runBench(async (onCleanup) => {
       note: `${N} obligations; throughput ${rate(N / Math.max(0.001, (lastCommit - firstDue) / 1000))}`,
     },
     { figure: 'all escalations committed, after the last scheduled instant', value: `${((lastCommit - lastDue) / 1000).toFixed(1)} s` },
-    { figure: 'scheduled instants spread', value: `${((lastDue - firstDue) / 1000).toFixed(2)} s`, note: 'policy buckets of 250 ms, start lag corrected by its running median' },
+    {
+      figure: 'scheduled instants spread',
+      value: `${((lastDue - firstDue) / 1000).toFixed(2)} s`,
+      note: 'policy buckets of 250 ms, start lag corrected by its running median',
+    },
     { figure: 'escalation lateness p50 / p99 / max', value: `${ms(lat.p50)} / ${ms(lat.p99)} / ${ms(lat.max)}` },
-    { figure: 'API latency before the burst p50 / p99', value: `${ms(lb.p50)} / ${ms(lb.p99)}`, note: `${before.length} requests, ${before.filter((s) => !s.ok).length} failed` },
-    { figure: 'API latency during the burst p50 / p99 / max', value: `${ms(ld.p50)} / ${ms(ld.p99)} / ${ms(ld.max)}`, note: `${during.length} requests, ${during.filter((s) => !s.ok).length} failed; GET case detail and case list` },
+    {
+      figure: 'API latency before the burst p50 / p99',
+      value: `${ms(lb.p50)} / ${ms(lb.p99)}`,
+      note: `${before.length} requests, ${before.filter((s) => !s.ok).length} failed`,
+    },
+    {
+      figure: 'API latency during the burst p50 / p99 / max',
+      value: `${ms(ld.p50)} / ${ms(ld.p99)} / ${ms(ld.max)}`,
+      note: `${during.length} requests, ${during.filter((s) => !s.ok).length} failed; GET case detail and case list`,
+    },
     { figure: 'expected / delivered / duplicated / lost', value: `${ledger.expected} / ${ledger.delivered} / ${ledger.duplicated} / ${ledger.lost}` },
     { figure: 'designation during setup', value: rate(N / setupS), note: `${N} cases in ${setupS.toFixed(0)} s` },
   ];

@@ -14,6 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../activities/index.js';
 import { createCalendarSource } from '../services/calendar-source.js';
 import { workflowBundle } from '../temporal/worker.js';
+import { workerTracing } from '../temporal/tracing.js';
 import { FULL_LADDER, designate, openWorld, pool, runBench, secondsPolicy } from './support/env.js';
 import { sleep } from './support/processes.js';
 import { args, intArg, log, printTable, saveResult, type Row } from './support/report.js';
@@ -49,6 +50,7 @@ await runBench(async (onCleanup) => {
     connection,
     taskQueue: world.client.taskQueue,
     workflowBundle: await workflowBundle(),
+    ...workerTracing(null),
     activities: createActivities({ db: world.db.db, calendars: createCalendarSource(world.db.db), designateRelapse: world.cases.designateRelapse }),
     maxCachedWorkflows: N + WARMUP + 100,
     debugMode: MAIN_THREAD,
@@ -60,7 +62,8 @@ await runBench(async (onCleanup) => {
   });
 
   const policyId = await world.policy(world.villages[0]!.slice(0, 2), secondsPolicy(3_600_000, FULL_LADDER(60)));
-  const policyFor = async (v: string) => (v.startsWith(world.villages[0]!.slice(0, 2)) ? policyId : world.policy(v.slice(0, 2), secondsPolicy(3_600_000, FULL_LADDER(60))));
+  const policyFor = async (v: string) =>
+    v.startsWith(world.villages[0]!.slice(0, 2)) ? policyId : world.policy(v.slice(0, 2), secondsPolicy(3_600_000, FULL_LADDER(60)));
   await pool(WARMUP, 16, async (i) => void (await designate(world.cases, world.actors, world.villages[i]!, await policyFor(world.villages[i]!))));
   const base = await settle();
   const baseCached = worker.getStatus().numCachedWorkflows;

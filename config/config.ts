@@ -7,6 +7,11 @@ import { z } from 'zod';
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `pretty`: coloured lines (pino-pretty) for a person at a terminal; `json`: one JSON object a line
+   * for a log collector. Unset: pretty when stdout is a terminal and NODE_ENV is not production.
+   */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -16,7 +21,11 @@ const configSchema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Body size limit in bytes; larger bodies get 413. */
-  API_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+  API_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Where embedded Postgres and the dev server keep their files. */
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
@@ -28,11 +37,26 @@ const configSchema = z.object({
   /** Password hashes computed at once, and how many more may wait (beyond that a login answers 429). */
   AUTH_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   AUTH_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
-  AUTH_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  AUTH_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(8),
+  AUTH_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  AUTH_SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24)
+    .default(8),
   /** Failed logins in a row that lock an account, and for how long. */
   AUTH_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-  AUTH_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
+  AUTH_LOCKOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
   /** Login attempts a minute per client IP and per username (429 beyond). */
   AUTH_LOGIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(30),
   AUTH_LOGIN_LIMIT_PER_USERNAME: z.coerce.number().int().min(1).default(10),
@@ -47,8 +71,60 @@ const configSchema = z.object({
   PASSWORD_MAX_AGE_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
   /** The login log is kept at least 180 days (等级保护 asks for six months). */
   LOGIN_LOG_RETENTION_DAYS: z.coerce.number().int().min(180).max(3650).default(180),
+  // --- Limits (issue 15): rate limits, the API's statement timeout, proxies.
+  /**
+   * Requests a second one signed-in user may send, sustained (counted over 30-second windows), and
+   * how many in any 2-second window (the burst a page load makes). 0 turns the per-user limit off.
+   */
+  API_RATE_LIMIT_PER_USER: z.coerce.number().min(0).max(10_000).default(20),
+  API_RATE_LIMIT_USER_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** The same for requests without a (known) credential, per client IP (health checks, login, bad tokens). 0: off. */
+  API_RATE_LIMIT_PER_IP: z.coerce.number().min(0).max(10_000).default(10),
+  API_RATE_LIMIT_IP_BURST: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** How long a 429 is held before it is sent, so a script that ignores Retry-After slows down (0: at once). */
+  API_RATE_LIMIT_REFUSAL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(500),
+  /** Longest a query of the API may run (Postgres statement_timeout on the API's pool); beyond it the call answers 503. 0: no limit. */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * Whether X-Forwarded-For names the client (Fastify's trustProxy): `false` (default: the peer
+   * address is the client), `true` (trust every hop), a hop count (`1`), or proxy addresses/CIDRs
+   * (`10.0.0.1,10.0.0.0/8`). Set it only behind a proxy that overwrites the header, else anyone
+   * picks their own IP for the per-IP limits and the login log.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'false' || v === '' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+  // --- Metrics (issue 15): GET /metrics in Prometheus text format, each process its own registry.
+  /** Serve /metrics on a listener of its own (API_HOST's port stays free of it). Unset: no own listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** A bearer token for /metrics: on the API's port (else /metrics is not served there) and, when set, on METRICS_PORT too. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** IP:port for the Temporal SDK's Prometheus exporter in a worker process (temporal_* figures). Unset: off. */
+  TEMPORAL_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/, 'an IP address and port, e.g. 127.0.0.1:9464 (no host names)')
+    .optional(),
+  // --- Tracing (issue 15): OpenTelemetry spans from the HTTP request through the Update to its activities.
+  /**
+   * Base URL of an OTLP/HTTP collector (http://otel-collector:4318): spans are sent as protobuf to
+   * `<url>/v1/traces`, the standard variable's meaning. Unset or empty: tracing is off, no SDK is started.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+/, 'an http:// or https:// URL, e.g. http://otel-collector:4318')
+      .optional(),
+  ),
+  /** The hash of the tamper-evident logs' chains (SM3 for 商用密码应用安全性评估, or SHA-256); each row records its own, so a change leaves older rows verifiable. */
+  AUDIT_HASH_ALGORITHM: z.enum(['sm3', 'sha256']).default('sm3'),
   /** Division code prefix imported as demo data by `npm start`. */
-  DEMO_DIVISION: z.string().regex(/^\d{2,12}$/).default('5227'),
+  DEMO_DIVISION: z
+    .string()
+    .regex(/^\d{2,12}$/)
+    .default('5227'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -140,7 +140,12 @@ export async function planEmbeddedPostgres(input: PlanInput): Promise<EmbeddedLa
   const because = `the '${RUN_AS}' user that Postgres runs as cannot enter ${blocked}, so it cannot keep its cluster in ${pgLink}`;
   await assertSafeShared(sharedDir, probe, because, blocked);
   const home = path.join(sharedDir, 'clusters', await clusterName(dataDir));
-  if (await fs.lstat(home).then(() => true, () => false)) {
+  if (
+    await fs.lstat(home).then(
+      () => true,
+      () => false,
+    )
+  ) {
     const owner = (await fs.readFile(path.join(home, 'data-dir'), 'utf8').catch(() => '')).trim() || 'an earlier DATA_DIR';
     throw new EmbeddedPostgresSetupError(
       `${home} holds the cluster made for ${owner}, but ${pgLink} no longer links to it (was ${dataDir} deleted?): ` +
@@ -235,7 +240,8 @@ export async function ensureRunAsUser(): Promise<RunAs> {
     );
   }
   const made = await runAsIds();
-  if (!made) throw new EmbeddedPostgresSetupError(`Created the '${RUN_AS}' user, but \`id ${RUN_AS}\` does not find it; set DATABASE_URL to use another Postgres.`);
+  if (!made)
+    throw new EmbeddedPostgresSetupError(`Created the '${RUN_AS}' user, but \`id ${RUN_AS}\` does not find it; set DATABASE_URL to use another Postgres.`);
   return made;
 }
 
@@ -303,7 +309,9 @@ async function listing(root: string): Promise<string[]> {
       const stat = await fs.lstat(full);
       const link = stat.isSymbolicLink() ? await fs.readlink(full) : '';
       const size = stat.isDirectory() ? '' : stat.size;
-      out.push(`${path.relative(root, full)}\t${stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : 'f'}\t${size}\t${(stat.mode & 0o111).toString(8)}\t${link}`);
+      out.push(
+        `${path.relative(root, full)}\t${stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : 'f'}\t${size}\t${(stat.mode & 0o111).toString(8)}\t${link}`,
+      );
       if (stat.isDirectory()) await walk(full);
     }
   };
@@ -325,7 +333,13 @@ async function isOurCopy(dir: string, because: string): Promise<boolean> {
   if (!stat) return false;
   const owner = process.getuid?.() ?? 0;
   const intact = stat.isDirectory() && stat.uid === owner && (stat.mode & 0o022) === 0;
-  if (!intact || !(await fs.stat(path.join(dir, 'bin')).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !intact ||
+    !(await fs.stat(path.join(dir, 'bin')).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new EmbeddedPostgresSetupError(
       `Postgres binaries are needed in ${dir} (${because}), but what is there was not made by this program (owner, mode or contents): remove it (rm -rf ${dir}) and start again, or set DATABASE_URL to use another Postgres.`,
     );
@@ -397,7 +411,13 @@ function ancestors(absolute: string): string[] {
 
 async function nearestExisting(target: string): Promise<string> {
   for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
-    if (await fs.stat(dir).then(() => true, () => false)) return dir;
+    if (
+      await fs.stat(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
     if (dir === path.dirname(dir)) return dir;
   }
 }
@@ -412,6 +432,8 @@ function ignoreExists(error: NodeJS.ErrnoException): void {
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { encoding: 'utf8' }, (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout.trim())));
+    execFile(command, args, { encoding: 'utf8' }, (error, stdout, stderr) =>
+      error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout.trim()),
+    );
   });
 }

@@ -1,8 +1,8 @@
 import os from 'node:os';
+import { isListening } from '../lib/ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
@@ -61,7 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'rectify';
   const log = options.logger;
 
-  if (await isListening(options.port)) {
+  if (await isListening('127.0.0.1', options.port)) {
     throw new Error(
       `Cannot start embedded Postgres: port ${options.port} on 127.0.0.1 is already in use. ` +
         `Stop whatever listens there, set EMBEDDED_PG_PORT to a free port, or set DATABASE_URL to use an existing server.`,
@@ -95,13 +95,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     try {
       await initialise(layout, runAs, remember);
     } catch (error) {
-      throw new Error(`embedded Postgres initdb failed in ${pgDir}: ${messageOf(error)}${lastOutput()}`);
+      throw new Error(`embedded Postgres initdb failed in ${pgDir}: ${messageOf(error)}${lastOutput()}`, { cause: error });
     }
     log?.info(
       { pgDir, ...(layout.relocated ? { linkedFrom: layout.pgLink } : {}), ms: Date.now() - startedAt },
-      layout.relocated
-        ? `embedded Postgres cluster initialised where the '${RUN_AS}' user can reach it`
-        : 'embedded Postgres cluster initialised',
+      layout.relocated ? `embedded Postgres cluster initialised where the '${RUN_AS}' user can reach it` : 'embedded Postgres cluster initialised',
     );
   } else if (runAs) {
     await ensureOwnedBy(pgDir, runAs);
@@ -268,11 +266,7 @@ function spawnPostgres(binaries: Binaries, pgDir: string, port: number, runAs: R
   };
 }
 
-function runToEnd(
-  file: string,
-  args: string[],
-  options: { runAs: RunAs | null; cwd: string; onOutput: (text: string) => void },
-): Promise<void> {
+function runToEnd(file: string, args: string[], options: { runAs: RunAs | null; cwd: string; onOutput: (text: string) => void }): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       ...(options.runAs ?? {}),
@@ -334,19 +328,6 @@ async function chownRecursive(target: string, uid: number, gid: number): Promise
 
 async function emptyDirectory(dir: string): Promise<void> {
   for (const entry of await fs.readdir(dir)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -80,7 +80,10 @@ export interface DatedResult {
   provisional: boolean;
 }
 
-/** A bound on walks, so a calendar with no working days cannot loop forever. */
+/**
+ * A bound on rest days in a row, so a calendar with no working days cannot loop forever. It bounds
+ * a gap, not the whole walk: a deadline paused decades ahead is counted back in working days.
+ */
 const MAX_WALK_DAYS = 3660;
 
 /**
@@ -93,12 +96,15 @@ export function addWorkingDays(calendar: Calendar, from: string, n: number): Dat
   const step = n > 0 ? 1 : -1;
   let remaining = Math.abs(n);
   let date = from;
-  for (let walked = 0; remaining > 0; walked++) {
-    if (walked > MAX_WALK_DAYS) throw new RangeError(`no working day within ${MAX_WALK_DAYS} days of ${from}`);
+  for (let restDays = 0; remaining > 0;) {
+    if (restDays > MAX_WALK_DAYS) throw new RangeError(`no working day within ${MAX_WALK_DAYS} days of ${date}`);
     date = addCalendarDays(date, step);
     const day = describeDay(calendar, date);
     provisional ||= day.provisional;
-    if (day.workday) remaining--;
+    if (day.workday) {
+      remaining--;
+      restDays = 0;
+    } else restDays++;
   }
   return { date, provisional };
 }

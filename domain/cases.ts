@@ -131,9 +131,7 @@ export interface AcceptanceInput {
   representativesTotal: number;
   representativesDissatisfied: number;
 }
-export type AcceptanceOutcome =
-  | { passed: true }
-  | { passed: false; reason: 'score_below_pass' | 'majority_dissatisfied' };
+export type AcceptanceOutcome = { passed: true } | { passed: false; reason: 'score_below_pass' | 'majority_dissatisfied' };
 
 export function evaluateAcceptance(input: AcceptanceInput): AcceptanceOutcome {
   if (input.representativesDissatisfied * 2 > input.representativesTotal) {

@@ -24,7 +24,12 @@ export type DurationSpec =
   | { kind: 'calendar'; sign: 1 | -1; duration: Duration }
   | { kind: 'exact'; sign: 1 | -1; duration: Duration };
 
-const WORKING_DAYS = /^(-)?(\d{1,4})WD$/;
+// Up to six digits: a paused deadline's remainder is handed back as a count the engine derived
+// (a deadline moved to 2099 leaves ~19,000 working days), so the parser must take what it is given.
+// What a person may type in a policy is bounded apart, in isValidDuration.
+const WORKING_DAYS = /^(-)?(\d{1,6})WD$/;
+/** The most working days a policy's duration or offset may name. */
+export const MAX_POLICY_WORKING_DAYS = 9999;
 
 export function parseDuration(text: string): DurationSpec {
   const wd = WORKING_DAYS.exec(text);
@@ -38,10 +43,11 @@ export function parseDuration(text: string): DurationSpec {
   return { kind: iso.includes('T') ? 'exact' : 'calendar', sign: negative ? -1 : 1, duration };
 }
 
+/** A duration a policy may carry: parseable, and at most MAX_POLICY_WORKING_DAYS working days. */
 export function isValidDuration(text: string): boolean {
   try {
-    parseDuration(text);
-    return true;
+    const spec = parseDuration(text);
+    return spec.kind !== 'working_days' || spec.days <= MAX_POLICY_WORKING_DAYS;
   } catch {
     return false;
   }
@@ -173,7 +179,10 @@ export function reportPeriod(policy: PeriodSpec, anchor: string, index: number):
       period: label,
       index,
       startsAt: anchorMonth.plus({ months: index }).toUTC().toISO()!,
-      endsAt: anchorMonth.plus({ months: index + 1 }).toUTC().toISO()!,
+      endsAt: anchorMonth
+        .plus({ months: index + 1 })
+        .toUTC()
+        .toISO()!,
     };
   }
   const spec = parseDuration(policy.reportPeriod);
@@ -182,8 +191,14 @@ export function reportPeriod(policy: PeriodSpec, anchor: string, index: number):
   return {
     period: label,
     index,
-    startsAt: base.plus(spec.duration.mapUnits((x) => x * index)).toUTC().toISO()!,
-    endsAt: base.plus(spec.duration.mapUnits((x) => x * (index + 1))).toUTC().toISO()!,
+    startsAt: base
+      .plus(spec.duration.mapUnits((x) => x * index))
+      .toUTC()
+      .toISO()!,
+    endsAt: base
+      .plus(spec.duration.mapUnits((x) => x * (index + 1)))
+      .toUTC()
+      .toISO()!,
   };
 }
 

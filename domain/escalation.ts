@@ -65,11 +65,26 @@ export const OBLIGATION_KIND_LABELS: Record<ObligationKind, string> = {
 };
 
 /** Kinds that recur per period: their label names the period (key). */
-const PERIODIC_KINDS: readonly ObligationKind[] = ['monthly_report', 'mentoring_check_in', 'training_report', 'training_talk', 'periodic_review', 'annual_review'];
+const PERIODIC_KINDS: readonly ObligationKind[] = [
+  'monthly_report',
+  'mentoring_check_in',
+  'training_report',
+  'training_talk',
+  'periodic_review',
+  'annual_review',
+];
 
 /** How reminders and escalations name an obligation: "月度进展报告（2026-03）". */
 export function obligationLabel(obligation: Pick<Obligation, 'kind' | 'key'>): string {
   return OBLIGATION_KIND_LABELS[obligation.kind] + (PERIODIC_KINDS.includes(obligation.kind) ? `（${obligation.key}）` : '');
+}
+
+/** A deadline an obligation had before it was re-timed, and when it was replaced. */
+export interface PreviousDue {
+  dueAt: string;
+  dueDate: string | null;
+  rungs: ScheduledRung[];
+  replacedAt: string;
 }
 
 export const OBLIGATION_STATUSES = ['open', 'satisfied', 'cancelled'] as const;
@@ -188,6 +203,16 @@ export const EXEMPTION_CATEGORIES = [
   'other', // 其他经批准的情形
 ] as const;
 export type ExemptionCategory = (typeof EXEMPTION_CATEGORIES)[number];
+export const EXEMPTION_CATEGORY_LABELS: Record<ExemptionCategory, string> = {
+  emergency_duty: '抢险救灾、防汛等应急任务',
+  superior_assignment: '上级临时交办的紧急任务',
+  policy_change: '政策调整导致无法按期完成',
+  force_majeure: '不可抗力',
+  public_health: '突发公共卫生事件',
+  other_department_delay: '其他部门原因造成的延误',
+  exploratory_reform: '探索性改革中的失误',
+  other: '其他经批准的情形',
+};
 
 /**
  * A due moment as people read it in a notice: `2026年12月14日` for a day-level deadline (due at the

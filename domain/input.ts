@@ -23,6 +23,7 @@ export function yearInRange(value: string): boolean {
  * U+FFFF, and unpaired surrogates. Postgres refuses NUL in text and jsonb, and XML (so every .xlsx
  * export) refuses the rest; people do not type them.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/;
 export const UNPAIRED_SURROGATE = /\p{Cs}/u;
 

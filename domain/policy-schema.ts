@@ -12,7 +12,10 @@ const duration = z
   .refine((v) => !v.startsWith('-') && isValidDuration(v), '时长：工作日如 15WD，日历如 P15D、P3M，精确如 PT30S (working days "15WD", or ISO-8601)');
 const offset = z.string().refine(isValidDuration, '偏移：可带负号，如 -3WD、1WD、-P3D、PT30S (offset; "-" for before)');
 
-const period = z.union([z.literal('calendar'), duration.refine((v) => !v.endsWith('WD'), '周期须为 calendar 或日历/精确时长 (calendar, or a calendar/exact duration)')]);
+const period = z.union([
+  z.literal('calendar'),
+  duration.refine((v) => !v.endsWith('WD'), '周期须为 calendar 或日历/精确时长 (calendar, or a calendar/exact duration)'),
+]);
 const length = duration.refine((v) => !v.endsWith('WD'), '须为日历或精确时长，如 P6M (a calendar or exact duration)');
 
 /** Process B durations; each optional (absent ones take the defaults). */
@@ -41,36 +44,35 @@ const ReserveTimingsSchema = z.strictObject({
   annualReviewDue: duration.optional(),
 });
 
-const DeadlinePolicyShape = z
-  .strictObject({
-    timeZone: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'IANA时区，如 Asia/Shanghai (IANA time zone)'),
-    officeHour: z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, '办公时间 HH:mm，如 09:00 (office hour HH:mm)')
-      .optional(),
-    planDue: duration,
-    reportPeriod: z.union([z.literal('calendar'), duration.refine((v) => !v.endsWith('WD'), 'reportPeriod 须为 calendar 或日历/精确时长')]),
-    reportDue: duration,
-    rectificationDue: duration,
-    retryRectificationDue: duration,
-    acceptanceReviewDue: duration,
-    followUpLength: duration.refine((v) => !v.endsWith('WD'), '回头看期限须为日历时长，如 P12M (a calendar duration)'),
-    sponsorReassignmentDue: duration,
-    ladder: z
-      .array(z.strictObject({ rung: z.enum(ESCALATION_RUNGS), offset, rag: z.enum(RAG_COLOURS) }))
-      .min(1)
-      .max(ESCALATION_RUNGS.length)
-      .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
-    mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
-    reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
-  });
+const DeadlinePolicyShape = z.strictObject({
+  timeZone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'IANA时区，如 Asia/Shanghai (IANA time zone)'),
+  officeHour: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, '办公时间 HH:mm，如 09:00 (office hour HH:mm)')
+    .optional(),
+  planDue: duration,
+  reportPeriod: z.union([z.literal('calendar'), duration.refine((v) => !v.endsWith('WD'), 'reportPeriod 须为 calendar 或日历/精确时长')]),
+  reportDue: duration,
+  rectificationDue: duration,
+  retryRectificationDue: duration,
+  acceptanceReviewDue: duration,
+  followUpLength: duration.refine((v) => !v.endsWith('WD'), '回头看期限须为日历时长，如 P12M (a calendar duration)'),
+  sponsorReassignmentDue: duration,
+  ladder: z
+    .array(z.strictObject({ rung: z.enum(ESCALATION_RUNGS), offset, rag: z.enum(RAG_COLOURS) }))
+    .min(1)
+    .max(ESCALATION_RUNGS.length)
+    .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
+  mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
+  reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
+});
 
 export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = DeadlinePolicyShape.meta({ id: 'DeadlinePolicy' });
 

@@ -162,6 +162,12 @@ export const DUE_AFTER_KEY: Partial<Record<ObligationKind, 'planDue' | 'reportDu
   sponsor_reassignment: 'sponsorReassignmentDue',
 };
 
+/** The case obligations a policy preview can time: the ones a policy duration is due after. */
+export const PREVIEW_KINDS = ['plan', 'monthly_report', 'rectification', 'acceptance_review', 'sponsor_reassignment'] as const satisfies ReadonlyArray<
+  keyof typeof DUE_AFTER_KEY
+>;
+export type PreviewKind = (typeof PREVIEW_KINDS)[number];
+
 /** A policy that plays a year in minutes: for the demo and for tests on the real dev server. */
 export const DEMO_POLICY: DeadlinePolicy = {
   timeZone: 'Asia/Shanghai',

@@ -16,6 +16,23 @@ export const ROLE_LABELS: Record<Role, string> = {
   org_dept: '县委组织部基层组织科',
 };
 
+/**
+ * The office a user speaks for, named after their jurisdiction as the office signs its papers:
+ * 某某镇党委 (a 街道 has a 党工委), 某某县委组织部, 某某县包保县级领导. Without the division's
+ * name (not imported), the role's label.
+ */
+export function officeName(role: Role, jurisdictionName: string | null): string {
+  if (!jurisdictionName) return ROLE_LABELS[role];
+  switch (role) {
+    case 'township_office':
+      return `${jurisdictionName}${jurisdictionName.endsWith('街道') ? '党工委' : '党委'}`;
+    case 'org_dept':
+      return `${jurisdictionName}委组织部`;
+    case 'sponsor':
+      return `${jurisdictionName}${ROLE_LABELS.sponsor}`;
+  }
+}
+
 /** The authenticated caller, as services see it. */
 export interface AuthUser {
   id: string;
@@ -92,7 +109,17 @@ export function filingRefusal(filer: { userId: string | null; role: Role | 'syst
  * resource. The township office runs the pairs and the pool; the org dept approves, qualifies,
  * inspects, places and watches coverage. A mentor with a user account may also log check-ins.
  */
-export const MENTORSHIP_ACTIONS = ['view', 'propose', 'approve', 'changeMentor', 'logCheckIn', 'review', 'terminate', 'requestClockChange', 'decideClockChange'] as const;
+export const MENTORSHIP_ACTIONS = [
+  'view',
+  'propose',
+  'approve',
+  'changeMentor',
+  'logCheckIn',
+  'review',
+  'terminate',
+  'requestClockChange',
+  'decideClockChange',
+] as const;
 export type MentorshipAction = (typeof MENTORSHIP_ACTIONS)[number];
 export const MENTORSHIP_ROLES: Record<MentorshipAction, readonly Role[]> = {
   view: ['township_office', 'org_dept'],

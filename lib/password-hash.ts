@@ -60,7 +60,8 @@ export function createPasswordHasher(settings: PasswordHashSettings): PasswordHa
     }
   }
 
-  const encode = (salt: Buffer, key: Buffer) => `scrypt$ln=${settings.logN},r=${settings.r},p=${settings.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  const encode = (salt: Buffer, key: Buffer) =>
+    `scrypt$ln=${settings.logN},r=${settings.r},p=${settings.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
   const dummySalt = randomBytes(SALT_LENGTH);
 
   return {

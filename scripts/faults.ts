@@ -21,7 +21,10 @@ const SCENARIOS: Array<{ id: string; run: (c: Cluster) => Promise<FaultResult> }
   { id: 'api', run: apiKilledMidCommand },
   { id: 'self-check', run: ledgerSelfCheck },
 ];
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
 
 const cluster = new Cluster(log);

@@ -9,15 +9,17 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { RunningApi } from '../api/server.js';
 import { loadConfig, type Config } from '../config/config.js';
+import { setAuditHashAlgorithm } from '../db/queries/audit-chain.js';
 import type { DbHandle } from '../db/client.js';
 import { planEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.js';
-import type { DemoSeed } from '../db/seed/demo.js';
+import type { DemoSeed } from './demo-seed.js';
 import { DIVISION_DATA_DIR, importDivisions, normalizeImportPrefix, parseCsvRecord } from '../db/seed/import-divisions.js';
 import { toFullCode } from '../domain/divisions.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, resolveLogFormat } from '../lib/logger.js';
+import { createMetrics } from '../lib/metrics.js';
 import { CONSOLE_DIR, ensureConsoleBuilt } from './console-build.js';
 import { INSTALL_HINT, resolveTemporalCli } from '../temporal/binaries.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -28,31 +30,35 @@ import type { RunningWorker } from '../temporal/worker-main.js';
  * the services): loaded while Postgres and the dev server start, which saves seconds on every start.
  */
 async function loadLater() {
-  const [workerMain, worker, client, server, app, demo, cases, sdk, hash] = await Promise.all([
+  const [workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing] = await Promise.all([
     import('../temporal/worker-main.js'),
     import('../temporal/worker.js'),
     import('../temporal/client.js'),
     import('../api/server.js'),
     import('../api/app.js'),
-    import('../db/seed/demo.js'),
+    import('./demo-seed.js'),
     import('../services/cases.js'),
     import('@temporalio/worker'),
     import('../lib/password-hash.js'),
+    import('../db/client.js'),
+    import('../lib/tracing.js'),
   ]);
-  return { workerMain, worker, client, server, app, demo, cases, sdk, hash };
+  return { workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Lifecycle: each part is stopped once, in this order, whatever state start-up had reached.
 
-const STOP_ORDER = ['api', 'worker', 'workerConnection', 'temporalClient', 'database', 'devServer', 'postgres'] as const;
+const STOP_ORDER = ['api', 'apiDatabase', 'worker', 'workerConnection', 'temporalClient', 'tracing', 'database', 'devServer', 'postgres'] as const;
 type Part = (typeof STOP_ORDER)[number];
 
 const STOP_LABELS: Record<Part, string> = {
   api: 'API 接口服务',
+  apiDatabase: 'API database pool',
   worker: 'Temporal worker',
   workerConnection: 'worker connection',
   temporalClient: 'Temporal client',
+  tracing: 'tracing (the last spans exported)',
   database: 'database pool',
   devServer: 'Temporal dev server',
   postgres: 'embedded Postgres',
@@ -121,11 +127,16 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    setAuditHashAlgorithm(config.AUDIT_HASH_ALGORITHM);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
-  const logger = await startLogger(config);
+  // Readable coloured lines for the person who ran it (JSON with NODE_ENV=production or LOG_FORMAT=json).
+  const logFormat = resolveLogFormat(config, { interactive: true });
+  const logger = createLogger(config.LOG_LEVEL, 'rectify', logFormat);
+  // One process, one registry: the worker's figures and the API's, served by the API.
+  const metrics = createMetrics();
   const dataDir = path.resolve(config.DATA_DIR);
   const lifecycle = createLifecycle(logger);
 
@@ -188,18 +199,25 @@ async function main(): Promise<void> {
     const later = Promise.all([pgLaunched.promise, temporalLaunched.promise])
       .then(() => new Promise((resolve) => setTimeout(resolve, LAUNCH_GRACE_MS)))
       .then(loadLater)
-      .then((m) => {
-        m.workerMain.installTemporalRuntime(logger); // before the first bundle or native connection
-        const bundling = m.worker.workflowBundle();
+      .then(async (m) => {
+        // Before the Temporal clients, whose interceptors it feeds (one SDK for the worker and the API).
+        const tracing = await lifecycle.start(
+          'tracing',
+          async () => m.tracing.startTracing(config, { serviceName: 'rectify' }),
+          (t) => async () => t?.shutdown(),
+        );
+        // Before the first bundle or native connection.
+        m.workerMain.installTemporalRuntime(logger, { metricsAddress: config.TEMPORAL_METRICS_ADDRESS, traceIds: tracing !== null });
+        const bundling = m.worker.workflowBundle({ tracing: tracing !== null });
         bundling.catch(() => {}); // awaited below
-        return { m, bundling };
+        return { m, bundling, tracing };
       });
-    const [{ database, pgDir }, temporalAddress, { m, bundling }] = await settleAll([postgresReady, temporalReady, later]);
+    const [{ database, url: databaseUrl, pgDir }, temporalAddress, { m, bundling, tracing }] = await settleAll([postgresReady, temporalReady, later]);
     const { connectTemporal } = m.client;
 
     const temporal = await lifecycle.start(
       'temporalClient',
-      () => connectTemporal({ address: temporalAddress.address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+      () => connectTemporal({ address: temporalAddress.address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tracing }),
       (t) => () => t.close(),
     );
     const connection = await lifecycle.start(
@@ -210,7 +228,7 @@ async function main(): Promise<void> {
     await bundling;
     const worker: RunningWorker = await lifecycle.start(
       'worker',
-      () => m.workerMain.runWorker({ db: database.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger }),
+      () => m.workerMain.runWorker({ db: database.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger, metrics, tracing }),
       (w) => () => w.stop(),
     );
     worker.done.then(
@@ -235,11 +253,17 @@ async function main(): Promise<void> {
     const demo = await m.demo.seedDemo({ db: database.db, sql: database.sql, cases, temporal, dataDir, hasher, logger });
 
     await consoleBuilt;
+    // The API's own pool, with its statement_timeout; the worker's projections and the seed keep theirs.
+    const apiDatabase = await lifecycle.start(
+      'apiDatabase',
+      async () => m.dbClient.createDb(databaseUrl, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS }),
+      (d) => () => d.close(),
+    );
     const api: RunningApi = await lifecycle.start(
       'api',
       () =>
         m.server.startApi({
-          db: database.db,
+          db: apiDatabase.db,
           temporal,
           logger,
           host: config.API_HOST,
@@ -247,6 +271,10 @@ async function main(): Promise<void> {
           bodyLimit: config.API_BODY_LIMIT,
           config,
           consoleDir: CONSOLE_DIR,
+          metrics,
+          // Two lines per request would push the banner off the screen within a page or two; errors still show.
+          requestLogging: logFormat === 'json',
+          tracing: tracing !== null,
         }),
       (a) => () => a.close(),
     );
@@ -269,7 +297,7 @@ async function preparePostgres(
   lifecycle: ReturnType<typeof createLifecycle>,
   logger: Logger,
   launched: () => void,
-): Promise<{ database: DbHandle; pgDir: string | null }> {
+): Promise<{ database: DbHandle; url: string; pgDir: string | null }> {
   let url = config.DATABASE_URL;
   let pgDir: string | null = null;
   if (!url) {
@@ -287,19 +315,19 @@ async function preparePostgres(
   const [{ runMigrations }, { createDb }, { DEMO_COUNTY }] = await Promise.all([
     import('../db/migrate.js'),
     import('../db/client.js'),
-    import('../db/seed/demo.js'),
+    import('./demo-seed.js'),
   ]);
   await runMigrations(url);
   const database = await lifecycle.start(
     'database',
-    async () => createDb(url),
+    async () => createDb(url, { name: 'rectify-start' }),
     (d) => () => d.close(),
   );
   const prefixes = [config.DEMO_DIVISION];
   // The demo data lives in 惠水县: import it too when DEMO_DIVISION points elsewhere.
   if (!toFullCode(DEMO_COUNTY).startsWith(normalizeImportPrefix(config.DEMO_DIVISION))) prefixes.push(DEMO_COUNTY);
   for (const prefix of prefixes) await ensureDivisions(database.sql, prefix, logger);
-  return { database, pgDir };
+  return { database, url, pgDir };
 }
 
 /**
@@ -328,7 +356,12 @@ async function villagesInPackage(prefix: string): Promise<number> {
   const data = await fs.readFile(path.join(DIVISION_DATA_DIR, 'villages.csv'));
   const lineAt = (start: number) => {
     const end = data.indexOf(0x0a, start);
-    return parseCsvRecord(data.toString('utf8', start, end === -1 ? data.length : end).replace(/^\uFEFF/, '').replace(/\r$/, ''));
+    return parseCsvRecord(
+      data
+        .toString('utf8', start, end === -1 ? data.length : end)
+        .replace(/^\uFEFF/, '')
+        .replace(/\r$/, ''),
+    );
   };
   const header = lineAt(0);
   const codeAt = header.indexOf('code');
@@ -361,7 +394,8 @@ async function prepareTemporal(
 ): Promise<TemporalTarget> {
   if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS, uiUrl: null, devServer: false };
   const cliPath = await resolveTemporalCli(config, { log: (line) => logger.info({ tools: true }, line) });
-  if (!cliPath) throw new Error(`Temporal CLI not found, so the local Temporal dev server cannot start. ${INSTALL_HINT} Or set TEMPORAL_ADDRESS to a running server.`);
+  if (!cliPath)
+    throw new Error(`Temporal CLI not found, so the local Temporal dev server cannot start. ${INSTALL_HINT} Or set TEMPORAL_ADDRESS to a running server.`);
   const starting = lifecycle.start(
     'devServer',
     () =>
@@ -383,22 +417,6 @@ async function prepareTemporal(
 
 // ---------------------------------------------------------------------------------------------------
 // Output
-
-/** Pretty, synchronous logs on a terminal (when pino-pretty is installed); JSON lines otherwise. */
-async function startLogger(config: Config): Promise<Logger> {
-  if (process.stdout.isTTY) {
-    try {
-      const { default: pretty } = await import('pino-pretty');
-      return pino(
-        { name: 'rectify', level: config.LOG_LEVEL },
-        pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' }),
-      );
-    } catch {
-      // a production install without devDependencies: plain JSON is fine
-    }
-  }
-  return createLogger(config.LOG_LEVEL);
-}
 
 function banner(input: {
   config: Config;
@@ -430,9 +448,28 @@ function banner(input: {
     line('API 接口', `${api.url}${apiPrefix}`),
     line('接口文档 Docs', `${api.url}/docs`),
     line('OpenAPI', `${api.url}/openapi.json`),
-    line('Temporal Web UI', temporalAddress.uiUrl ? `${temporalAddress.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows` : '(external server: see its own UI)'),
+    line(
+      'Temporal Web UI',
+      temporalAddress.uiUrl ? `${temporalAddress.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows` : '(external server: see its own UI)',
+    ),
     line('Postgres', postgres),
     line('Temporal', `${temporal}, namespace ${config.TEMPORAL_NAMESPACE}, queue ${config.TEMPORAL_TASK_QUEUE}`),
+    line(
+      '指标 Metrics',
+      api.metricsUrl
+        ? `${api.metricsUrl}${config.METRICS_TOKEN ? ' (Authorization: Bearer $METRICS_TOKEN)' : ''}`
+        : 'off (to turn on: METRICS_PORT=9464 npm start, or METRICS_TOKEN)',
+    ),
+    line(
+      'Temporal SDK 指标',
+      config.TEMPORAL_METRICS_ADDRESS ? `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` : 'off (to turn on: TEMPORAL_METRICS_ADDRESS=127.0.0.1:9465)',
+    ),
+    line(
+      '链路追踪 Tracing',
+      config.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `OTLP → ${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+        : 'off (to turn on: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318)',
+    ),
     thin,
     demo.seeded
       ? `  演示数据已创建 Demo data created: ${demo.cases.length} cases in 惠水县, policy "demo" (一年≈30分钟 a year in ~30 min):`
@@ -461,7 +498,10 @@ function banner(input: {
 
 /** padEnd by terminal columns: CJK characters take two. */
 function padDisplay(text: string, columns: number): string {
-  const width = [...text].reduce((sum, ch) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1), 0);
+  const width = [...text].reduce(
+    (sum, ch) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1),
+    0,
+  );
   return text + ' '.repeat(Math.max(1, columns - width));
 }
 

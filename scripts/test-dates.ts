@@ -34,7 +34,10 @@ const next = (monthDay: string) => (`${year}-${monthDay}` > today ? `${year}-${m
 
 async function nextMakeUpWorkday(): Promise<string> {
   for (let y = year; y <= year + 2; y++) {
-    const day = (await testNoticeFor(y)).filter((d) => d.workday && d.date > addCalendarDays(today, 1)).map((d) => d.date).sort()[0];
+    const day = (await testNoticeFor(y))
+      .filter((d) => d.workday && d.date > addCalendarDays(today, 1))
+      .map((d) => d.date)
+      .sort()[0];
     if (day) return day;
   }
   throw new Error('no make-up workday in the next three years');
@@ -45,13 +48,20 @@ const runs: Array<{ name: string; env: Record<string, string> }> = [
   { name: `calendar loaded up to ${year + 10}`, env: { RECTIFY_TEST_CALENDAR_LAST_YEAR: String(year + 10) } },
   { name: `today ${next('12-15')}`, env: { RECTIFY_TEST_TODAY: next('12-15') } },
   { name: `today ${next('01-05')}`, env: { RECTIFY_TEST_TODAY: next('01-05') } },
-  { name: `today ${await nextMakeUpWorkday()} (make-up workday), calendar up to ${year + 10}`, env: { RECTIFY_TEST_TODAY: await nextMakeUpWorkday(), RECTIFY_TEST_CALENDAR_LAST_YEAR: String(year + 10) } },
+  {
+    name: `today ${await nextMakeUpWorkday()} (make-up workday), calendar up to ${year + 10}`,
+    env: { RECTIFY_TEST_TODAY: await nextMakeUpWorkday(), RECTIFY_TEST_CALENDAR_LAST_YEAR: String(year + 10) },
+  },
 ];
 
 const only = process.argv[2];
 const failed: string[] = [];
 for (const run of runs.filter((_, i) => only === undefined || String(i + 1) === only)) {
-  process.stderr.write(`\n[test:dates] ${run.name}: ${Object.entries(run.env).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  process.stderr.write(
+    `\n[test:dates] ${run.name}: ${Object.entries(run.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}\n`,
+  );
   const started = Date.now();
   const result = spawnSync('npx', ['vitest', 'run', ...FILES], { stdio: 'inherit', env: { ...process.env, ...run.env } });
   process.stderr.write(`[test:dates] ${run.name}: ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

@@ -79,7 +79,14 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
 
   const withLock = async (user: User): Promise<Account> => ({ ...user, lockedUntil: (await locksOf(db, [user.username], now())).get(user.username) ?? null });
 
-  const snapshot = (u: User) => ({ username: u.username, role: u.role, jurisdictionCode: u.jurisdictionCode, active: u.active, hasToken: u.hasToken, hasPassword: u.hasPassword });
+  const snapshot = (u: User) => ({
+    username: u.username,
+    role: u.role,
+    jurisdictionCode: u.jurisdictionCode,
+    active: u.active,
+    hasToken: u.hasToken,
+    hasPassword: u.hasPassword,
+  });
 
   /** Ends every session of the user, each with a login event, in the caller's transaction. */
   const endAllSessions = async (tx: Db, user: User, reason: 'session_revoked' | 'password_reset', manager: AccountManager, client: ClientInfo, at: Date) => {
@@ -87,7 +94,16 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
     const ended = await endSessions(tx, { userId: user.id }, { reason, at, by: actorUserId });
     await insertLoginEvents(
       tx,
-      ended.map((s) => ({ at, username: user.username, userId: user.id, sessionId: s.id, ...client, outcome: 'session_revoked' as const, reason, actorUserId })),
+      ended.map((s) => ({
+        at,
+        username: user.username,
+        userId: user.id,
+        sessionId: s.id,
+        ...client,
+        outcome: 'session_revoked' as const,
+        reason,
+        actorUserId,
+      })),
     );
     return ended.length;
   };
@@ -100,7 +116,8 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
       const code = toFullCode(input.jurisdictionCode);
       if ('user' in manager) {
         const division = await divisionExists(db, code);
-        if (!division || !isWithin(code, manager.user.jurisdictionCode)) throw new ValidationError('未找到该区划，或不在您的管辖范围内 (no such division in your jurisdiction)', 'jurisdictionCode');
+        if (!division || !isWithin(code, manager.user.jurisdictionCode))
+          throw new ValidationError('未找到该区划，或不在您的管辖范围内 (no such division in your jurisdiction)', 'jurisdictionCode');
         if (!manages(manager, { role: input.role, jurisdictionCode: code })) {
           throw new ValidationError('只能为下级创建县委组织部账号 (an org dept account is created for a lower level only)', 'jurisdictionCode');
         }
@@ -136,7 +153,11 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
           (!q || u.username.includes(q) || u.name.toLowerCase().includes(q)),
       );
       const page = all.slice(filter.offset, filter.offset + filter.limit);
-      const locks = await locksOf(db, page.map((u) => u.username), now());
+      const locks = await locksOf(
+        db,
+        page.map((u) => u.username),
+        now(),
+      );
       return { total: all.length, items: page.map((u) => ({ ...u, lockedUntil: locks.get(u.username) ?? null })) };
     },
 
@@ -152,7 +173,15 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
         await db.transaction(async (tx) => {
           await setUserActive(tx, id, active);
           const ended = active ? 0 : await endAllSessions(tx, user, 'session_revoked', manager, client, at);
-          await recordAccountAudit(tx, { userId: id, action: active ? 'enabled' : 'disabled', actor: actorOf(manager), at, before: { active: user.active }, after: { active }, details: { sessionsEnded: ended } });
+          await recordAccountAudit(tx, {
+            userId: id,
+            action: active ? 'enabled' : 'disabled',
+            actor: actorOf(manager),
+            at,
+            before: { active: user.active },
+            after: { active },
+            details: { sessionsEnded: ended },
+          });
         });
       }
       return withLock((await getUser(db, id))!);
@@ -166,10 +195,19 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
       const hash = await hasher.hash(oneTimePassword);
       const at = now();
       await db.transaction(async (tx) => {
-        await setPasswordHash(tx, id, { hash, previous: account.passwordHash, history: account.passwordHistory, keep: settings.password.historySize - 1, mustChange: true, at });
+        await setPasswordHash(tx, id, {
+          hash,
+          previous: account.passwordHash,
+          history: account.passwordHistory,
+          keep: settings.password.historySize - 1,
+          mustChange: true,
+          at,
+        });
         await clearThrottle(tx, user.username);
         const ended = await endAllSessions(tx, user, 'password_reset', manager, client, at);
-        await insertLoginEvents(tx, [{ at, username: user.username, userId: id, ...client, outcome: 'password_reset', actorUserId: 'user' in manager ? manager.user.id : null }]);
+        await insertLoginEvents(tx, [
+          { at, username: user.username, userId: id, ...client, outcome: 'password_reset', actorUserId: 'user' in manager ? manager.user.id : null },
+        ]);
         await recordAccountAudit(tx, { userId: id, action: 'password_reset', actor: actorOf(manager), at, details: { sessionsEnded: ended } });
       });
       return { account: await withLock((await getUser(db, id))!), oneTimePassword };
@@ -180,7 +218,14 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
       const before = await withLock(user);
       await db.transaction(async (tx) => {
         await clearThrottle(tx, user.username);
-        await recordAccountAudit(tx, { userId: id, action: 'unlocked', actor: actorOf(manager), at: now(), before: { lockedUntil: before.lockedUntil?.toISOString() ?? null }, after: { lockedUntil: null } });
+        await recordAccountAudit(tx, {
+          userId: id,
+          action: 'unlocked',
+          actor: actorOf(manager),
+          at: now(),
+          before: { lockedUntil: before.lockedUntil?.toISOString() ?? null },
+          after: { lockedUntil: null },
+        });
       });
       return withLock(user);
     },
@@ -201,7 +246,14 @@ export function createAccountService(deps: { db: Db; hasher: PasswordHasher; set
       const at = now();
       const token = await db.transaction(async (tx) => {
         const created = await setUserToken(tx, id, issue);
-        await recordAccountAudit(tx, { userId: id, action: issue ? 'token_issued' : 'token_revoked', actor: actorOf(manager), at, before: snapshot(user), after: { hasToken: issue } });
+        await recordAccountAudit(tx, {
+          userId: id,
+          action: issue ? 'token_issued' : 'token_revoked',
+          actor: actorOf(manager),
+          at,
+          before: snapshot(user),
+          after: { hasToken: issue },
+        });
         return created;
       });
       return { account: await withLock((await getUser(db, id))!), token };

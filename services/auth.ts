@@ -34,7 +34,8 @@ import {
   type LoginEventInput,
   type SessionRow,
 } from '../db/queries/sessions.js';
-import { jurisdictionPrefix } from '../domain/divisions.js';
+import { listDivisionsByCode } from '../db/queries/divisions.js';
+import { jurisdictionPrefix, toFullCode } from '../domain/divisions.js';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   normalizeUsername,
@@ -44,7 +45,7 @@ import {
   type PasswordChangeReason,
   type PasswordPolicy,
 } from '../domain/accounts.js';
-import type { AuthUser } from '../domain/roles.js';
+import { officeName, type AuthUser } from '../domain/roles.js';
 import { HasherBusyError, type PasswordHasher } from '../lib/password-hash.js';
 
 export interface AuthSettings {
@@ -109,7 +110,9 @@ export interface SignedIn {
 
 export class LockedError extends DomainError {
   constructor(readonly lockedUntil: Date) {
-    super(423, 'Locked', `账号已锁定，${lockedUntil.toISOString()} 后自动解锁 (account locked until ${lockedUntil.toISOString()})`, { lockedUntil: lockedUntil.toISOString() });
+    super(423, 'Locked', `账号已锁定，${lockedUntil.toISOString()} 后自动解锁 (account locked until ${lockedUntil.toISOString()})`, {
+      lockedUntil: lockedUntil.toISOString(),
+    });
   }
 }
 
@@ -120,7 +123,10 @@ export class UnauthorizedError extends DomainError {
 }
 
 export class TooManyRequestsError extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(429, 'Too Many Requests', message, { retryAfterSeconds });
   }
 }
@@ -194,6 +200,13 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
       return (await getUser(db, userId))?.username ?? '';
     },
 
+    /** The user's jurisdiction by name and the office they speak for (the console's header and watermark). */
+    async officeOf(user: Pick<AuthUser, 'role' | 'jurisdictionCode'>): Promise<{ jurisdictionName: string | null; officeName: string }> {
+      const [division] = await listDivisionsByCode(db, [toFullCode(user.jurisdictionCode)]);
+      const jurisdictionName = division?.name ?? null;
+      return { jurisdictionName, officeName: officeName(user.role, jurisdictionName) };
+    },
+
     /**
      * Checks the password and opens a session. The answer is the same for an unknown username, a
      * wrong password and a disabled account, and costs the same time; a lock (of any username, known
@@ -227,7 +240,14 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
       if (!ok || !account) {
         const after = await recordLoginFailure(db, username, at, settings.lockoutAttempts, settings.lockoutMs);
         const lockedNow = after.lockedUntil && after.lockedUntil > at;
-        await event({ at, username, userId, ...client, outcome: 'login_failed', reason: lockedNow ? `${reason}; locked until ${after.lockedUntil!.toISOString()}` : reason });
+        await event({
+          at,
+          username,
+          userId,
+          ...client,
+          outcome: 'login_failed',
+          reason: lockedNow ? `${reason}; locked until ${after.lockedUntil!.toISOString()}` : reason,
+        });
         if (lockedNow) throw new LockedError(after.lockedUntil!);
         throw new UnauthorizedError(BAD_CREDENTIALS);
       }
@@ -300,7 +320,12 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
      * The caller changes their own password: the current one proves it is them, the new one meets
      * the policy and is none of the last N. Every other session of theirs ends.
      */
-    async changePassword(caller: AuthUser, currentSessionId: string | null, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void> {
+    async changePassword(
+      caller: AuthUser,
+      currentSessionId: string | null,
+      input: { currentPassword: string; newPassword: string },
+      client: ClientInfo,
+    ): Promise<void> {
       const account = await findLoginAccount(db, { id: caller.id });
       if (!account) throw new NotFoundError();
       const username = account.user.username;
@@ -312,17 +337,39 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
       const recent = [account.passwordHash, ...account.passwordHistory].slice(0, settings.password.historySize);
       for (const old of recent) {
         if (await withHasher(() => hasher.verify(input.newPassword, old))) {
-          throw new ValidationError(`新密码不能与最近 ${settings.password.historySize} 次使用过的密码相同 (must differ from the last ${settings.password.historySize})`, 'newPassword');
+          throw new ValidationError(
+            `新密码不能与最近 ${settings.password.historySize} 次使用过的密码相同 (must differ from the last ${settings.password.historySize})`,
+            'newPassword',
+          );
         }
       }
       const hash = await withHasher(() => hasher.hash(input.newPassword));
       const at = now();
       await db.transaction(async (tx) => {
-        await setPasswordHash(tx, account.user.id, { hash, previous: account.passwordHash, history: account.passwordHistory, keep: settings.password.historySize - 1, mustChange: false, at });
-        const ended = await endSessions(tx, currentSessionId ? { userId: account.user.id, exceptId: currentSessionId } : { userId: account.user.id }, { reason: 'password_changed', at, by: account.user.id });
+        await setPasswordHash(tx, account.user.id, {
+          hash,
+          previous: account.passwordHash,
+          history: account.passwordHistory,
+          keep: settings.password.historySize - 1,
+          mustChange: false,
+          at,
+        });
+        const ended = await endSessions(tx, currentSessionId ? { userId: account.user.id, exceptId: currentSessionId } : { userId: account.user.id }, {
+          reason: 'password_changed',
+          at,
+          by: account.user.id,
+        });
         await insertLoginEvents(tx, [
           { at, username, userId: account.user.id, sessionId: currentSessionId, ...client, outcome: 'password_changed' },
-          ...ended.map((s) => ({ at, username, userId: account.user.id, sessionId: s.id, ...client, outcome: 'session_revoked' as const, reason: 'password changed' })),
+          ...ended.map((s) => ({
+            at,
+            username,
+            userId: account.user.id,
+            sessionId: s.id,
+            ...client,
+            outcome: 'session_revoked' as const,
+            reason: 'password changed',
+          })),
         ]);
       });
     },
@@ -342,14 +389,24 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
     async endSession(caller: AuthUser, sessionId: string, client: ClientInfo): Promise<void> {
       const session = await getSession(db, sessionId);
       const visible =
-        session && (session.userId === caller.id || (caller.role === 'org_dept' && session.user.jurisdictionCode.startsWith(jurisdictionPrefix(caller.jurisdictionCode))));
+        session &&
+        (session.userId === caller.id || (caller.role === 'org_dept' && session.user.jurisdictionCode.startsWith(jurisdictionPrefix(caller.jurisdictionCode))));
       if (!session || !visible) throw new NotFoundError('未找到该会话 (no such session)');
       const at = now();
       const own = session.userId === caller.id;
       const ended = await endSessions(db, { id: sessionId }, { reason: own ? 'logout' : 'session_revoked', at, by: caller.id });
       if (ended.length === 0) return;
       const user = await getUser(db, session.userId);
-      await event({ at, username: user?.username ?? '', userId: session.userId, sessionId, ...client, outcome: own ? 'logout' : 'session_revoked', actorUserId: own ? null : caller.id, reason: own ? 'ended from the session list' : 'ended by the org dept' });
+      await event({
+        at,
+        username: user?.username ?? '',
+        userId: session.userId,
+        sessionId,
+        ...client,
+        outcome: own ? 'logout' : 'session_revoked',
+        actorUserId: own ? null : caller.id,
+        reason: own ? 'ended from the session list' : 'ended by the org dept',
+      });
     },
 
     /** The login log: one's own; an org dept's, of every user within its jurisdiction. */
@@ -361,7 +418,8 @@ export function createAuthService(deps: { db: Db; hasher: PasswordHasher; settin
 
     /** Retention: login events (and ended sessions) older than the retention period go; run daily. */
     async pruneLoginRecords(): Promise<{ events: number; sessions: number }> {
-      return pruneLoginRecords(db, new Date(now().getTime() - settings.retentionDays * 86_400_000));
+      const at = now();
+      return pruneLoginRecords(db, new Date(at.getTime() - settings.retentionDays * 86_400_000), at);
     },
   };
 }

@@ -23,6 +23,9 @@ import { createCalendarSource } from './calendar-source.js';
 
 const MAX_RANGE_DAYS = 400;
 
+type CalendarActor = { userId: string | null; label: string };
+type NewCalendarVersion = { source: string; note?: string; days: CalendarDayInput[] };
+
 export function createCalendarService(deps: { db: Db; temporal: TemporalHandle }) {
   const { db, temporal } = deps;
   const source = createCalendarSource(db);
@@ -112,19 +115,11 @@ export function createCalendarService(deps: { db: Db; temporal: TemporalHandle }
     },
 
     /** A year's notice as a new national version; provisional deadlines of running cases are re-timed. */
-    async importVersion(actor: { userId: string | null; label: string }, input: { source: string; note?: string; days: CalendarDayInput[] }) {
-      const version = await insertCalendarVersion(db, { ...input, importedBy: actor.userId, actorLabel: actor.label });
-      await startCalendarChange(temporal, `version-${version.id}`, {
-        reason: `载入国务院节假日安排（${version.years.join('、')}年，日历版本${version.id}）`,
-        divisionPrefix: '',
-        onlyProvisional: true,
-      });
+    async importVersion(actor: CalendarActor, input: NewCalendarVersion) {
+      const version = await saveCalendarVersion(db, actor, input);
+      await retimeForVersion(temporal, version);
       return version;
     },
-
-    /** Re-sends a version's re-timing (when Temporal was unreachable at import). */
-    recomputeForVersion: (versionId: number, years: number[]) =>
-      startCalendarChange(temporal, `version-${versionId}`, { reason: `载入节假日安排（${years.join('、')}年）`, divisionPrefix: '', onlyProvisional: true }),
 
     calendarFor: (code: string) => source.calendarFor(code),
     national: () => source.national(),
@@ -132,3 +127,20 @@ export function createCalendarService(deps: { db: Db; temporal: TemporalHandle }
 }
 
 export type CalendarService = ReturnType<typeof createCalendarService>;
+
+/**
+ * The two halves of `importVersion`, for the admin CLI: it saves a version without Temporal, and
+ * starts the re-timing when Temporal answers (or later, by `recompute-deadlines`).
+ */
+export function saveCalendarVersion(db: Db, actor: CalendarActor, input: NewCalendarVersion) {
+  return insertCalendarVersion(db, { ...input, importedBy: actor.userId, actorLabel: actor.label });
+}
+
+/** Starts the durable re-timing of the provisional deadlines a version may move; once per version. */
+export function retimeForVersion(temporal: TemporalHandle, version: { id: number; years: number[] }): Promise<void> {
+  return startCalendarChange(temporal, `version-${version.id}`, {
+    reason: `载入国务院节假日安排（${version.years.join('、')}年，日历版本${version.id}）`,
+    divisionPrefix: '',
+    onlyProvisional: true,
+  });
+}

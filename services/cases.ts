@@ -16,9 +16,8 @@ import {
   type CaseView,
 } from '../db/queries/cases.js';
 import { getVillage } from '../db/queries/divisions.js';
-import { createCalendarSource } from './calendar-source.js';
-import { signedWorkingDays } from '../domain/calendar.js';
-import { civilDate } from '../domain/stats.js';
+import { actorOf, createCommandRunner } from './command-runner.js';
+import { createWorkingDaysFiller } from './next-due.js';
 import { DEFAULT_POLICY_NAME, resolveVillagePolicy } from './policies.js';
 import { countyOf, isWithin, levelOfCode, townshipOf } from '../domain/divisions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -47,7 +46,6 @@ import {
 import type {
   AcceptanceRequestArgs,
   AcceptanceReviewArgs,
-  Actor,
   CancelArgs,
   CaseSnapshot,
   ClockDecisionArgs,
@@ -58,8 +56,7 @@ import type {
   RelapseArgs,
   ReportArgs,
   SponsorChangeArgs,
-} from '../workflows/rectification-types.js';
-import type { UpdateDefinition } from '@temporalio/common';
+} from '../domain/contracts/rectification.js';
 
 export { DEFAULT_POLICY_NAME };
 
@@ -84,29 +81,13 @@ export function createCaseService(deps: {
   now?: () => Date;
 }) {
   const { db, temporal } = deps;
-  const now = deps.now ?? (() => new Date());
-  const calendars = createCalendarSource(db);
-
-  /** Each row's next deadline in working days from today, on its village's calendar (调休 included). */
-  async function withWorkingDays<T extends CaseView>(rows: T[]): Promise<T[]> {
-    const today = civilDate(now());
-    return Promise.all(
-      rows.map(async (row) => {
-        if (!row.nextDue?.dueDate) return row;
-        const calendar = await calendars.calendarFor(row.villageCode);
-        return { ...row, nextDue: { ...row.nextDue, workingDaysLeft: signedWorkingDays(calendar, today, row.nextDue.dueDate) } };
-      }),
-    );
-  }
+  // Each row's next deadline in working days from today, on its village's calendar (调休 included).
+  const withWorkingDays = createWorkingDaysFiller(db, deps.now);
 
   function requireRole(user: AuthUser, action: CaseAction): void {
     if (!ALLOWED_ROLES[action].includes(user.role)) {
       throw new ForbiddenError(`角色“${user.role}”无权执行此操作 (role ${user.role} may not ${action})`);
     }
-  }
-
-  function actorOf(user: AuthUser): Actor {
-    return { userId: user.id, label: user.name, role: user.role };
   }
 
   async function checkSponsor(sponsorUserId: string, villageCode: string, field: string): Promise<void> {
@@ -211,28 +192,20 @@ export function createCaseService(deps: {
     return { ...page, items: await withWorkingDays(page.items) };
   }
 
-  async function runCommand<Args>(
-    user: AuthUser,
-    caseId: string,
-    action: CaseAction,
-    update: UpdateDefinition<CaseSnapshot, [Args & { actor: Actor }]>,
-    args: Args,
-    idempotencyKey?: string,
-  ) {
-    const row = await findVisibleCase(db, user, caseId);
-    if (!row) throw new NotFoundError('未找到该案例 (case not found)');
-    requireRole(user, action);
-    if (isFilingAction(action)) {
-      // The sponsor files; an office only while the post is vacant (the workflow checks it again).
-      const refusal = filingRefusal(actorOf(user), row.sponsorUserId);
-      if (refusal) throw new ForbiddenError(refusal);
-    }
-    // The Idempotency-Key doubles as the Update ID: Temporal applies an Update ID once.
-    const updateId = idempotencyKey ? `${user.id}:${idempotencyKey}` : undefined;
-    await executeCaseCommand(temporal, caseId, update, [{ ...args, actor: actorOf(user) }], updateId);
-    // The caller was allowed the command; answer the case as it now stands.
-    return detail((await getCaseRow(db, caseId))!);
-  }
+  const runCommand = createCommandRunner<CaseRow, CaseSnapshot, Awaited<ReturnType<typeof detail>>, CaseAction>({
+    find: (user, id) => findVisibleCase(db, user, id),
+    notFound: '未找到该案例 (case not found)',
+    authorize(user, row, action) {
+      requireRole(user, action);
+      if (isFilingAction(action)) {
+        // The sponsor files; an office only while the post is vacant (the workflow checks it again).
+        const refusal = filingRefusal(actorOf(user), row.sponsorUserId);
+        if (refusal) throw new ForbiddenError(refusal);
+      }
+    },
+    execute: (id, update, args, updateId) => executeCaseCommand(temporal, id, update, args, updateId),
+    reload: async (id) => detail((await getCaseRow(db, id))!),
+  });
 
   /**
    * Starts the workflows of cases whose designation was stored but whose start never happened (a
@@ -282,8 +255,10 @@ export function createCaseService(deps: {
       return runCommand(user, id, 'decideClockChange', decideClockChangeUpdate, args, key);
     },
 
-    suspendClock: (user: AuthUser, id: string, args: WithoutActor<ClockPauseArgs>, key?: string) => runCommand(user, id, 'pauseClock', suspendClockUpdate, args, key),
-    resumeClock: (user: AuthUser, id: string, args: WithoutActor<ClockPauseArgs>, key?: string) => runCommand(user, id, 'pauseClock', resumeClockUpdate, args, key),
+    suspendClock: (user: AuthUser, id: string, args: WithoutActor<ClockPauseArgs>, key?: string) =>
+      runCommand(user, id, 'pauseClock', suspendClockUpdate, args, key),
+    resumeClock: (user: AuthUser, id: string, args: WithoutActor<ClockPauseArgs>, key?: string) =>
+      runCommand(user, id, 'pauseClock', resumeClockUpdate, args, key),
     interruptClock: (user: AuthUser, id: string, args: WithoutActor<InterruptArgs>, key?: string) =>
       runCommand(user, id, 'pauseClock', interruptClockUpdate, args, key),
 

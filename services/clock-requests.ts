@@ -8,7 +8,7 @@ import { PREFIX_LENGTH, jurisdictionPrefix } from '../domain/divisions.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
 import type { AuthUser, Role } from '../domain/roles.js';
-import type { ClockRequest } from '../workflows/deadline-types.js';
+import type { ClockRequest } from '../domain/contracts/deadlines.js';
 
 const ASKED_BY: Record<ResponsibleParty, readonly Role[]> = {
   sponsor: ['sponsor', 'township_office'],
@@ -21,7 +21,8 @@ const ASKED_BY: Record<ResponsibleParty, readonly Role[]> = {
 /** `isResponsiblePerson`: the caller is the very person who answers for it (a mentor with an account). */
 export function checkClockRequester(user: AuthUser, obligation: { responsible: ResponsibleParty } | null, isResponsiblePerson = false): void {
   if (!obligation) throw new ValidationError('没有此期限 (no such obligation here)', 'obligationId');
-  if (!isResponsiblePerson && !ASKED_BY[obligation.responsible].includes(user.role)) throw new ForbiddenError('只有期限的责任方可以申请 (only the responsible party may ask)');
+  if (!isResponsiblePerson && !ASKED_BY[obligation.responsible].includes(user.role))
+    throw new ForbiddenError('只有期限的责任方可以申请 (only the responsible party may ask)');
 }
 
 /** `request` as projected (the workflow re-checks that it is still pending). */

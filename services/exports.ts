@@ -18,10 +18,15 @@ import {
   TEAM_MEMBER_FIELDS,
   instructions,
   sheetSpec,
-  type ImportKind, type ReserveNominationRow, type TeamMemberRow } from './excel/people-sheets.js';
+  type ImportKind,
+  type ReserveNominationRow,
+  type TeamMemberRow,
+} from './excel/people-sheets.js';
 import { table, type Table, type TableSpec } from './excel/table.js';
 import { writeXlsx } from './excel/xlsx.js';
 import type { CohortQuery, PeriodQuery, StatsQuery, StatsService } from './stats.js';
+import type { AuditQuery, AuditService } from './audit.js';
+import type { AuditRowView } from '../db/queries/audit.js';
 
 export const STATS_TABLES = [
   'conversion',
@@ -288,14 +293,34 @@ const casesSpec: TableSpec<CaseRow> = {
   ],
 };
 
+const json = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
+const auditSpec: TableSpec<AuditRowView> = {
+  sheet: '审计记录',
+  columns: [
+    { header: '时间', type: 'datetime', width: 18, value: (r) => r.at },
+    { header: '对象类型', type: 'text', value: (r) => r.entityType },
+    { header: '对象编号', type: 'text', width: 38, value: (r) => r.entityId },
+    { header: '操作', type: 'text', width: 20, value: (r) => r.action },
+    { header: '操作人', type: 'text', width: 16, value: (r) => r.actorLabel },
+    { header: '操作人编号', type: 'text', width: 38, value: (r) => r.actorUserId },
+    { header: '变更前', type: 'text', width: 30, value: (r) => json(r.before) },
+    { header: '变更后', type: 'text', width: 30, value: (r) => json(r.after) },
+    { header: '详情', type: 'text', width: 30, value: (r) => json(r.details) },
+    { header: '记录号', type: 'int', value: (r) => r.id },
+    { header: '哈希算法', type: 'text', value: (r) => r.hashAlg },
+    { header: '本条哈希', type: 'text', width: 66, value: (r) => r.hash },
+    { header: '前条哈希', type: 'text', width: 66, value: (r) => r.prevHash },
+  ],
+};
+
 /** Adds the division's totals row(s) after the group rows, named as totals. */
 function withTotals<R extends { name: string }>(rows: readonly R[], totals: readonly R[] | R): R[] {
   const list = Array.isArray(totals) ? totals : [totals as R];
   return [...rows, ...list.map((t) => ({ ...t, name: `${t.name}（合计）` }))];
 }
 
-export function createExportService(deps: { db: Db; stats: StatsService }) {
-  const { db, stats } = deps;
+export function createExportService(deps: { db: Db; stats: StatsService; audit: AuditService }) {
+  const { db, stats, audit } = deps;
 
   async function tableOf(user: AuthUser, name: StatsTable, q: ExportQuery): Promise<Table[]> {
     switch (name) {
@@ -309,7 +334,12 @@ export function createExportService(deps: { db: Db; stats: StatsService }) {
         const curves = [...r.groups, { ...r.overall, name: `${r.overall.name}（合计）` }];
         return name === 'time-to-delisting'
           ? [table(survivalSummarySpec, curves)]
-          : [table(survivalCurveSpec, curves.flatMap((c) => c.points.map((p) => ({ ...p, code: c.code, name: c.name }))))];
+          : [
+              table(
+                survivalCurveSpec,
+                curves.flatMap((c) => c.points.map((p) => ({ ...p, code: c.code, name: c.name }))),
+              ),
+            ];
       }
       case 'overdue': {
         const r = await stats.overdue(user, q);
@@ -379,9 +409,7 @@ export function createExportService(deps: { db: Db; stats: StatsService }) {
     const { division } = await stats.division(user, q.division, { cases: !PEOPLE_TABLES.includes(name) });
     const [t] = await tableOf(user, name, q);
     const base = `${t!.spec.sheet}-${division.name}-${civilDate(q.asOf ?? new Date())}`;
-    return format === 'csv'
-      ? { fileName: `${base}.csv`, format, bytes: writeCsv(t!) }
-      : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t!]) };
+    return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t!) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t!]) };
   }
 
   async function cases(
@@ -411,7 +439,15 @@ export function createExportService(deps: { db: Db; stats: StatsService }) {
     return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t]) };
   }
 
-  return { statsWorkbook, statsTable, cases, people };
+  /** The audit trail the org dept may read, as a file an inspector opens (newest first). */
+  async function auditTrail(user: AuthUser, format: 'xlsx' | 'csv', q: AuditQuery): Promise<SpreadsheetFile> {
+    const rows = await audit.all(user, q);
+    const t = table(auditSpec, rows);
+    const base = `审计记录-${user.name}-${civilDate(new Date())}`;
+    return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t]) };
+  }
+
+  return { statsWorkbook, statsTable, cases, people, auditTrail };
 }
 
 /** The import template of a kind: the header row with notes and drop-downs, and a 填写说明 sheet. */

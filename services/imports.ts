@@ -27,13 +27,7 @@ import type { AuthUser } from '../domain/roles.js';
 import { YOUTH_AGE_LIMIT, ageOn } from '../domain/stats.js';
 import { decodeCsv, parseCsv } from './excel/csv.js';
 import { cellText } from './excel/cells.js';
-import {
-  IMPORT_SHEETS,
-  type ImportKind,
-  type ReserveNominationRow,
-  type SheetField,
-  type TeamMemberRow,
-} from './excel/people-sheets.js';
+import { IMPORT_SHEETS, type ImportKind, type ReserveNominationRow, type SheetField, type TeamMemberRow } from './excel/people-sheets.js';
 import { columnLetter, isWholeZip, looksLikeXlsx, readXlsxRows, type CellInput, type SheetRow } from './excel/xlsx.js';
 
 export interface ImportProblem {
@@ -80,12 +74,9 @@ class UnreadableFileError extends Error {}
 
 export class ImportRejectedError extends DomainError {
   constructor(readonly report: ImportReport) {
-    super(
-      422,
-      'Unprocessable Entity',
-      `导入文件有${report.errorCount}处问题，未导入任何数据 (${report.errorCount} problems: nothing was imported)`,
-      { report },
-    );
+    super(422, 'Unprocessable Entity', `导入文件有${report.errorCount}处问题，未导入任何数据 (${report.errorCount} problems: nothing was imported)`, {
+      report,
+    });
   }
 }
 
@@ -101,7 +92,11 @@ export interface ImportInput {
 export type Importer = { user: AuthUser } | { admin: string };
 
 function normaliseHeader(header: string): string {
-  return header.replace(/\s/g, '').replace(/[*＊]$/, '').replace(/[（(]必填[)）]$/, '').replace(/[*＊]$/, '');
+  return header
+    .replace(/\s/g, '')
+    .replace(/[*＊]$/, '')
+    .replace(/[（(]必填[)）]$/, '')
+    .replace(/[*＊]$/, '');
 }
 
 interface ParsedRow<R> {
@@ -114,7 +109,8 @@ export function createImportService(deps: { db: Db }) {
 
   async function readRows(bytes: Buffer, onProgress?: ImportInput['onProgress']): Promise<{ format: 'xlsx' | 'csv'; rows: SheetRow[] }> {
     if (looksLikeXlsx(bytes)) {
-      if (!(await isWholeZip(bytes))) throw new UnreadableFileError('文件不完整或已损坏（不是完整的 xlsx 工作簿），请用 Excel 或 WPS 重新保存后上传 (truncated or damaged xlsx file)');
+      if (!(await isWholeZip(bytes)))
+        throw new UnreadableFileError('文件不完整或已损坏（不是完整的 xlsx 工作簿），请用 Excel 或 WPS 重新保存后上传 (truncated or damaged xlsx file)');
       let last = 0;
       try {
         const rows = await readXlsxRows(bytes, (n) => {
@@ -170,7 +166,19 @@ export function createImportService(deps: { db: Db }) {
       // words stay out of the answer (they quote file content); the kind of damage is enough.
       if (!(error instanceof UnreadableFileError)) throw error;
       problem('error', 1, null, null, error.message);
-      throw new ImportRejectedError({ kind: input.kind, fileName: input.fileName ?? null, format: 'xlsx', rows: 0, valid: false, dryRun: input.dryRun ?? false, errors, errorCount, warnings, warningCount, imported: null });
+      throw new ImportRejectedError({
+        kind: input.kind,
+        fileName: input.fileName ?? null,
+        format: 'xlsx',
+        rows: 0,
+        valid: false,
+        dryRun: input.dryRun ?? false,
+        errors,
+        errorCount,
+        warnings,
+        warningCount,
+        imported: null,
+      });
     }
     const { format, rows } = read;
     const nonEmpty = rows.filter((r) => r.cells.some((c) => cellText(c) !== '' || c instanceof Date));
@@ -200,10 +208,22 @@ export function createImportService(deps: { db: Db }) {
       const field = fields.find((f) => f.header === header);
       if (!field) {
         errorCount++;
-        errors.push({ row: headerRow.row, column: cellText(cell), cell: `${columnLetter(i + 1)}${headerRow.row}`, value: cellText(cell), problem: `未知列“${cellText(cell)}”（可用列：${fields.map((f) => f.header).join('、')}）(unknown column)` });
+        errors.push({
+          row: headerRow.row,
+          column: cellText(cell),
+          cell: `${columnLetter(i + 1)}${headerRow.row}`,
+          value: cellText(cell),
+          problem: `未知列“${cellText(cell)}”（可用列：${fields.map((f) => f.header).join('、')}）(unknown column)`,
+        });
       } else if (columnOf.has(field.key)) {
         errorCount++;
-        errors.push({ row: headerRow.row, column: field.header, cell: `${columnLetter(i + 1)}${headerRow.row}`, value: cellText(cell), problem: '列重复 (duplicate column)' });
+        errors.push({
+          row: headerRow.row,
+          column: field.header,
+          cell: `${columnLetter(i + 1)}${headerRow.row}`,
+          value: cellText(cell),
+          problem: '列重复 (duplicate column)',
+        });
       } else {
         columnOf.set(field.key, i);
       }
@@ -243,7 +263,10 @@ export function createImportService(deps: { db: Db }) {
     // 3. Rows against each other and against the database.
     const codeKey = input.kind === 'people' ? 'divisionCode' : 'villageCode';
     const nameKey = input.kind === 'people' ? 'divisionName' : 'villageName';
-    const divisions = await findDivisionsByCode(db, parsed.map((p) => p.values[codeKey] as string));
+    const divisions = await findDivisionsByCode(
+      db,
+      parsed.map((p) => p.values[codeKey] as string),
+    );
     const seen = new Map<string, number>();
     const accepted: Array<ParsedRow<Record<string, unknown>>> = [];
     for (const p of parsed) {
@@ -257,9 +280,13 @@ export function createImportService(deps: { db: Db }) {
         problem('error', p.row, key, v[key] as CellInput, text);
       };
       if (!division) fail(codeKey, `区划代码${code}不存在 (no such division)`);
-      else if ('user' in importer && !isWithin(code, importer.user.jurisdictionCode)) fail(codeKey, `区划代码${code}不在您的管辖范围内 (outside your jurisdiction)`);
+      else if ('user' in importer && !isWithin(code, importer.user.jurisdictionCode))
+        fail(codeKey, `区划代码${code}不在您的管辖范围内 (outside your jurisdiction)`);
       else if (division.level !== wantLevel) {
-        const what = input.kind === 'people' ? `${TEAM_KIND_LABELS[(v as unknown as TeamMemberRow).teamKind]}须填${wantLevel === 'township' ? '乡镇（街道）' : '村（社区）'}代码` : '须填村（社区）代码';
+        const what =
+          input.kind === 'people'
+            ? `${TEAM_KIND_LABELS[(v as unknown as TeamMemberRow).teamKind]}须填${wantLevel === 'township' ? '乡镇（街道）' : '村（社区）'}代码`
+            : '须填村（社区）代码';
         fail(codeKey, `${what}，${code}是${division.name} (${division.level}, expected ${wantLevel})`);
       } else if (typeof v[nameKey] === 'string' && v[nameKey] !== division.name) {
         fail(nameKey, `与代码${code}（${division.name}）不符 (does not match the code)`);
@@ -269,12 +296,19 @@ export function createImportService(deps: { db: Db }) {
       if (ageToday < 16 || ageToday > 100) fail('birthDate', `出生日期${birth}不合理（年龄${ageToday}岁）(implausible birth date)`);
       const key = input.kind === 'people' ? `${v.teamKind}|${code}|${v.name}|${birth}` : `${code}|${v.name}|${birth}`;
       const first = seen.get(key);
-      if (first !== undefined) fail('name', `与第${first}行重复（同一${input.kind === 'people' ? '班子' : '村'}、同名、同出生日期）(duplicate of row ${first})`);
+      if (first !== undefined)
+        fail('name', `与第${first}行重复（同一${input.kind === 'people' ? '班子' : '村'}、同名、同出生日期）(duplicate of row ${first})`);
       else seen.set(key, p.row);
       if (input.kind === 'reserve_nominations' && rowOk) {
         const age = ageOn(birth, v.nominatedOn as string);
         if (age > YOUTH_AGE_LIMIT) {
-          problem('warning', p.row, 'birthDate', birth, `提名时${age}岁，超过${YOUTH_AGE_LIMIT}岁（提示，不影响导入）(over ${YOUTH_AGE_LIMIT} when nominated: a warning, not a block)`);
+          problem(
+            'warning',
+            p.row,
+            'birthDate',
+            birth,
+            `提名时${age}岁，超过${YOUTH_AGE_LIMIT}岁（提示，不影响导入）(over ${YOUTH_AGE_LIMIT} when nominated: a warning, not a block)`,
+          );
         }
       }
       if (rowOk) accepted.push(p);
@@ -298,7 +332,11 @@ export function createImportService(deps: { db: Db }) {
     if (input.kind === 'people') {
       const rowsIn = accepted.map((p) => p.values as unknown as TeamMemberRow);
       const existing = new Map<string, ExistingMember>();
-      for (const m of await findTeamMembers(db, rowsIn.map((r) => r.divisionCode))) existing.set(`${m.teamKind}|${m.divisionCode}|${m.name}|${m.birthDate}`, m);
+      for (const m of await findTeamMembers(
+        db,
+        rowsIn.map((r) => r.divisionCode),
+      ))
+        existing.set(`${m.teamKind}|${m.divisionCode}|${m.name}|${m.birthDate}`, m);
       const writes: MemberWrite[] = [];
       for (const r of rowsIn) {
         const match = existing.get(`${r.teamKind}|${r.divisionCode}|${r.name}|${r.birthDate}`);
@@ -311,7 +349,11 @@ export function createImportService(deps: { db: Db }) {
     } else {
       const rowsIn = accepted.map((p) => p.values as unknown as ReserveNominationRow);
       const existing = new Map<string, ExistingNomination>();
-      for (const n of await findNominations(db, rowsIn.map((r) => r.villageCode))) existing.set(`${n.villageCode}|${n.name}|${n.birthDate}`, n);
+      for (const n of await findNominations(
+        db,
+        rowsIn.map((r) => r.villageCode),
+      ))
+        existing.set(`${n.villageCode}|${n.name}|${n.birthDate}`, n);
       const writes: NominationWrite[] = [];
       for (const r of rowsIn) {
         const match = existing.get(`${r.villageCode}|${r.name}|${r.birthDate}`);
@@ -322,7 +364,15 @@ export function createImportService(deps: { db: Db }) {
           (match !== undefined && (match.source !== r.source || match.status !== status || match.nominatedOn !== r.nominatedOn || match.note !== r.note));
         counts[match ? (changed ? 'updated' : 'unchanged') : 'created']++;
         if (!match || changed) {
-          writes.push({ person, nominationId: match?.nominationId ?? null, villageCode: r.villageCode, source: r.source, status, nominatedOn: r.nominatedOn, note: r.note });
+          writes.push({
+            person,
+            nominationId: match?.nominationId ?? null,
+            villageCode: r.villageCode,
+            source: r.source,
+            status,
+            nominatedOn: r.nominatedOn,
+            note: r.note,
+          });
         }
       }
       importId = await writeNominationImport(db, meta, writes, counts, onWritten);
@@ -332,7 +382,7 @@ export function createImportService(deps: { db: Db }) {
   }
 
   /** The person part of a row: a new person, or the matched one (changed when any field differs). */
-  function personWrite(r: Omit<PersonFields, 'position'>, match: PersonFields & { personId: string } | undefined, position: string | null): PersonWrite {
+  function personWrite(r: Omit<PersonFields, 'position'>, match: (PersonFields & { personId: string }) | undefined, position: string | null): PersonWrite {
     const fields: PersonFields = {
       name: r.name,
       gender: r.gender,

@@ -3,7 +3,6 @@
  * Postgres projection; commands go to the mentorship's workflow as Updates and answer the projected
  * result. Sponsors have no part in mentoring: they see none (404) and may do nothing (403).
  */
-import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { getVillage } from '../db/queries/divisions.js';
 import {
@@ -17,6 +16,7 @@ import {
   listMentorships,
   type MentorshipFilters,
   type MentorshipRow,
+  type MentorshipView,
 } from '../db/queries/mentorships.js';
 import { findUserOfPerson, getPeople, getPerson, insertPerson, type PersonInput } from '../db/queries/people.js';
 import { getReserveRow } from '../db/queries/reserves.js';
@@ -27,7 +27,6 @@ import { mentoringCoverage } from '../domain/mentorships.js';
 import { mentorshipPolicyOf } from '../domain/policy.js';
 import { MENTORSHIP_ROLES, type AuthUser, type MentorshipAction } from '../domain/roles.js';
 import { executeMentorshipCommand, startMentorship, type TemporalHandle } from '../temporal/client.js';
-import type { Actor } from '../workflows/deadline-types.js';
 import {
   approveMentorshipUpdate,
   changeMentorUpdate,
@@ -46,11 +45,13 @@ import type {
   MentorshipReviewArgs,
   MentorshipSnapshot,
   TerminateArgs,
-} from '../workflows/mentorship-types.js';
-import type { PlacementMentorship } from '../workflows/reserve-types.js';
+} from '../domain/contracts/mentorship.js';
+import type { PlacementMentorship } from '../domain/contracts/reserve.js';
 import { resolveVillagePolicy } from './policies.js';
+import { createWorkingDaysFiller } from './next-due.js';
 import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { getProcessObligation } from '../db/queries/deadline-projection.js';
+import { createCommandRunner } from './command-runner.js';
 
 export interface ProposeInput {
   villageCode: string;
@@ -64,16 +65,21 @@ type WithoutActor<T> = Omit<T, 'actor'>;
 
 export type MentorshipDetail = Awaited<ReturnType<ReturnType<typeof createMentorshipService>['get']>>;
 
-export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle; workflowHistoryLimit?: number }) {
+export function createMentorshipService(deps: {
+  db: Db;
+  temporal: TemporalHandle;
+  workflowHistoryLimit?: number;
+  /** Today, for "N working days left" in lists (tests inject it). */
+  now?: () => Date;
+}) {
   const { db, temporal } = deps;
+  const withWorkingDays = createWorkingDaysFiller(db, deps.now);
 
   function requireRole(user: AuthUser, action: MentorshipAction): void {
     if (!MENTORSHIP_ROLES[action].includes(user.role)) {
       throw new ForbiddenError(`角色“${user.role}”无权执行此操作 (role ${user.role} may not ${action} mentorships)`);
     }
   }
-
-  const actorOf = (user: AuthUser): Actor => ({ userId: user.id, label: user.name, role: user.role });
 
   /** An existing person must be one the caller may name: recorded within their jurisdiction. */
   async function checkPerson(user: AuthUser, input: PersonInput, field: string): Promise<void> {
@@ -179,7 +185,7 @@ export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle
     return { mentorshipId: row.id };
   }
 
-  async function detail(row: MentorshipRow) {
+  async function detail(row: MentorshipView) {
     const parts = await getMentorshipParts(db, row.id);
     const ids = [row.menteePersonId, ...(row.mentorPersonId ? [row.mentorPersonId] : []), ...row.mentorHistory.map((t) => t.personId)];
     const persons = await getPeople(db, [...new Set(ids)]);
@@ -195,26 +201,19 @@ export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle
 
   async function list(user: AuthUser, filters: MentorshipFilters) {
     requireRole(user, 'view');
-    return listMentorships(db, user, filters);
+    const page = await listMentorships(db, user, filters);
+    return { ...page, items: await withWorkingDays(page.items) };
   }
 
-  async function runCommand<Args>(
-    user: AuthUser,
-    id: string,
-    action: MentorshipAction,
-    update: UpdateDefinition<MentorshipSnapshot, [Args & { actor: Actor }]>,
-    args: Args,
-    idempotencyKey?: string,
-    allowed?: (row: MentorshipRow) => boolean,
-  ) {
-    const row = await findVisibleMentorship(db, user, id);
-    if (!row) throw new NotFoundError('未找到该帮带 (mentorship not found)');
-    if (!(allowed?.(row) ?? false)) requireRole(user, action);
-    // The Idempotency-Key doubles as the Update ID: Temporal applies an Update ID once.
-    const updateId = idempotencyKey ? `${user.id}:${idempotencyKey}` : undefined;
-    await executeMentorshipCommand(temporal, id, update, [{ ...args, actor: actorOf(user) }], updateId);
-    return detail((await getMentorshipRow(db, id))!);
-  }
+  const runCommand = createCommandRunner<MentorshipRow, MentorshipSnapshot, Awaited<ReturnType<typeof detail>>, MentorshipAction>({
+    find: (user, id) => findVisibleMentorship(db, user, id),
+    notFound: '未找到该帮带 (mentorship not found)',
+    authorize: (user, row, action, allowed) => {
+      if (!(allowed?.(row) ?? false)) requireRole(user, action);
+    },
+    execute: (id, update, args, updateId) => executeMentorshipCommand(temporal, id, update, args, updateId),
+    reload: async (id) => detail((await getMentorshipRow(db, id))!),
+  });
 
   /** A new mentor named in a request: an existing person (within the jurisdiction) or a new one at the township. */
   async function resolveMentor(user: AuthUser, row: MentorshipRow, input: PersonInput | null): Promise<MentorRef | null> {
@@ -266,8 +265,10 @@ export function createMentorshipService(deps: { db: Db; temporal: TemporalHandle
     /** The township office logs the pair's check-in, or the mentor themself if they have an account. */
     logCheckIn: (user: AuthUser, id: string, args: WithoutActor<CheckInArgs>, key?: string) =>
       runCommand(user, id, 'logCheckIn', logCheckInUpdate, args, key, (row) => row.mentorUserId === user.id),
-    review: (user: AuthUser, id: string, args: WithoutActor<MentorshipReviewArgs>, key?: string) => runCommand(user, id, 'review', reviewMentorshipUpdate, args, key),
-    terminate: (user: AuthUser, id: string, args: WithoutActor<TerminateArgs>, key?: string) => runCommand(user, id, 'terminate', terminateMentorshipUpdate, args, key),
+    review: (user: AuthUser, id: string, args: WithoutActor<MentorshipReviewArgs>, key?: string) =>
+      runCommand(user, id, 'review', reviewMentorshipUpdate, args, key),
+    terminate: (user: AuthUser, id: string, args: WithoutActor<TerminateArgs>, key?: string) =>
+      runCommand(user, id, 'terminate', terminateMentorshipUpdate, args, key),
 
     /** 延期/容错 of a check-in, a review or naming a mentor: asked by the side that answers for it. */
     requestClockChange: async (user: AuthUser, id: string, args: WithoutActor<ClockRequestArgs>, key?: string) => {

@@ -4,11 +4,11 @@
  * records and does the half-yearly reviews; the org dept qualifies, inspects, publicizes, reviews
  * yearly, places, exits and transfers. Sponsors see none (404) and may do nothing (403).
  */
-import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { divisionExists, getVillage } from '../db/queries/divisions.js';
 import { getPerson, type PersonInput } from '../db/queries/people.js';
 import {
+  countReservesByState,
   findUnstartedReserves,
   findVisibleReserve,
   getNomination,
@@ -20,6 +20,7 @@ import {
   reserveCoverage,
   type ReserveFilters,
   type ReserveRow,
+  type ReserveView,
 } from '../db/queries/reserves.js';
 import { isWithin, jurisdictionPrefix, levelOfCode, toFullCode } from '../domain/divisions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -28,7 +29,6 @@ import { reservePolicyOf } from '../domain/policy.js';
 import { ageOn, reserveCoverage as coverageRate, warningsForAge } from '../domain/reserves.js';
 import { RESERVE_ROLES, type AuthUser, type ReserveAction } from '../domain/roles.js';
 import { executeReserveCommand, startReserve, type TemporalHandle } from '../temporal/client.js';
-import type { Actor } from '../workflows/deadline-types.js';
 import {
   annualReviewUpdate,
   exitReserveUpdate,
@@ -57,10 +57,12 @@ import type {
   TrainingRecordArgs,
   TransferArgs,
   TransferContinuation,
-} from '../workflows/reserve-types.js';
+} from '../domain/contracts/reserve.js';
 import { resolveVillagePolicy } from './policies.js';
+import { createWorkingDaysFiller } from './next-due.js';
 import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { getProcessObligation } from '../db/queries/deadline-projection.js';
+import { createCommandRunner } from './command-runner.js';
 
 export interface NominateInput {
   villageCode: string;
@@ -82,16 +84,21 @@ function beijingToday(): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
 
-export function createReserveService(deps: { db: Db; temporal: TemporalHandle; workflowHistoryLimit?: number }) {
+export function createReserveService(deps: {
+  db: Db;
+  temporal: TemporalHandle;
+  workflowHistoryLimit?: number;
+  /** Today, for "N working days left" in lists (tests inject it). */
+  now?: () => Date;
+}) {
   const { db, temporal } = deps;
+  const withWorkingDays = createWorkingDaysFiller(db, deps.now);
 
   function requireRole(user: AuthUser, action: ReserveAction): void {
     if (!RESERVE_ROLES[action].includes(user.role)) {
       throw new ForbiddenError(`角色“${user.role}”无权执行此操作 (role ${user.role} may not ${action} reserves)`);
     }
   }
-
-  const actorOf = (user: AuthUser): Actor => ({ userId: user.id, label: user.name, role: user.role });
 
   async function startWorkflowFor(row: ReserveRow): Promise<void> {
     const person = await getPerson(db, row.personId);
@@ -151,7 +158,8 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     let source = input.source;
     if (input.nominationId) {
       const nomination = await getNomination(db, input.nominationId);
-      if (!nomination || nomination.villageCode !== input.villageCode) throw new ValidationError('该村没有此提名记录 (no such nomination for this village)', 'nominationId');
+      if (!nomination || nomination.villageCode !== input.villageCode)
+        throw new ValidationError('该村没有此提名记录 (no such nomination for this village)', 'nominationId');
       if (person && (!('personId' in person) || person.personId !== nomination.personId)) {
         throw new ValidationError('提名记录已指明人员，不能另填 (the nomination names its person)', 'person');
       }
@@ -194,7 +202,7 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     return get(user, row.id);
   }
 
-  async function detail(row: ReserveRow) {
+  async function detail(row: ReserveView) {
     const [person, parts] = await Promise.all([getPerson(db, row.personId), getReserveParts(db, row.id)]);
     return { ...row, person: person!, warnings: row.ageWarning ? warningsForAge(row.ageAtNomination) : [], ...parts };
   }
@@ -207,31 +215,29 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
 
   async function list(user: AuthUser, filters: ReserveFilters) {
     requireRole(user, 'view');
-    return listReserves(db, user, filters);
+    const page = await listReserves(db, user, filters);
+    return { ...page, items: await withWorkingDays(page.items) };
   }
 
-  async function runCommand<Args>(
-    user: AuthUser,
-    id: string,
-    action: ReserveAction,
-    update: UpdateDefinition<ReserveSnapshot, [Args & { actor: Actor }]>,
-    args: Args,
-    idempotencyKey?: string,
-  ) {
-    const row = await findVisibleReserve(db, user, id);
-    if (!row) throw new NotFoundError('未找到该后备力量 (reserve candidate not found)');
-    requireRole(user, action);
-    const updateId = idempotencyKey ? `${user.id}:${idempotencyKey}` : undefined;
-    await executeReserveCommand(temporal, id, update, [{ ...args, actor: actorOf(user) }], updateId);
-    return detail((await getReserveRow(db, id))!);
-  }
+  const runCommand = createCommandRunner<ReserveRow, ReserveSnapshot, Awaited<ReturnType<typeof detail>>, ReserveAction>({
+    find: (user, id) => findVisibleReserve(db, user, id),
+    notFound: '未找到该后备力量 (reserve candidate not found)',
+    authorize: (user, _row, action) => requireRole(user, action),
+    execute: (id, update, args, updateId) => executeReserveCommand(temporal, id, update, args, updateId),
+    reload: async (id) => detail((await getReserveRow(db, id))!),
+  });
 
   /** Per village of a division inside the caller's jurisdiction: reserves in pool, alert; totals and coverage. */
   async function coverage(user: AuthUser, query: { division?: string; belowTargetOnly: boolean; limit: number; offset: number }) {
     requireRole(user, 'view');
     const code = query.division ?? user.jurisdictionCode;
     if (!isWithin(code, user.jurisdictionCode) || !(await divisionExists(db, code))) throw new NotFoundError('未找到该区划 (division not found)');
-    const { villages, totals } = await reserveCoverage(db, { prefix: jurisdictionPrefix(code), belowTargetOnly: query.belowTargetOnly, limit: query.limit, offset: query.offset });
+    const { villages, totals } = await reserveCoverage(db, {
+      prefix: jurisdictionPrefix(code),
+      belowTargetOnly: query.belowTargetOnly,
+      limit: query.limit,
+      offset: query.offset,
+    });
     return {
       division: toFullCode(code),
       villages,
@@ -246,6 +252,15 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     };
   }
 
+  /** The funnel: candidates per pipeline state under a division inside the caller's jurisdiction. */
+  async function pipeline(user: AuthUser, division: string | undefined) {
+    requireRole(user, 'view');
+    const code = division ?? user.jurisdictionCode;
+    if (!isWithin(code, user.jurisdictionCode) || !(await divisionExists(db, code))) throw new NotFoundError('未找到该区划 (division not found)');
+    const states = await countReservesByState(db, jurisdictionPrefix(code));
+    return { division: toFullCode(code), total: states.reduce((n, s) => n + s.count, 0), states };
+  }
+
   async function startUnstarted(olderThanMs = 60_000): Promise<number> {
     const rows = await findUnstartedReserves(db, new Date(Date.now() - olderThanMs));
     for (const row of rows) await startWorkflowFor(row);
@@ -257,18 +272,23 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
     get,
     list,
     coverage,
+    pipeline,
     startUnstarted,
     continueTransferred,
-    qualify: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) => runCommand(user, id, 'qualify', qualifyReserveUpdate, args, key),
-    inspect: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) => runCommand(user, id, 'inspect', inspectReserveUpdate, args, key),
-    publicize: (user: AuthUser, id: string, args: WithoutActor<PublicizeArgs>, key?: string) => runCommand(user, id, 'publicize', publicizeReserveUpdate, args, key),
+    qualify: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) =>
+      runCommand(user, id, 'qualify', qualifyReserveUpdate, args, key),
+    inspect: (user: AuthUser, id: string, args: WithoutActor<ReviewResultArgs>, key?: string) =>
+      runCommand(user, id, 'inspect', inspectReserveUpdate, args, key),
+    publicize: (user: AuthUser, id: string, args: WithoutActor<PublicizeArgs>, key?: string) =>
+      runCommand(user, id, 'publicize', publicizeReserveUpdate, args, key),
     startTraining: (user: AuthUser, id: string, args: WithoutActor<StartTrainingArgs>, key?: string) =>
       runCommand(user, id, 'startTraining', startTrainingUpdate, args, key),
     fileTrainingRecord: (user: AuthUser, id: string, args: WithoutActor<TrainingRecordArgs>, key?: string) =>
       runCommand(user, id, 'fileTrainingRecord', fileTrainingRecordUpdate, args, key),
     periodicReview: (user: AuthUser, id: string, args: WithoutActor<PeriodicReviewArgs>, key?: string) =>
       runCommand(user, id, 'periodicReview', periodicReviewUpdate, args, key),
-    annualReview: (user: AuthUser, id: string, args: WithoutActor<AnnualReviewArgs>, key?: string) => runCommand(user, id, 'annualReview', annualReviewUpdate, args, key),
+    annualReview: (user: AuthUser, id: string, args: WithoutActor<AnnualReviewArgs>, key?: string) =>
+      runCommand(user, id, 'annualReview', annualReviewUpdate, args, key),
     place: (user: AuthUser, id: string, args: WithoutActor<PlaceArgs>, key?: string) => runCommand(user, id, 'place', placeReserveUpdate, args, key),
     exit: (user: AuthUser, id: string, args: WithoutActor<ExitArgs>, key?: string) => runCommand(user, id, 'exit', exitReserveUpdate, args, key),
     /** 延期/容错 of a step the org dept owes, a training record or a review: asked by the side that answers for it. */
@@ -286,9 +306,14 @@ export function createReserveService(deps: { db: Db; temporal: TemporalHandle; w
       return runCommand(user, id, 'decideClockChange', decideReserveClockChangeUpdate, args, key);
     },
     transfer: async (user: AuthUser, id: string, args: WithoutActor<TransferArgs>, key?: string) => {
-      if (levelOfCode(args.toVillageCode) !== 'village' || !(await getVillage(db, args.toVillageCode)) || !isWithin(args.toVillageCode, user.jurisdictionCode)) {
+      if (
+        levelOfCode(args.toVillageCode) !== 'village' ||
+        !(await getVillage(db, args.toVillageCode)) ||
+        !isWithin(args.toVillageCode, user.jurisdictionCode)
+      ) {
         // Only a visible candidate gets a field error; anything else is the usual 404 below.
-        if (await findVisibleReserve(db, user, id)) throw new ValidationError('未找到该村，或不在您的管辖范围内 (no such village in your jurisdiction)', 'toVillageCode');
+        if (await findVisibleReserve(db, user, id))
+          throw new ValidationError('未找到该村，或不在您的管辖范围内 (no such village in your jurisdiction)', 'toVillageCode');
       }
       return runCommand(user, id, 'transfer', transferReserveUpdate, args, key);
     },

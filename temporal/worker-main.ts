@@ -8,9 +8,14 @@ import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config/config.js';
+import { setAuditHashAlgorithm } from '../db/queries/audit-chain.js';
 import { createDb, type Db } from '../db/client.js';
-import { createLogger, temporalLoggerAdapter } from '../lib/logger.js';
+import { createLogger, resolveLogFormat, temporalLoggerAdapter } from '../lib/logger.js';
+import { createMetrics, type Metrics } from '../lib/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../lib/metrics-server.js';
+import { createMetricsService } from '../services/metrics.js';
 import { stopOnSignals } from '../lib/shutdown.js';
+import { startTracing, type Tracing } from '../lib/tracing.js';
 import { createCalendarSource } from '../services/calendar-source.js';
 import { createCaseService } from '../services/cases.js';
 import { createMentorshipService } from '../services/mentorships.js';
@@ -21,12 +26,23 @@ import { createWorker } from './worker.js';
 /**
  * Installs the Temporal Runtime with our pino logger. Must run before the first NativeConnection or
  * workflow bundle (both instantiate a default Runtime otherwise), and only once per process.
+ *
+ * With `metricsAddress` (TEMPORAL_METRICS_ADDRESS, IP:port) the SDK core serves its own Prometheus
+ * exporter there at /metrics: workflow task and activity latencies, sticky cache size, task slots,
+ * polls. Names and units are the SDK's defaults (`temporal_` prefix, milliseconds), so Temporal's
+ * published dashboards work unchanged.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(
+  logger: Logger,
+  options: { metricsAddress?: string; /** tracing is on: keep trace ids on workflow and activity lines */ traceIds?: boolean } = {},
+): void {
   Runtime.install({
-    logger: temporalLoggerAdapter(logger.child({ component: 'temporal' })),
-    // Native (Rust core) logs go through the same logger instead of straight to the console.
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    logger: temporalLoggerAdapter(logger.child({ component: 'temporal' }), { traceIds: options.traceIds ?? false }),
+    telemetryOptions: {
+      // Native (Rust core) logs go through the same logger instead of straight to the console.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
     // We stop the worker ourselves and in order (API first, servers last); the SDK's own signal
     // handling would shut the worker down behind our back.
     shutdownSignals: [],
@@ -41,6 +57,10 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   logger: Logger;
+  /** The process's figures: the projection activities count escalations and notifications into it. */
+  metrics?: Metrics;
+  /** Tracing (lib/tracing.ts): activity and workflow spans exported; `temporal` should carry it too. */
+  tracing?: Tracing | null;
 }
 
 export interface RunningWorker {
@@ -66,7 +86,9 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
       designateRelapse: cases.designateRelapse,
       proposeMentorship: mentorships.proposeForPlacement,
       continueTransferredReserve: reserves.continueTransferred,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
+    tracing: deps.tracing ?? null,
   });
   const done = worker.run();
   // Observed by the caller through `done`; this only keeps an early failure from going unhandled.
@@ -105,7 +127,8 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
 /** `npm run worker`: needs real servers; `npm start` is the all-in-one local alternative. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'rectify-worker');
+  setAuditHashAlgorithm(config.AUDIT_HASH_ALGORITHM);
+  const logger = createLogger(config.LOG_LEVEL, 'rectify-worker', resolveLogFormat(config));
   const missing = [!config.DATABASE_URL && 'DATABASE_URL', !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS'].filter(Boolean);
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
     process.stderr.write(
@@ -117,25 +140,43 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  installTemporalRuntime(logger);
-  const db = createDb(config.DATABASE_URL);
+  const tracing = startTracing(config, { serviceName: 'rectify-worker' });
+  installTemporalRuntime(logger, { metricsAddress: config.TEMPORAL_METRICS_ADDRESS, traceIds: tracing !== null });
+  const db = createDb(config.DATABASE_URL, { name: 'rectify-worker' });
+  const metrics = createMetrics();
   let temporal: TemporalHandle | undefined;
   let connection: NativeConnection | undefined;
   let running: RunningWorker | undefined;
+  let metricsServer: MetricsServer | undefined;
 
-  // Worker first (it drains activities that use the client and the pool), then what it used.
+  // Worker first (it drains activities that use the client and the pool), then what it used; the last spans go out last.
   const shutdown = stopOnSignals(logger, 'worker', [
     ['the worker', () => running?.stop()],
+    ['the metrics listener', () => metricsServer?.close()],
     ['the worker connection', () => connection?.close()],
     ['the Temporal client', () => temporal?.close()],
     ['the database pool', () => db.close()],
+    ['tracing', () => tracing?.shutdown()],
   ]);
 
   try {
-    const options = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+    const options = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tracing };
     temporal = await connectTemporal(options);
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    running = await runWorker({ db: db.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger });
+    running = await runWorker({ db: db.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger, metrics, tracing });
+    if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');
+    // The worker's own registry (its pool, escalations, notifications); the database-wide gauges are the API's.
+    if (config.METRICS_PORT !== undefined) {
+      const service = createMetricsService({ db: db.db, metrics, databaseGauges: false });
+      metricsServer = await startMetricsServer({
+        scrape: service.scrape,
+        host: config.METRICS_HOST,
+        port: config.METRICS_PORT,
+        ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
+      });
+      logger.info({ url: metricsServer.url }, 'worker metrics listening');
+    }
+    if (config.TEMPORAL_METRICS_ADDRESS) logger.info({ url: `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` }, 'Temporal SDK metrics listening');
   } catch (error) {
     logger.fatal({ err: error }, 'worker failed to start');
     await shutdown.close();

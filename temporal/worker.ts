@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import type { Tracing } from '../lib/tracing.js';
 import { PROJECT_ROOT } from './binaries.js';
+import { WORKFLOW_TRACING_INTERCEPTORS, workerTracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -14,25 +16,27 @@ export const webpackConfigHook = (config: Parameters<NonNullable<Parameters<type
   return config;
 };
 
-let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const cachedBundles = new Map<boolean, Promise<WorkflowBundleWithSourceMap>>();
 
 /**
  * The workflow bundle, built once per process (tests start many workers) and kept on disk between
  * processes (`npm start`, each test file, each worker restart: webpack takes ~3–4 s here). The disk
  * copy is named by a hash of everything the bundle is built from: the workflow and domain sources
- * (workflows import nothing else but types and packages), this file's webpack setup, the lock file
- * and the Node version; any change builds a new one. A cache that cannot be read or written is
- * only slower.
+ * (workflows import nothing else but types and packages), this file's webpack setup, the
+ * interceptor modules built in (tracing.ts), the lock file and the Node version; any change builds
+ * a new one. A cache that cannot be read or written is only slower.
  */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedBundle ??= bundleFromDiskOrBuild();
-  return cachedBundle;
+export function workflowBundle(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  const tracing = options.tracing ?? false;
+  let bundle = cachedBundles.get(tracing);
+  if (!bundle) cachedBundles.set(tracing, (bundle = bundleFromDiskOrBuild(tracing)));
+  return bundle;
 }
 
 const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'rectify-workflow-bundle');
 
-async function bundleFromDiskOrBuild(): Promise<WorkflowBundleWithSourceMap> {
-  const key = await bundleSourceHash().catch(() => null);
+async function bundleFromDiskOrBuild(tracing: boolean): Promise<WorkflowBundleWithSourceMap> {
+  const key = await bundleSourceHash(tracing).catch(() => null);
   const file = key ? path.join(BUNDLE_CACHE_DIR, `${key}.json`) : null;
   if (file) {
     const cached = await readFile(file, 'utf8').then(
@@ -41,7 +45,13 @@ async function bundleFromDiskOrBuild(): Promise<WorkflowBundleWithSourceMap> {
     );
     if (cached?.code && cached.sourceMap) return cached;
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: Runtime.instance().logger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    // Only with tracing on: see WORKFLOW_TRACING_INTERCEPTORS.
+    workflowInterceptorModules: tracing ? [WORKFLOW_TRACING_INTERCEPTORS] : [],
+    webpackConfigHook,
+    logger: Runtime.instance().logger,
+  });
   if (file) {
     try {
       await mkdir(BUNDLE_CACHE_DIR, { recursive: true });
@@ -50,7 +60,8 @@ async function bundleFromDiskOrBuild(): Promise<WorkflowBundleWithSourceMap> {
       await writeFile(tmp, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
       await rename(tmp, file);
       for (const old of await readdir(BUNDLE_CACHE_DIR)) {
-        if (old !== path.basename(file) && old.endsWith('.json')) await rm(path.join(BUNDLE_CACHE_DIR, old), { force: true });
+        // The other variant (tracing on/off) of the same sources stays.
+        if (!old.startsWith(key!.slice(0, 32)) && old.endsWith('.json')) await rm(path.join(BUNDLE_CACHE_DIR, old), { force: true });
       }
     } catch {
       // A read-only install: bundle per process, as before.
@@ -59,16 +70,25 @@ async function bundleFromDiskOrBuild(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-async function bundleSourceHash(): Promise<string> {
+async function bundleSourceHash(tracing: boolean): Promise<string> {
   const hash = createHash('sha256').update(process.version);
-  const files: string[] = [fileURLToPath(import.meta.url), path.join(PROJECT_ROOT, 'package-lock.json')];
+  const files: string[] = [
+    fileURLToPath(import.meta.url),
+    fileURLToPath(new URL('./tracing.ts', import.meta.url)),
+    path.join(PROJECT_ROOT, 'package-lock.json'),
+  ];
   for (const dir of ['workflows', 'domain']) {
     for (const entry of (await readdir(path.join(PROJECT_ROOT, dir), { recursive: true })).sort()) {
       if (entry.endsWith('.ts')) files.push(path.join(PROJECT_ROOT, dir, entry));
     }
   }
-  for (const file of files) hash.update(path.relative(PROJECT_ROOT, file)).update('\0').update(await readFile(file)).update('\0');
-  return hash.digest('hex').slice(0, 32);
+  for (const file of files)
+    hash
+      .update(path.relative(PROJECT_ROOT, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
+  return `${hash.digest('hex').slice(0, 32)}${tracing ? '-traced' : ''}`;
 }
 
 export async function createWorker(options: {
@@ -79,12 +99,15 @@ export async function createWorker(options: {
   maxCachedWorkflows?: number;
   /** Another build of the workflows (tests run a released version's); default: this code's. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Tracing (lib/tracing.ts): activity spans and the workflows' spans exported; null: dropped. */
+  tracing?: Tracing | null;
 }): Promise<Worker> {
   return Worker.create({
+    ...workerTracing(options.tracing),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+    workflowBundle: options.workflowBundle ?? (await workflowBundle({ tracing: Boolean(options.tracing) })),
     activities: options.activities,
     maxCachedWorkflows: options.maxCachedWorkflows,
   });

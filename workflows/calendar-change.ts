@@ -63,7 +63,12 @@ export async function calendarChangeWorkflow(input: CalendarChangeInput): Promis
 
   let after = input.afterCaseId ?? null;
   for (let page = 0; page < PAGES_PER_RUN; page++) {
-    const caseIds = await findCasesToRecompute({ divisionPrefix: input.divisionPrefix, onlyProvisional: input.onlyProvisional, afterCaseId: after, limit: PAGE });
+    const caseIds = await findCasesToRecompute({
+      divisionPrefix: input.divisionPrefix,
+      onlyProvisional: input.onlyProvisional,
+      afterCaseId: after,
+      limit: PAGE,
+    });
     if (caseIds.length === 0) {
       if (!patched(RECOMPUTE_OTHER_PROCESSES_PATCH)) return { signalled };
       return continueAsNew<typeof calendarChangeWorkflow>({ ...input, phase: 'processes', afterProcess: null, signalled });

@@ -7,7 +7,7 @@
  */
 import { isLive, type Obligation, type ResponsibleParty } from '../domain/escalation.js';
 import type { DeadlineEngine } from './deadline-engine.js';
-import type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, Notice, Recipient } from './deadline-types.js';
+import type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, Notice, Recipient } from '../domain/contracts/deadlines.js';
 import { invalid, notify } from './process-kit.js';
 
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -19,7 +19,11 @@ export interface ClockRequestHost<S> {
   readonly state: { seq: number; countyCode: string; obligations: Obligation[]; clockRequests?: ClockRequest[] };
   engine: Pick<DeadlineEngine, 'moveToDate'>;
   /** The process kit's `command`, for the two command names. */
-  command<A extends { actor: Actor }>(name: 'requestClockChange' | 'decideClockChange', body: (args: A) => Promise<void>, validate?: (args: A) => void): Command<A, S>;
+  command<A extends { actor: Actor }>(
+    name: 'requestClockChange' | 'decideClockChange',
+    body: (args: A) => Promise<void>,
+    validate?: (args: A) => void,
+  ): Command<A, S>;
   commit(action: string, actor: Actor, before: Record<string, unknown>, extra: { details: Record<string, unknown>; notifications: Notice[] }): Promise<void>;
   summary(): Record<string, unknown>;
   recipientsFor(party: ResponsibleParty): Recipient[];
@@ -96,7 +100,12 @@ export function createClockRequests<S>(host: ClockRequestHost<S>) {
         asked.requestedBy.userId && asked.requestedBy.role !== 'system'
           ? [{ userId: asked.requestedBy.userId, role: asked.requestedBy.role, divisionCode: s.countyCode }]
           : host.recipientsFor(o.responsible);
-      const notifications = notify(requester, `${asked.kind}.${approved ? 'approved' : 'refused'}`, `${label}申请${approved ? '已批准' : '未批准'}`, comment ?? asked.reason);
+      const notifications = notify(
+        requester,
+        `${asked.kind}.${approved ? 'approved' : 'refused'}`,
+        `${label}申请${approved ? '已批准' : '未批准'}`,
+        comment ?? asked.reason,
+      );
       if (approved && asked.kind === 'extension') {
         const change = await host.engine.moveToDate(o, asked.newDueDate!);
         await host.commit('extension_approved', actor, before, { details: { requestId, ...change }, notifications });

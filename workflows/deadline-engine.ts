@@ -34,7 +34,7 @@ import {
   type ScheduledRung,
 } from '../domain/escalation.js';
 import type { LadderStep } from '../domain/policy.js';
-import type { EscalationSpec, Notice, Recipient, Suspension } from './deadline-types.js';
+import type { EscalationSpec, Notice, Recipient, Suspension } from '../domain/contracts/deadlines.js';
 
 /**
  * Activity options of every process workflow: projections must land eventually, so retry without
@@ -125,7 +125,13 @@ function rungChanges(before: readonly ScheduledRung[], after: readonly Scheduled
   for (const next of after) {
     const prev = before.find((r) => r.rung === next.rung);
     if (prev && prev.at === next.at && (prev.provisional ?? false) === (next.provisional ?? false)) continue;
-    changes.push({ rung: next.rung, atBefore: prev?.at ?? null, atAfter: next.at, provisionalBefore: prev?.provisional ?? null, provisionalAfter: next.provisional ?? false });
+    changes.push({
+      rung: next.rung,
+      atBefore: prev?.at ?? null,
+      atAfter: next.at,
+      provisionalBefore: prev?.provisional ?? null,
+      provisionalAfter: next.provisional ?? false,
+    });
   }
   return changes;
 }
@@ -214,8 +220,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
     const what = obligationLabel(obligation);
     const title = `${RUNG_LABELS[rung.rung]}：${what}`;
     const due = describeDue(obligation, host.clock().timeZone);
-    const body =
-      rung.rung === 'reminder' ? `${what}将于${due}到期，请按时完成。` : `${what}已于${due}到期仍未完成，现予${RUNG_LABELS[rung.rung]}。`;
+    const body = rung.rung === 'reminder' ? `${what}将于${due}到期，请按时完成。` : `${what}已于${due}到期仍未完成，现予${RUNG_LABELS[rung.rung]}。`;
     await host.commitRung(before, {
       details: { obligationId: obligation.id, rung: rung.rung, scheduledAt: rung.at },
       escalation: { obligationId: obligation.id, rung: rung.rung, scheduledAt: rung.at, raisedAt, target: primary },

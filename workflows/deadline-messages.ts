@@ -4,7 +4,7 @@
  * the API maps to HTTP statuses.
  */
 import { defineSignal } from '@temporalio/workflow';
-import type { RecomputeArgs } from './deadline-types.js';
+import type { RecomputeArgs } from '../domain/contracts/deadlines.js';
 
 /** The calendar changed (a year's notice loaded, a local override): re-time open deadlines. */
 export const recomputeDeadlinesSignal = defineSignal<[RecomputeArgs]>('recomputeDeadlines');

@@ -9,7 +9,7 @@ import type {
   MentorshipReviewArgs,
   MentorshipSnapshot,
   TerminateArgs,
-} from './mentorship-types.js';
+} from '../domain/contracts/mentorship.js';
 
 export { recomputeDeadlinesSignal } from './deadline-messages.js';
 

@@ -20,10 +20,10 @@ import {
   type MentorshipState,
 } from '../domain/mentorships.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
-import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
+import { SYSTEM_ACTOR, type Recipient } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
-import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify } from './process-kit.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import {
   approveMentorshipUpdate,
@@ -45,7 +45,7 @@ import type {
   MentorshipReviewArgs,
   MentorshipSnapshot,
   TerminateArgs,
-} from './mentorship-types.js';
+} from '../domain/contracts/mentorship.js';
 
 const { recordMentorshipChange, findTownshipSecretary } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
 
@@ -96,7 +96,8 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
   /** The pair's obligations go to the mentor's account if they have one, else to the township office. */
   function recipientsFor(party: ResponsibleParty): Recipient[] {
     if (party === 'org_dept') return [orgDept];
-    if (party === 'mentor' && s.mentor?.userId) return [{ userId: s.mentor.userId, role: s.mentor.userRole ?? 'township_office', divisionCode: s.townshipCode }];
+    if (party === 'mentor' && s.mentor?.userId)
+      return [{ userId: s.mentor.userId, role: s.mentor.userRole ?? 'township_office', divisionCode: s.townshipCode }];
     return [township];
   }
 
@@ -179,7 +180,13 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     const next: MentorshipState = kind === 'mid' ? 'mid_review' : 'final_review';
     if (s.state === 'mentor_vacant') s.vacantFrom = next;
     else setState(next);
-    await engine.open(kind === 'mid' ? 'mid_review' : 'final_review', String(kind === 'mid' ? 1 : s.extensions + 1), 'township_office', now(), s.policy.reviewDue);
+    await engine.open(
+      kind === 'mid' ? 'mid_review' : 'final_review',
+      String(kind === 'mid' ? 1 : s.extensions + 1),
+      'township_office',
+      now(),
+      s.policy.reviewDue,
+    );
     s.nextReview = kind === 'mid' ? 'final' : null;
     const label = kind === 'mid' ? '中期评估' : '期满考核';
     await commit(kind === 'mid' ? 'mid_review_opened' : 'final_review_opened', SYSTEM_ACTOR, before, {
@@ -225,14 +232,19 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
       await openCheckInPeriod(0);
       await commit('approved', actor, before, {
         details: { comment: comment ?? null, midReviewAt: s.midReviewAt, finalReviewAt: s.finalReviewAt },
-        notifications: notify([township, ...recipientsFor('mentor').filter((r) => r.userId)], 'mentorship.active', '1+1帮带结对已审核', `${s.mentor!.name}帮带${s.menteeName}，自即日起开展帮带，每月填写帮带记录。`),
+        notifications: notify(
+          [township, ...recipientsFor('mentor').filter((r) => r.userId)],
+          'mentorship.active',
+          '1+1帮带结对已审核',
+          `${s.mentor!.name}帮带${s.menteeName}，自即日起开展帮带，每月填写帮带记录。`,
+        ),
       });
     },
     () => {
       if (!s.mentor) invalid('mentor', '尚未明确帮带导师，不能审核 (name a mentor first)');
     },
   );
-  setHandler(approveMentorshipUpdate, approve.handler, { validator: approve.validator });
+  handleUpdate(approveMentorshipUpdate, approve);
 
   const changeMentor = kit.command<MentorChangeArgs>(
     'changeMentor',
@@ -248,10 +260,16 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
           s.vacantFrom = s.state;
           setState('mentor_vacant');
         }
-        if (engine.openOf('mentor_assignment').length === 0) await engine.open('mentor_assignment', String(s.seq + 1), 'township_office', now(), s.policy.mentorAssignmentDue);
+        if (engine.openOf('mentor_assignment').length === 0)
+          await engine.open('mentor_assignment', String(s.seq + 1), 'township_office', now(), s.policy.mentorAssignmentDue);
         await commit('mentor_left', actor, before, {
           details: { from: previous?.personId ?? null, reason },
-          notifications: notify([township, orgDept], 'mentorship.mentor_vacant', '帮带导师空缺', `${s.menteeName}的帮带导师${previous?.name ?? ''}已调离（${reason}），请尽快明确新的帮带导师。`),
+          notifications: notify(
+            [township, orgDept],
+            'mentorship.mentor_vacant',
+            '帮带导师空缺',
+            `${s.menteeName}的帮带导师${previous?.name ?? ''}已调离（${reason}），请尽快明确新的帮带导师。`,
+          ),
         });
         return;
       }
@@ -275,7 +293,7 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
       if (mentor && mentor.personId === s.menteePersonId) invalid('mentor', '导师不能是被帮带人本人 (the mentee cannot mentor themself)');
     },
   );
-  setHandler(changeMentorUpdate, changeMentor.handler, { validator: changeMentor.validator });
+  handleUpdate(changeMentorUpdate, changeMentor);
 
   function validateCheckIn({ period, metOn }: CheckInArgs): void {
     if (!PERIOD_PATTERN.test(period)) invalid('period', `帮带期须为YYYY-MM格式 (period must be YYYY-MM): ${period}`);
@@ -302,7 +320,7 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     },
     validateCheckIn,
   );
-  setHandler(logCheckInUpdate, checkIn.handler, { validator: checkIn.validator });
+  handleUpdate(logCheckInUpdate, checkIn);
 
   const review = kit.command<MentorshipReviewArgs>(
     'review',
@@ -313,12 +331,18 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
       const details = { review: kind, outcome, comment: comment ?? null };
       if (outcome === 'terminate') {
         close('terminated', comment ?? `${kind === 'mid_review' ? '中期评估' : '期满考核'}：终止帮带`);
-        await commit('terminated', actor, before, { details, notifications: notify([township], 'mentorship.terminated', '帮带终止', `${s.menteeName}的1+1帮带已终止。`) });
+        await commit('terminated', actor, before, {
+          details,
+          notifications: notify([township], 'mentorship.terminated', '帮带终止', `${s.menteeName}的1+1帮带已终止。`),
+        });
         return;
       }
       if (outcome === 'complete') {
         close('completed', comment ?? '期满考核合格');
-        await commit('completed', actor, before, { details, notifications: notify([township], 'mentorship.completed', '帮带期满结业', `${s.menteeName}的1+1帮带期满结业。`) });
+        await commit('completed', actor, before, {
+          details,
+          notifications: notify([township], 'mentorship.completed', '帮带期满结业', `${s.menteeName}的1+1帮带期满结业。`),
+        });
         return;
       }
       if (outcome === 'extend') {
@@ -335,23 +359,27 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     },
     ({ outcome }) => {
       const allowed = OUTCOMES_BY_STATE[s.state] ?? [];
-      if (!allowed.includes(outcome)) invalid('outcome', `${MENTORSHIP_STATE_LABELS[s.state]}的结论须为：${allowed.join('、')} (outcome must be one of ${allowed.join(', ')})`);
+      if (!allowed.includes(outcome))
+        invalid('outcome', `${MENTORSHIP_STATE_LABELS[s.state]}的结论须为：${allowed.join('、')} (outcome must be one of ${allowed.join(', ')})`);
       if (outcome === 'extend' && s.extensions >= MAX_MENTORSHIP_EXTENSIONS) invalid('outcome', '帮带只能延长一次 (a mentorship is extended at most once)');
     },
   );
-  setHandler(reviewMentorshipUpdate, review.handler, { validator: review.validator });
+  handleUpdate(reviewMentorshipUpdate, review);
 
   const terminate = kit.command<TerminateArgs>('terminate', async ({ actor, reason }) => {
     const before = summary();
     close('terminated', reason);
-    await commit('terminated', actor, before, { details: { reason }, notifications: notify([township], 'mentorship.terminated', '帮带终止', `${s.menteeName}的1+1帮带已终止（${reason}）。`) });
+    await commit('terminated', actor, before, {
+      details: { reason },
+      notifications: notify([township], 'mentorship.terminated', '帮带终止', `${s.menteeName}的1+1帮带已终止（${reason}）。`),
+    });
   });
-  setHandler(terminateMentorshipUpdate, terminate.handler, { validator: terminate.validator });
+  handleUpdate(terminateMentorshipUpdate, terminate);
 
   // 延期/容错 on any open obligation (check-ins, reviews, naming a mentor), as for cases.
   const clockRequests = createClockRequests({ state: s, engine, command: kit.command, commit, summary, recipientsFor });
-  setHandler(requestMentorshipClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
-  setHandler(decideMentorshipClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
+  handleUpdate(requestMentorshipClockChangeUpdate, clockRequests.request);
+  handleUpdate(decideMentorshipClockChangeUpdate, clockRequests.decide);
 
   setHandler(recomputeDeadlinesSignal, ({ reason }) => {
     engine.requestRecompute(reason);

@@ -4,10 +4,11 @@
  * and the main loop (tick, continue-as-new when history grows, sleep until the next deadline or a
  * change). Workflow code: no I/O.
  */
-import { ApplicationFailure, allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
 import type { Rag } from '../domain/escalation.js';
-import type { Actor, EscalationSpec, Notice, NotificationSpec, ProcessEvent, Recipient } from './deadline-types.js';
+import type { Actor, EscalationSpec, Notice, NotificationSpec, ProcessEvent, Recipient } from '../domain/contracts/deadlines.js';
 import { createExclusive } from './exclusive.js';
 
 /** Plain-JSON copy (the workflow sandbox need not offer structuredClone). */
@@ -39,7 +40,11 @@ export function forbidden(message: string): never {
  * Dedupe keys name the event (or the rung) and the recipient: a retried projection notifies once.
  * `eventKey` is e.g. "case:<id>:<seq>"; an escalation is keyed by its obligation and rung instead.
  */
-export function keyNotifications(eventKey: string, escalation: Pick<EscalationSpec, 'obligationId' | 'rung'> | undefined, notices: Notice[]): NotificationSpec[] {
+export function keyNotifications(
+  eventKey: string,
+  escalation: Pick<EscalationSpec, 'obligationId' | 'rung'> | undefined,
+  notices: Notice[],
+): NotificationSpec[] {
   const prefix = escalation ? `esc:${escalation.obligationId}:${escalation.rung}` : eventKey;
   return uniqueBy(
     notices.map((n) => ({ ...n, dedupeKey: `${prefix}:${n.recipient.userId ?? `${n.recipient.role}@${n.recipient.divisionCode}`}` })),
@@ -164,4 +169,17 @@ export function createProcessKit<C extends string, S>(options: {
       changed = true;
     },
   };
+}
+
+/**
+ * Registers a command (from `kit.command`) as the handler of its Update, with its validator (so a
+ * refused command never reaches history), optionally wrapped by a guard such as "filed by whoever
+ * may file". One line per command instead of the same three arguments each time.
+ */
+export function handleUpdate<A extends unknown[], R>(
+  update: UpdateDefinition<R, A>,
+  command: { handler: (...args: A) => Promise<R>; validator: (...args: A) => void },
+  guard?: (validator: (...args: A) => void) => (...args: A) => void,
+): void {
+  setHandler(update, command.handler, { validator: guard ? guard(command.validator) : command.validator });
 }

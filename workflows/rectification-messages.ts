@@ -14,7 +14,7 @@ import type {
   RelapseArgs,
   ReportArgs,
   SponsorChangeArgs,
-} from './rectification-types.js';
+} from '../domain/contracts/rectification.js';
 
 /** Resolves once the workflow has armed its first deadlines and projected them. */
 export const readyUpdate = defineUpdate<CaseSnapshot, []>('ready');

@@ -55,11 +55,11 @@ import {
   type NotificationSpec,
   type RectificationInput,
   type SubmissionSpec,
-} from './rectification-types.js';
-import type { Notice } from './deadline-types.js';
+} from '../domain/contracts/rectification.js';
+import type { Notice } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
-import { clone, conflict, createCommitter, createProcessKit, forbidden, invalid, notify } from './process-kit.js';
+import { clone, conflict, createCommitter, createProcessKit, forbidden, handleUpdate, invalid, notify } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
@@ -177,7 +177,9 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     const suspendedSince = s.suspension?.since ?? null;
     s.suspension = null;
     cancelAllOpen();
-    await commit('closed', SYSTEM_ACTOR, before, { details: suspendedSince ? { reason: 'follow_up_completed', suspendedSince } : { reason: 'follow_up_completed' } });
+    await commit('closed', SYSTEM_ACTOR, before, {
+      details: suspendedSince ? { reason: 'follow_up_completed', suspendedSince } : { reason: 'follow_up_completed' },
+    });
   }
 
   async function tick(): Promise<void> {
@@ -191,11 +193,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     // A pending recompute (a suspended clock is re-timed when it resumes), then due rungs; a
     // suspended clock (暂停计时) raises nothing and opens no report period.
     if (!(await engine.tick((reason) => retimeAll('deadlines_recomputed', SYSTEM_ACTOR, reason, (o) => o.basis)))) return;
-    while (
-      (s.state === 'rectifying' || s.state === 'acceptance_pending') &&
-      s.currentPeriod &&
-      Date.parse(s.currentPeriod.endsAt) <= Date.now()
-    ) {
+    while ((s.state === 'rectifying' || s.state === 'acceptance_pending') && s.currentPeriod && Date.parse(s.currentPeriod.endsAt) <= Date.now()) {
       const before = summary();
       await openReportPeriod(s.currentPeriod.index + 1);
       await commit('report_period_opened', SYSTEM_ACTOR, before, { details: { period: s.currentPeriod.period } });
@@ -227,23 +225,20 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     };
   }
 
-  const plan = command<PlanArgs>(
-    'submitPlan',
-    async ({ actor, plan: content }) => {
-      const before = summary();
-      const obligation = openOf('plan')[0];
-      const late = obligation ? Date.now() > Date.parse(obligation.dueAt) : false;
-      closeObligation(obligation, 'satisfied');
-      setState('rectifying');
-      s.reportAnchor = now();
-      await openReportPeriod(0);
-      await commit('plan_submitted', actor, before, {
-        submission: { kind: 'plan', key: '1', content, late },
-        details: { late },
-      });
-    },
-  );
-  setHandler(submitPlanUpdate, plan.handler, { validator: filedBy(plan.validator) });
+  const plan = command<PlanArgs>('submitPlan', async ({ actor, plan: content }) => {
+    const before = summary();
+    const obligation = openOf('plan')[0];
+    const late = obligation ? Date.now() > Date.parse(obligation.dueAt) : false;
+    closeObligation(obligation, 'satisfied');
+    setState('rectifying');
+    s.reportAnchor = now();
+    await openReportPeriod(0);
+    await commit('plan_submitted', actor, before, {
+      submission: { kind: 'plan', key: '1', content, late },
+      details: { late },
+    });
+  });
+  handleUpdate(submitPlanUpdate, plan, filedBy);
 
   const report = command<ReportArgs>(
     'submitReport',
@@ -260,7 +255,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     },
     ({ period }) => validateReportPeriod(period),
   );
-  setHandler(submitReportUpdate, report.handler, { validator: filedBy(report.validator) });
+  handleUpdate(submitReportUpdate, report, filedBy);
 
   const acceptanceRequest = command<AcceptanceRequestArgs>('requestAcceptance', async ({ actor, summary: text }) => {
     const before = summary();
@@ -273,10 +268,15 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     await commit('acceptance_requested', actor, before, {
       submission: { kind: 'acceptance_request', key: String(s.acceptanceAttempts), content: { summary: text }, late },
       details: { attempt: s.acceptanceAttempts, late },
-      notifications: notify(recipientsFor('org_dept'), 'acceptance.requested', '验收申请', `村党组织整顿已申请验收（第${s.acceptanceAttempts}次），请组织验收。`),
+      notifications: notify(
+        recipientsFor('org_dept'),
+        'acceptance.requested',
+        '验收申请',
+        `村党组织整顿已申请验收（第${s.acceptanceAttempts}次），请组织验收。`,
+      ),
     });
   });
-  setHandler(requestAcceptanceUpdate, acceptanceRequest.handler, { validator: filedBy(acceptanceRequest.validator) });
+  handleUpdate(requestAcceptanceUpdate, acceptanceRequest, filedBy);
 
   const review = command<AcceptanceReviewArgs>(
     'reviewAcceptance',
@@ -304,7 +304,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
         setState('follow_up');
         await commit('follow_up_started', SYSTEM_ACTOR, beforeFollowUp, {
           details: { followUpEndsAt: s.followUpEndsAt },
-          notifications: notify([...recipientsFor('sponsor'), ...recipientsFor('township_office')], 'case.delisted', '验收通过，已销号', `验收得分${args.score}，已销号，进入为期一年的回头看。`),
+          notifications: notify(
+            [...recipientsFor('sponsor'), ...recipientsFor('township_office')],
+            'case.delisted',
+            '验收通过，已销号',
+            `验收得分${args.score}，已销号，进入为期一年的回头看。`,
+          ),
         });
         return;
       }
@@ -314,7 +319,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       await commit('acceptance_failed', args.actor, before, {
         submission,
         details: content,
-        notifications: notify(recipientsFor('sponsor'), 'acceptance.failed', '验收未通过', `验收未通过（${why}），继续整顿，新的完成期限为${describeDue(retry, policy().timeZone)}。`),
+        notifications: notify(
+          recipientsFor('sponsor'),
+          'acceptance.failed',
+          '验收未通过',
+          `验收未通过（${why}），继续整顿，新的完成期限为${describeDue(retry, policy().timeZone)}。`,
+        ),
       });
     },
     (args) => {
@@ -322,7 +332,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       if (problem) invalid(problem.field, problem.message);
     },
   );
-  setHandler(reviewAcceptanceUpdate, review.handler, { validator: review.validator });
+  handleUpdate(reviewAcceptanceUpdate, review);
 
   const sponsor = command<SponsorChangeArgs>('changeSponsor', async ({ actor, sponsorUserId, reason }) => {
     const before = summary();
@@ -335,7 +345,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
         await openObligation('sponsor_reassignment', String(s.seq + 1), 'org_dept', now(), policy().sponsorReassignmentDue);
       }
       notifications.push(
-        ...notify([...recipientsFor('township_office'), ...recipientsFor('org_dept')], 'sponsor.vacant', '包保领导空缺', `包保领导已调离（${reason}），请尽快明确新的包保领导；期间各项督办转乡镇党委和县委组织部。`),
+        ...notify(
+          [...recipientsFor('township_office'), ...recipientsFor('org_dept')],
+          'sponsor.vacant',
+          '包保领导空缺',
+          `包保领导已调离（${reason}），请尽快明确新的包保领导；期间各项督办转乡镇党委和县委组织部。`,
+        ),
       );
     } else {
       for (const o of openOf('sponsor_reassignment')) closeObligation(o, 'satisfied');
@@ -343,7 +358,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     }
     await commit('sponsor_changed', actor, before, { details: { from: previous, to: sponsorUserId, reason }, notifications });
   });
-  setHandler(changeSponsorUpdate, sponsor.handler, { validator: sponsor.validator });
+  handleUpdate(changeSponsorUpdate, sponsor);
 
   const cancel = command<CancelArgs>('cancel', async ({ actor, reason }) => {
     const before = summary();
@@ -353,7 +368,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     setState('cancelled');
     await commit('cancelled', actor, before, { details: { reason } });
   });
-  setHandler(cancelUpdate, cancel.handler, { validator: cancel.validator });
+  handleUpdate(cancelUpdate, cancel);
 
   const relapse = command<RelapseArgs>('relapse', async ({ actor, reasons, note }) => {
     const before = summary();
@@ -367,11 +382,15 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     s.relapseCaseId = caseId;
     await commit('relapse_case_opened', actor, beforeLink, {
       details: { relapseCaseId: caseId },
-      notifications: notify([...recipientsFor('sponsor'), ...recipientsFor('township_office')], 'case.relapsed', '整顿对象反弹', `已销号的村党组织出现反弹（${note}），已重新列为整顿对象。`),
+      notifications: notify(
+        [...recipientsFor('sponsor'), ...recipientsFor('township_office')],
+        'case.relapsed',
+        '整顿对象反弹',
+        `已销号的村党组织出现反弹（${note}），已重新列为整顿对象。`,
+      ),
     });
   });
-  setHandler(relapseUpdate, relapse.handler, { validator: relapse.validator });
-
+  handleUpdate(relapseUpdate, relapse);
 
   // --- The clock: recompute, extensions, exemptions, suspension, interruption, policy ------------
 
@@ -402,8 +421,8 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
 
   const clockRequests = createClockRequests({ state: s, engine, command, commit, summary, recipientsFor });
   const liveObligation = clockRequests.liveObligation;
-  setHandler(requestClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
-  setHandler(decideClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
+  handleUpdate(requestClockChangeUpdate, clockRequests.request);
+  handleUpdate(decideClockChangeUpdate, clockRequests.decide);
 
   const suspend = command<ClockPauseArgs>(
     'suspendClock',
@@ -418,7 +437,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       if (s.suspension) conflict('计时已暂停 (the clock is already suspended)');
     },
   );
-  setHandler(suspendClockUpdate, suspend.handler, { validator: suspend.validator });
+  handleUpdate(suspendClockUpdate, suspend);
 
   const resume = command<ClockPauseArgs>(
     'resumeClock',
@@ -430,20 +449,16 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       while (s.currentPeriod && (s.state === 'rectifying' || s.state === 'acceptance_pending') && Date.parse(s.currentPeriod.endsAt) <= Date.now()) {
         await openReportPeriod(s.currentPeriod.index + 1, (p) => Date.parse(p.endsAt) > Date.now());
       }
-      await retimeAll(
-        'clock_resumed',
-        actor,
-        reason,
-        engine.resumeBasis(suspension, at),
-        undefined,
-        { suspendedSince: suspension.since, suspensionReason: suspension.reason },
-      );
+      await retimeAll('clock_resumed', actor, reason, engine.resumeBasis(suspension, at), undefined, {
+        suspendedSince: suspension.since,
+        suspensionReason: suspension.reason,
+      });
     },
     () => {
       if (!s.suspension) conflict('计时未暂停 (the clock is not suspended)');
     },
   );
-  setHandler(resumeClockUpdate, resume.handler, { validator: resume.validator });
+  handleUpdate(resumeClockUpdate, resume);
 
   const interrupt = command<InterruptArgs>(
     'interruptClock',
@@ -467,7 +482,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       if (only) liveObligation(only);
     },
   );
-  setHandler(interruptClockUpdate, interrupt.handler, { validator: interrupt.validator });
+  handleUpdate(interruptClockUpdate, interrupt);
 
   const policyChange = command<PolicyChangeArgs>('changePolicy', async ({ actor, policyId, policy: next }) => {
     const previous = s.policyId ?? null;
@@ -475,7 +490,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     s.policyId = policyId;
     await retimeAll('policy_changed', actor, '期限策略调整', basisUnderPolicy, undefined, { fromPolicyId: previous, toPolicyId: policyId });
   });
-  setHandler(changePolicyUpdate, policyChange.handler, { validator: policyChange.validator });
+  handleUpdate(changePolicyUpdate, policyChange);
 
   setHandler(recomputeDeadlinesSignal, ({ reason }) => {
     engine.requestRecompute(reason);
@@ -499,7 +514,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       await openObligation('plan', '1', 'sponsor', startedAt, policy().planDue);
       await openObligation('rectification', '1', 'sponsor', startedAt, policy().rectificationDue);
       await commit('planning_started', SYSTEM_ACTOR, before, {
-        notifications: notify(recipientsFor('sponsor'), 'case.designated', '包保整顿任务', `村党组织已列为软弱涣散党组织，请在期限内制定整顿方案（${CASE_STATE_LABELS.planning}）。`),
+        notifications: notify(
+          recipientsFor('sponsor'),
+          'case.designated',
+          '包保整顿任务',
+          `村党组织已列为软弱涣散党组织，请在期限内制定整顿方案（${CASE_STATE_LABELS.planning}）。`,
+        ),
       });
       initialized = true;
     });

@@ -13,7 +13,7 @@ import type {
   StartTrainingArgs,
   TrainingRecordArgs,
   TransferArgs,
-} from './reserve-types.js';
+} from '../domain/contracts/reserve.js';
 
 export { recomputeDeadlinesSignal } from './deadline-messages.js';
 

@@ -11,19 +11,12 @@
 import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
-import {
-  PLACEMENT_POST_LABELS,
-  POOL_STATES,
-  checkReserveCommand,
-  isOpenReserve,
-  type ReserveCommand,
-  type ReserveState,
-} from '../domain/reserves.js';
-import { SYSTEM_ACTOR, type Recipient } from './deadline-types.js';
+import { PLACEMENT_POST_LABELS, POOL_STATES, checkReserveCommand, isOpenReserve, type ReserveCommand, type ReserveState } from '../domain/reserves.js';
+import { SYSTEM_ACTOR, type Recipient } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
-import { clone, createCommitter, createProcessKit, invalid, notify } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify } from './process-kit.js';
 import {
   annualReviewUpdate,
   exitReserveUpdate,
@@ -53,9 +46,10 @@ import type {
   StartTrainingArgs,
   TrainingRecordArgs,
   TransferArgs,
-} from './reserve-types.js';
+} from '../domain/contracts/reserve.js';
 
-const { recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const { recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } =
+  proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
 
 /** Patch: a transfer continues the candidate in the target village's pool (see the transfer command). */
 export const TRANSFER_CONTINUES_AT_TARGET = 'transfer-continues-at-target';
@@ -210,7 +204,8 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     const running: number[] = [];
     if (s.state === 'publicized') running.push(Date.parse(s.publicityEndsAt!));
     if (inPool() && s.periodicReview) running.push(Date.parse(s.periodicReview.nextAt));
-    if (s.training && (s.state === 'in_training' || s.state === 'annual_review') && s.training.currentPeriod) running.push(Date.parse(s.training.currentPeriod.endsAt));
+    if (s.training && (s.state === 'in_training' || s.state === 'annual_review') && s.training.currentPeriod)
+      running.push(Date.parse(s.training.currentPeriod.endsAt));
     if (s.state === 'in_training' && s.training) running.push(Date.parse(s.training.annualReviewAt));
     return engine.nextWake(running);
   }
@@ -226,7 +221,12 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     return kit.command<ReviewResultArgs>(command, async ({ actor, passed, comment }) => {
       const before = summary();
       const obligation = engine.openOf(done)[0];
-      const record: ReserveRecordSpec = { kind: command === 'qualify' ? 'qualification' : 'inspection', key: '1', content: { passed, comment }, late: engine.isLate(obligation) };
+      const record: ReserveRecordSpec = {
+        kind: command === 'qualify' ? 'qualification' : 'inspection',
+        key: '1',
+        content: { passed, comment },
+        late: engine.isLate(obligation),
+      };
       engine.close(obligation, 'satisfied');
       const label = command === 'qualify' ? '资格审查' : '组织考察';
       if (!passed) {
@@ -251,7 +251,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     due: () => s.policy.inspectionDue,
     mark: (at) => (s.qualifiedAt = at),
   });
-  setHandler(qualifyReserveUpdate, qualify.handler, { validator: qualify.validator });
+  handleUpdate(qualifyReserveUpdate, qualify);
 
   const inspect = reviewStep('inspect', 'inspection', {
     state: 'inspected',
@@ -259,7 +259,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     due: () => s.policy.publicityDue,
     mark: (at) => (s.inspectedAt = at),
   });
-  setHandler(inspectReserveUpdate, inspect.handler, { validator: inspect.validator });
+  handleUpdate(inspectReserveUpdate, inspect);
 
   const publicize = kit.command<PublicizeArgs>('publicize', async ({ actor, note }) => {
     const before = summary();
@@ -274,7 +274,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
       notifications: notify([township], 'reserve.publicized', '后备力量公示', `${s.personName}拟纳入后备力量，公示至${s.publicityEndsAt}。`),
     });
   });
-  setHandler(publicizeReserveUpdate, publicize.handler, { validator: publicize.validator });
+  handleUpdate(publicizeReserveUpdate, publicize);
 
   // --- Commands: training and reviews ---------------------------------------------------------------
 
@@ -286,7 +286,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     await openTrainingPeriod(0);
     await commit('training_started', actor, before, { details: { arrangement, annualReviewAt: s.training.annualReviewAt } });
   });
-  setHandler(startTrainingUpdate, startTraining.handler, { validator: startTraining.validator });
+  handleUpdate(startTrainingUpdate, startTraining);
 
   const trainingRecord = kit.command<TrainingRecordArgs>(
     'fileTrainingRecord',
@@ -309,7 +309,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
       if (s.filed.includes(`${kind}:${period}`)) invalid('period', `${period}的${kind === 'written_report' ? '书面报告' : '谈心谈话'}已登记 (already filed)`);
     },
   );
-  setHandler(fileTrainingRecordUpdate, trainingRecord.handler, { validator: trainingRecord.validator });
+  handleUpdate(fileTrainingRecordUpdate, trainingRecord);
 
   const periodicReview = kit.command<PeriodicReviewArgs>(
     'periodicReview',
@@ -329,13 +329,18 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
       if (engine.openOf('periodic_review').length === 0) invalid('outcome', '当前没有待进行的半年动态调整 (no half-yearly review is due)');
     },
   );
-  setHandler(periodicReviewUpdate, periodicReview.handler, { validator: periodicReview.validator });
+  handleUpdate(periodicReviewUpdate, periodicReview);
 
   const annualReview = kit.command<AnnualReviewArgs>('annualReview', async ({ actor, outcome, satisfaction, comment }) => {
     const before = summary();
     const obligation = engine.openOf('annual_review')[0];
     const key = obligation?.key ?? `Y${training().year}`;
-    const record: ReserveRecordSpec = { kind: 'annual_review', key, content: { outcome, satisfaction: satisfaction ?? null, comment }, late: engine.isLate(obligation) };
+    const record: ReserveRecordSpec = {
+      kind: 'annual_review',
+      key,
+      content: { outcome, satisfaction: satisfaction ?? null, comment },
+      late: engine.isLate(obligation),
+    };
     engine.close(obligation, 'satisfied');
     if (outcome === 'exit') {
       close('exited', { kind: 'exited', reason: `年度考评出库：${comment}` });
@@ -349,7 +354,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     await openTrainingPeriod(training().currentPeriod!.index);
     await commit('annual_review_passed', actor, before, { record, details: { outcome, comment, nextAnnualReviewAt: training().annualReviewAt } });
   });
-  setHandler(annualReviewUpdate, annualReview.handler, { validator: annualReview.validator });
+  handleUpdate(annualReviewUpdate, annualReview);
 
   // --- Commands: leaving the pool -----------------------------------------------------------------
 
@@ -368,14 +373,14 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     s.outcome = { kind: 'placed', post, newInPost, mentorshipId };
     await commit('mentorship_proposed', actor, beforeLink, { details: { mentorshipId } });
   });
-  setHandler(placeReserveUpdate, place.handler, { validator: place.validator });
+  handleUpdate(placeReserveUpdate, place);
 
   const exit = kit.command<ExitArgs>('exit', async ({ actor, reason }) => {
     const before = summary();
     close('exited', { kind: 'exited', reason });
     await commit('exited', actor, before, { details: { reason } });
   });
-  setHandler(exitReserveUpdate, exit.handler, { validator: exit.validator });
+  handleUpdate(exitReserveUpdate, exit);
 
   const transfer = kit.command<TransferArgs>(
     'transfer',
@@ -395,12 +400,12 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
       if (toVillageCode === s.villageCode) invalid('toVillageCode', '须为另一个村 (must be another village)');
     },
   );
-  setHandler(transferReserveUpdate, transfer.handler, { validator: transfer.validator });
+  handleUpdate(transferReserveUpdate, transfer);
 
   // 延期/容错 on any open obligation (the org dept's steps, training records, reviews), as for cases.
   const clockRequests = createClockRequests({ state: s, engine, command: kit.command, commit, summary, recipientsFor });
-  setHandler(requestReserveClockChangeUpdate, clockRequests.request.handler, { validator: clockRequests.request.validator });
-  setHandler(decideReserveClockChangeUpdate, clockRequests.decide.handler, { validator: clockRequests.decide.validator });
+  handleUpdate(requestReserveClockChangeUpdate, clockRequests.request);
+  handleUpdate(decideReserveClockChangeUpdate, clockRequests.decide);
 
   setHandler(recomputeDeadlinesSignal, ({ reason }) => {
     engine.requestRecompute(reason);

@@ -72,7 +72,9 @@ export const idempotencyPlugin = fp<{ store: IdempotencyStore }>(async (app, { s
 });
 
 function requestHash(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${url}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
 }
 
 function safeJson(text: string): unknown {

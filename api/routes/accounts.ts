@@ -29,13 +29,23 @@ export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountService }> 
       }),
       response: {
         200: z.object({
-          items: z.array(z.object({ id: z.uuid(), name: z.string(), role: z.enum(ROLES), jurisdictionCode: z.string(), post: z.enum(USER_POSTS).nullable() }).meta({ id: 'PickableUser' })),
+          items: z.array(
+            z
+              .object({ id: z.uuid(), name: z.string(), role: z.enum(ROLES), jurisdictionCode: z.string(), post: z.enum(USER_POSTS).nullable() })
+              .meta({ id: 'PickableUser' }),
+          ),
         }),
         ...errorResponses,
       },
     },
     handler: async (request) => ({
-      items: (await accounts.pickable(userOf(request), request.query)).map((u) => ({ id: u.id, name: u.name, role: u.role, jurisdictionCode: u.jurisdictionCode, post: u.post })),
+      items: (await accounts.pickable(userOf(request), request.query)).map((u) => ({
+        id: u.id,
+        name: u.name,
+        role: u.role,
+        jurisdictionCode: u.jurisdictionCode,
+        post: u.post,
+      })),
     }),
   });
 
@@ -88,7 +98,12 @@ export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountService }> 
     handler: async (request) => toAccountDto(await accounts.get({ user: userOf(request) }, request.params.id)),
   });
 
-  const simple = (path: string, operationId: string, summary: string, run: (manager: { user: ReturnType<typeof userOf> }, id: string, client: ReturnType<typeof clientInfo>) => Promise<Parameters<typeof toAccountDto>[0]>) =>
+  const simple = (
+    path: string,
+    operationId: string,
+    summary: string,
+    run: (manager: { user: ReturnType<typeof userOf> }, id: string, client: ReturnType<typeof clientInfo>) => Promise<Parameters<typeof toAccountDto>[0]>,
+  ) =>
     app.post(`/accounts/:id/${path}`, {
       schema: { operationId, summary, tags: ['accounts'], params: Id, response: { 200: AccountSchema, ...errorResponses } },
       handler: async (request) => toAccountDto(await run({ user: userOf(request) }, request.params.id, clientInfo(request))),
@@ -141,7 +156,13 @@ export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountService }> 
   });
 
   app.post('/accounts/:id/token/revoke', {
-    schema: { operationId: 'revokeAccountToken', summary: '吊销 Bearer 令牌', tags: ['accounts'], params: Id, response: { 200: AccountSchema, ...errorResponses } },
+    schema: {
+      operationId: 'revokeAccountToken',
+      summary: '吊销 Bearer 令牌',
+      tags: ['accounts'],
+      params: Id,
+      response: { 200: AccountSchema, ...errorResponses },
+    },
     handler: async (request) => toAccountDto((await accounts.setToken({ user: userOf(request) }, request.params.id, false)).account),
   });
 };

@@ -56,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
         maxAge: Math.floor(settings.absoluteMs / 1000),
       });
       reply.header('cache-control', 'no-store');
-      return toSignedInDto(signedIn);
+      return toSignedInDto(signedIn, await auth.officeOf(signedIn.user));
     },
   });
 
@@ -84,9 +84,16 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       response: { 200: SignedInSchema, ...errorResponses },
     },
     handler: async (request) => {
-      if (request.signedIn) return toSignedInDto(request.signedIn);
       const user = userOf(request);
-      return { user: { ...user, username: await auth.usernameOf(user.id) }, session: null, csrfToken: null, passwordChange: null, passwordExpiresAt: null };
+      const office = await auth.officeOf(user);
+      if (request.signedIn) return toSignedInDto(request.signedIn, office);
+      return {
+        user: { ...user, username: await auth.usernameOf(user.id), ...office },
+        session: null,
+        csrfToken: null,
+        passwordChange: null,
+        passwordExpiresAt: null,
+      };
     },
   });
 

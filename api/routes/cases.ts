@@ -125,7 +125,9 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
   command('suspend', 'suspendClock', '暂停计时（保留剩余工作日）', ClockPauseBody, ({ user, id, body, key }) => cases.suspendClock(user, id, body, key));
   command('resume', 'resumeClock', '恢复计时', ClockPauseBody, ({ user, id, body, key }) => cases.resumeClock(user, id, body, key));
   command('interrupt', 'interruptClock', '重新计时（从零开始）', InterruptBody, ({ user, id, body, key }) => cases.interruptClock(user, id, body, key));
-  command('policy', 'changeCasePolicy', '将在办案例改用另一期限策略版本（留痕）', CasePolicyBody, ({ user, id, body, key }) => cases.changePolicy(user, id, body, key));
+  command('policy', 'changeCasePolicy', '将在办案例改用另一期限策略版本（留痕）', CasePolicyBody, ({ user, id, body, key }) =>
+    cases.changePolicy(user, id, body, key),
+  );
 
   clockDecisionRoute(app, {
     resource: 'cases',

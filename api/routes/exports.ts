@@ -9,6 +9,7 @@ import { CSV_MIME, XLSX_MIME, attachment } from '../../services/excel/table.js';
 import { userOf } from '../plugins/auth.js';
 import { DivisionPrefix, errorResponses } from '../schemas/common.js';
 import { AsOf, CohortQueryShape, PeriodQueryShape, SpreadsheetFormat } from '../schemas/stats.js';
+import { AuditQueryShape } from '../schemas/audit.js';
 
 const tags = ['exports'];
 
@@ -79,7 +80,13 @@ export const exportRoutes: FastifyPluginAsyncZod<{ exports: ExportService }> = a
     },
     handler: async (request, reply) => {
       const q = request.query;
-      const file = await exports.cases(userOf(request), q.format, { division: q.division, asOf: q.asOf, states: q.state, rags: q.rag, sponsorUserId: q.sponsor });
+      const file = await exports.cases(userOf(request), q.format, {
+        division: q.division,
+        asOf: q.asOf,
+        states: q.state,
+        rags: q.rag,
+        sponsorUserId: q.sponsor,
+      });
       sendFile(reply, file);
     },
   });
@@ -109,6 +116,23 @@ export const exportRoutes: FastifyPluginAsyncZod<{ exports: ExportService }> = a
     handler: async (request, reply) => {
       const q = request.query;
       sendFile(reply, await exports.people(userOf(request), 'reserve_nominations', q.format, { division: q.division }));
+    },
+  });
+
+  app.get('/exports/audit', {
+    schema: {
+      operationId: 'exportAuditEvents',
+      summary: '导出审计记录（组织部，管辖范围内；与 GET /audit 同样的筛选；最多 50000 条）',
+      tags,
+      querystring: z.strictObject({ ...AuditQueryShape, format: SpreadsheetFormat }),
+      response: { 200: fileResponse('审计记录文件'), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const { from, to, format, ...rest } = request.query;
+      sendFile(
+        reply,
+        await exports.auditTrail(userOf(request), format, { ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) }),
+      );
     },
   });
 };

@@ -43,7 +43,7 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ mentorships: MentorshipSe
   app.get('/mentorships', {
     schema: {
       operationId: 'listMentorships',
-      summary: '1+1帮带列表（按状态、红黄绿灯、区划筛选）',
+      summary: '1+1帮带列表（按状态、红黄绿灯、区划筛选；村、乡镇、导师姓名与最近期限）',
       tags,
       querystring: ListMentorshipsQuery,
       response: {
@@ -53,7 +53,14 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ mentorships: MentorshipSe
     },
     handler: async (request) => {
       const q = request.query;
-      const { items, total } = await mentorships.list(userOf(request), { state: q.state, rag: q.rag, division: q.division, limit: q.limit, offset: q.offset });
+      const { items, total } = await mentorships.list(userOf(request), {
+        state: q.state,
+        rag: q.rag,
+        division: q.division,
+        sort: q.sort,
+        limit: q.limit,
+        offset: q.offset,
+      });
       return { items: items.map(toMentorshipSummary), total, limit: q.limit, offset: q.offset };
     },
   });
@@ -102,8 +109,12 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ mentorships: MentorshipSe
         toMentorshipDetail(await run({ user: userOf(request), id: request.params.id, body: request.body as z.output<B>, key: request.idempotencyKey })),
     });
 
-  command('approve', 'approveMentorship', '审核帮带结对（组织部），帮带开始', ApproveMentorshipBody, ({ user, id, body, key }) => mentorships.approve(user, id, body, key));
-  command('mentor', 'changeMentor', '明确或调整帮带导师（null 为导师调离空缺）', MentorChangeBody, ({ user, id, body, key }) => mentorships.changeMentor(user, id, body, key));
+  command('approve', 'approveMentorship', '审核帮带结对（组织部），帮带开始', ApproveMentorshipBody, ({ user, id, body, key }) =>
+    mentorships.approve(user, id, body, key),
+  );
+  command('mentor', 'changeMentor', '明确或调整帮带导师（null 为导师调离空缺）', MentorChangeBody, ({ user, id, body, key }) =>
+    mentorships.changeMentor(user, id, body, key),
+  );
   command('check-ins', 'logCheckIn', '填写月度帮带记录', CheckInBody, ({ user, id, body, key }) => mentorships.logCheckIn(user, id, body, key));
   command('reviews', 'reviewMentorship', '中期评估或期满考核', MentorshipReviewBody, ({ user, id, body, key }) => mentorships.review(user, id, body, key));
   command('terminate', 'terminateMentorship', '终止帮带', TerminateMentorshipBody, ({ user, id, body, key }) => mentorships.terminate(user, id, body, key));

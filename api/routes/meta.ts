@@ -9,6 +9,22 @@ import { DivisionPrefix, ErrorSchema, errorResponses } from '../schemas/common.j
 
 const DivisionSummarySchema = z.object({ code: z.string(), name: z.string(), level: z.enum(DIVISION_LEVELS) });
 
+const LightCountsSchema = z
+  .object({ red: z.number().int(), yellow: z.number().int(), green: z.number().int(), total: z.number().int() })
+  .meta({ id: 'LightCounts' });
+const DivisionLightsFields = {
+  cases: LightCountsSchema.describe('未结案的整顿案例'),
+  mentorships: LightCountsSchema.nullable().describe('未结束的 1+1 帮带；包保领导为 null'),
+  reserves: LightCountsSchema.nullable().describe('培养中的后备人选；包保领导为 null'),
+};
+const DivisionLightsSchema = DivisionSummarySchema.extend({
+  parentCode: z.string().nullable(),
+  scope: z.enum(['jurisdiction', 'own_cases']).describe('own_cases：包保领导只统计本人包保的案例'),
+  path: z.array(DivisionSummarySchema).describe('从本人管辖区划到该区划（面包屑）'),
+  totals: z.object(DivisionLightsFields),
+  children: z.array(DivisionSummarySchema.extend(DivisionLightsFields).meta({ id: 'DivisionLightsChild' })),
+}).meta({ id: 'DivisionLights' });
+
 export const metaRoutes: FastifyPluginAsyncZod<{ divisions: DivisionService; ready(): Promise<Record<string, boolean>> }> = async (
   app,
   { divisions, ready },
@@ -68,5 +84,17 @@ export const metaRoutes: FastifyPluginAsyncZod<{ divisions: DivisionService; rea
       if (!division || !isWithin(division.code, user.jurisdictionCode)) throw new NotFoundError('未找到该区划 (division not found)');
       return division;
     },
+  });
+
+  app.get('/divisions/:code/lights', {
+    schema: {
+      operationId: 'getDivisionLights',
+      summary: '下级区划的红黄绿灯数（未结案的案例、帮带、后备人选）',
+      description: '逐级下钻：县 → 乡镇 → 村。村级区划没有下级，只给本村合计。只统计本人管辖范围；包保领导只统计本人包保的案例。',
+      tags: ['divisions'],
+      params: z.strictObject({ code: DivisionPrefix }),
+      response: { 200: DivisionLightsSchema, ...errorResponses },
+    },
+    handler: async (request) => divisions.lights(userOf(request), request.params.code),
   });
 };

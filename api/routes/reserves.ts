@@ -17,6 +17,8 @@ import {
   ReserveCoverageSchema,
   ReserveDetailSchema,
   ReserveIdParams,
+  ReservePipelineQuery,
+  ReservePipelineSchema,
   ReserveSummarySchema,
   ReviewResultBody,
   StartTrainingBody,
@@ -47,7 +49,7 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
   app.get('/reserves', {
     schema: {
       operationId: 'listReserves',
-      summary: '后备力量列表（按状态、红黄绿灯、来源、区划筛选）',
+      summary: '后备力量列表（按状态、红黄绿灯、来源、区划筛选；村、乡镇、姓名与最近期限）',
       tags,
       querystring: ListReservesQuery,
       response: {
@@ -57,7 +59,15 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
     },
     handler: async (request) => {
       const q = request.query;
-      const { items, total } = await reserves.list(userOf(request), { state: q.state, rag: q.rag, source: q.source, division: q.division, limit: q.limit, offset: q.offset });
+      const { items, total } = await reserves.list(userOf(request), {
+        state: q.state,
+        rag: q.rag,
+        source: q.source,
+        division: q.division,
+        sort: q.sort,
+        limit: q.limit,
+        offset: q.offset,
+      });
       return { items: items.map(toReserveSummary), total, limit: q.limit, offset: q.offset };
     },
   });
@@ -87,9 +97,26 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
       return {
         division: r.division,
         totals: r.totals,
-        villages: r.villages.map((v) => ({ villageCode: v.villageCode, villageName: v.villageName, inPool: v.inPool, alert: v.belowTarget, alertRaisedAt: iso(v.alertRaisedAt) })),
+        villages: r.villages.map((v) => ({
+          villageCode: v.villageCode,
+          villageName: v.villageName,
+          inPool: v.inPool,
+          alert: v.belowTarget,
+          alertRaisedAt: iso(v.alertRaisedAt),
+        })),
       };
     },
+  });
+
+  app.get('/reserve-pipeline', {
+    schema: {
+      operationId: 'getReservePipeline',
+      summary: '后备力量培养漏斗：各流程状态的人数（提名 → 资格审查 → 考察 → 公示 → 入库 → 实训 → 使用）',
+      tags,
+      querystring: ReservePipelineQuery,
+      response: { 200: ReservePipelineSchema, ...errorResponses },
+    },
+    handler: async (request) => reserves.pipeline(userOf(request), request.query.division),
   });
 
   /** One POST per command; each becomes an Update on the candidate's workflow and answers the new state. */
@@ -114,9 +141,15 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
         toReserveDetail(await run({ user: userOf(request), id: request.params.id, body: request.body as z.output<B>, key: request.idempotencyKey })),
     });
 
-  command('qualification', 'qualifyReserve', '资格审查（组织部）：通过待考察，未通过出库', ReviewResultBody, ({ user, id, body, key }) => reserves.qualify(user, id, body, key));
-  command('inspection', 'inspectReserve', '组织考察（组织部）：通过待公示，未通过出库', ReviewResultBody, ({ user, id, body, key }) => reserves.inspect(user, id, body, key));
-  command('publicity', 'publicizeReserve', '公示（5个工作日，期满自动入库）', PublicizeBody, ({ user, id, body, key }) => reserves.publicize(user, id, body, key));
+  command('qualification', 'qualifyReserve', '资格审查（组织部）：通过待考察，未通过出库', ReviewResultBody, ({ user, id, body, key }) =>
+    reserves.qualify(user, id, body, key),
+  );
+  command('inspection', 'inspectReserve', '组织考察（组织部）：通过待公示，未通过出库', ReviewResultBody, ({ user, id, body, key }) =>
+    reserves.inspect(user, id, body, key),
+  );
+  command('publicity', 'publicizeReserve', '公示（5个工作日，期满自动入库）', PublicizeBody, ({ user, id, body, key }) =>
+    reserves.publicize(user, id, body, key),
+  );
   command('training', 'startReserveTraining', '安排跟岗实训', StartTrainingBody, ({ user, id, body, key }) => reserves.startTraining(user, id, body, key));
   command('training-records', 'fileTrainingRecord', '登记季度书面报告或谈心谈话', TrainingRecordBody, ({ user, id, body, key }) =>
     reserves.fileTrainingRecord(user, id, body, key),
@@ -124,12 +157,16 @@ export const reserveRoutes: FastifyPluginAsyncZod<{ reserves: ReserveService }> 
   command('periodic-reviews', 'periodicReviewReserve', '半年动态调整（乡镇党委）：保留或出库', PeriodicReviewBody, ({ user, id, body, key }) =>
     reserves.periodicReview(user, id, body, key),
   );
-  command('annual-reviews', 'annualReviewReserve', '年度考评：继续培养或出库', AnnualReviewBody, ({ user, id, body, key }) => reserves.annualReview(user, id, body, key));
+  command('annual-reviews', 'annualReviewReserve', '年度考评：继续培养或出库', AnnualReviewBody, ({ user, id, body, key }) =>
+    reserves.annualReview(user, id, body, key),
+  );
   command('placement', 'placeReserve', '使用：任村党组织书记或“两委”成员（新任书记自动提出1+1帮带）', PlacementBody, ({ user, id, body, key }) =>
     reserves.place(user, id, body, key),
   );
   command('exit', 'exitReserve', '调出后备库', ExitBody, ({ user, id, body, key }) => reserves.exit(user, id, body, key));
-  command('transfer', 'transferReserve', '调往他村：在目标村后备力量库中继续（新记录，互相关联）', TransferBody, ({ user, id, body, key }) => reserves.transfer(user, id, body, key));
+  command('transfer', 'transferReserve', '调往他村：在目标村后备力量库中继续（新记录，互相关联）', TransferBody, ({ user, id, body, key }) =>
+    reserves.transfer(user, id, body, key),
+  );
   command('clock-requests', 'requestReserveClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
     reserves.requestClockChange(user, id, body, key),
   );

@@ -10,12 +10,7 @@ import { iso, printable } from './common.js';
 export const LoginUsername = printable(z.string().min(1).max(64)).describe('用户名（不区分大小写）');
 /** Any characters, bounded: a 10 KB password is refused before it is hashed. */
 export const Password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
-export const Username = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(USERNAME_PATTERN, USERNAME_MESSAGE)
-  .describe('3–32位小写字母、数字或 ._-');
+export const Username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, USERNAME_MESSAGE).describe('3–32位小写字母、数字或 ._-');
 
 export const AccountSchema = z
   .object({
@@ -66,7 +61,9 @@ export const SessionSchema = z
   })
   .meta({ id: 'Session' });
 
-export const toSessionDto = (s: Pick<SessionInfo, 'id' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'idleExpiresAt' | 'endsAt' | 'ip' | 'userAgent'>): z.output<typeof SessionSchema> => ({
+export const toSessionDto = (
+  s: Pick<SessionInfo, 'id' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'idleExpiresAt' | 'endsAt' | 'ip' | 'userAgent'>,
+): z.output<typeof SessionSchema> => ({
   id: s.id,
   createdAt: s.createdAt.toISOString(),
   lastSeenAt: s.lastSeenAt.toISOString(),
@@ -79,7 +76,15 @@ export const toSessionDto = (s: Pick<SessionInfo, 'id' | 'createdAt' | 'lastSeen
 
 export const SignedInSchema = z
   .object({
-    user: z.object({ id: z.uuid(), username: z.string(), name: z.string(), role: z.enum(ROLES), jurisdictionCode: z.string() }),
+    user: z.object({
+      id: z.uuid(),
+      username: z.string(),
+      name: z.string(),
+      role: z.enum(ROLES),
+      jurisdictionCode: z.string(),
+      jurisdictionName: z.string().nullable().describe('管辖区划名称（如 惠水县）；区划未导入时为 null'),
+      officeName: z.string().describe('所在单位（如 某某镇党委、某某县委组织部），水印与页眉显示'),
+    }),
     session: SessionSchema.nullable().describe('以 Bearer 令牌访问时为 null'),
     csrfToken: z.string().nullable().describe('以会话 Cookie 提交更改时放在 X-CSRF-Token 请求头'),
     passwordChange: z.enum(PASSWORD_CHANGE_REASONS).nullable().describe('须先修改密码的原因：first_login 首次登录、reset 重置后、expired 已过期'),
@@ -87,8 +92,8 @@ export const SignedInSchema = z
   })
   .meta({ id: 'SignedIn' });
 
-export const toSignedInDto = (s: SignedIn): z.output<typeof SignedInSchema> => ({
-  user: { id: s.user.id, username: s.user.username, name: s.user.name, role: s.user.role, jurisdictionCode: s.user.jurisdictionCode },
+export const toSignedInDto = (s: SignedIn, office: { jurisdictionName: string | null; officeName: string }): z.output<typeof SignedInSchema> => ({
+  user: { id: s.user.id, username: s.user.username, name: s.user.name, role: s.user.role, jurisdictionCode: s.user.jurisdictionCode, ...office },
   session: toSessionDto(s.session),
   csrfToken: s.session.csrfToken,
   passwordChange: s.passwordChange,

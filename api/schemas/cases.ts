@@ -49,7 +49,6 @@ export const CaseSummarySchema = z
   })
   .meta({ id: 'CaseSummary' });
 
-
 export const CaseDetailSchema = CaseSummarySchema.extend({
   policy: z.record(z.string(), z.unknown()),
   clockRequests: z.array(ClockRequestSchema),
@@ -121,7 +120,6 @@ export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSche
 
 // --- Requests: strict objects, so unknown fields are rejected and named. ---
 
-
 export const DesignateBody = z
   .strictObject({
     villageCode: DivisionCode.describe('12位村级区划代码'),
@@ -172,9 +170,7 @@ export const SponsorBody = z
 
 export const CancelBody = z.strictObject({ reason: text(1000) }).meta({ id: 'CancelRequest' });
 
-export const RelapseBody = z
-  .strictObject({ reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length), note: text(2000) })
-  .meta({ id: 'RelapseRequest' });
+export const RelapseBody = z.strictObject({ reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length), note: text(2000) }).meta({ id: 'RelapseRequest' });
 
 const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -196,4 +192,4 @@ export const CaseIdParams = z.strictObject({ id: z.uuid() });
 
 export const ClockPauseBody = z.strictObject({ reason: text(2000) }).meta({ id: 'ClockPauseRequest' });
 export const InterruptBody = z.strictObject({ reason: text(2000), obligationId: key(200).optional() }).meta({ id: 'InterruptRequest' });
-export const CasePolicyBody = z.strictObject({ policyId: z.uuid() }).meta({ id: 'CasePolicyRequest' });
+export const CasePolicyBody = z.strictObject({ policyId: z.uuid('请选择期限策略版本 (policyId must be a policy id)') }).meta({ id: 'CasePolicyRequest' });

@@ -62,7 +62,11 @@ export const IsoInstant = z.iso
   .regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE)
   .meta({ format: 'date-time' });
 /** A month YYYY-MM, 2000-01 … 2100-12. */
-export const IsoMonth = (message = '须为 YYYY-MM (must be YYYY-MM)') => z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, message).regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE);
+export const IsoMonth = (message = '须为 YYYY-MM (must be YYYY-MM)') =>
+  z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, message)
+    .regex(IN_RANGE_YEAR, YEAR_RANGE_MESSAGE);
 /** A birth date: 1900-01-01 … today in Beijing (no one is born in the future). */
 export const BirthDate = z.iso
   .date(DATE_MESSAGE)

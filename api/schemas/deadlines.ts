@@ -3,10 +3,19 @@
  * audited timeline. Cases, mentorships and reserve candidates answer them alike.
  */
 import { z } from 'zod';
-import { ESCALATION_RUNGS, EXEMPTION_CATEGORIES, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES, type ScheduledRung } from '../../domain/escalation.js';
+import {
+  ESCALATION_RUNGS,
+  EXEMPTION_CATEGORIES,
+  OBLIGATION_KINDS,
+  OBLIGATION_STATUSES,
+  RAG_COLOURS,
+  RESPONSIBLE_PARTIES,
+  type ScheduledRung,
+} from '../../domain/escalation.js';
 import { EDUCATION_LEVELS, GENDERS } from '../../domain/people.js';
 import { ROLES } from '../../domain/roles.js';
 import type { escalations, obligations, people } from '../../db/schema/index.js';
+import type { NextDue } from '../../db/queries/cases.js';
 import { BirthDate, Instant, IsoDate, iso, key, text } from './common.js';
 
 const RungSchema = z.object({
@@ -29,7 +38,37 @@ export const ObligationSchema = z.object({
   closedAt: Instant.nullable(),
   exemptedAt: Instant.nullable().describe('容错免责批准时间'),
   rungs: z.array(RungSchema),
+  previousDues: z
+    .array(z.object({ dueAt: Instant, dueDate: z.string().nullable(), rungs: z.array(RungSchema), replacedAt: Instant }))
+    .describe('延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示'),
 });
+
+/** A list row's soonest open obligation (mentorships, reserve candidates: as CaseSummary.nextDue). */
+export const NextDueSchema = z
+  .object({
+    kind: z.enum(OBLIGATION_KINDS).describe('义务类型'),
+    dueAt: Instant,
+    dueDate: z.string().nullable().describe('按日计的到期日（北京时间）'),
+    provisional: z.boolean().describe('暂定：所在年份的节假日安排尚未公布'),
+    workingDaysLeft: z
+      .number()
+      .int()
+      .nullable()
+      .describe('列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null'),
+  })
+  .nullable()
+  .describe('最近一项未完成的义务；没有时为 null');
+
+export const toNextDueDto = (d: NextDue | null): z.output<typeof NextDueSchema> =>
+  d
+    ? {
+        kind: d.kind as z.output<typeof ObligationSchema>['kind'],
+        dueAt: new Date(d.dueAt).toISOString(),
+        dueDate: d.dueDate,
+        provisional: d.provisional,
+        workingDaysLeft: d.workingDaysLeft ?? null,
+      }
+    : null;
 
 export const EscalationSchema = z.object({
   id: z.uuid(),
@@ -80,6 +119,12 @@ export const toObligationDto = (o: ObligationRow): z.output<typeof ObligationSch
   exemptedAt: iso(o.exemptedAt),
   // Rungs scheduled before flags were per date carry none: the obligation's old flag bounds them.
   rungs: (o.rungs as ScheduledRung[]).map((r) => ({ ...r, provisional: r.provisional ?? o.provisional })),
+  previousDues: (o.previousDues ?? []).map((p) => ({
+    dueAt: new Date(p.dueAt).toISOString(),
+    dueDate: p.dueDate,
+    rungs: p.rungs.map((r) => ({ ...r, provisional: r.provisional ?? o.provisional })),
+    replacedAt: new Date(p.replacedAt).toISOString(),
+  })),
 });
 
 export const toEscalationDto = (e: EscalationRow): z.output<typeof EscalationSchema> => ({
@@ -97,7 +142,6 @@ export const toEscalationDto = (e: EscalationRow): z.output<typeof EscalationSch
 export const toTimelineDto = (t: TimelineRow): z.output<typeof TimelineEntrySchema> => ({ ...t, at: t.at.toISOString() });
 
 // --- People -------------------------------------------------------------------------------------------
-
 
 /** A person named in a request: an existing one (`personId`), or a new one recorded with it. */
 export const PersonInputSchema = z

@@ -2,9 +2,23 @@ import { z } from 'zod';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import { MENTORSHIP_REVIEW_OUTCOMES, MENTORSHIP_STATES } from '../../domain/mentorships.js';
 import type { MentorshipDetail } from '../../services/mentorships.js';
-import type { MentorshipRow } from '../../db/queries/mentorships.js';
+import { MENTORSHIP_SORTS, type MentorshipView } from '../../db/queries/mentorships.js';
 import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, text } from './common.js';
-import { ClockRequestSchema, csvEnum, EscalationSchema, ObligationSchema, PersonInputSchema, PersonSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toPersonDto, toTimelineDto } from './deadlines.js';
+import {
+  ClockRequestSchema,
+  csvEnum,
+  EscalationSchema,
+  NextDueSchema,
+  ObligationSchema,
+  PersonInputSchema,
+  PersonSchema,
+  TimelineEntrySchema,
+  toEscalationDto,
+  toNextDueDto,
+  toObligationDto,
+  toPersonDto,
+  toTimelineDto,
+} from './deadlines.js';
 
 const State = z.enum(MENTORSHIP_STATES);
 
@@ -18,8 +32,9 @@ export const MentorshipSummarySchema = z
     rag: z.enum(RAG_COLOURS),
     vacantFrom: State.nullable().describe('导师空缺期间：明确新导师后回到的状态'),
     menteePersonId: z.uuid(),
-    menteeName: z.string().optional(),
+    menteeName: z.string().nullable(),
     mentorPersonId: z.uuid().nullable(),
+    mentorName: z.string().nullable().describe('现任帮带导师；空缺或待明确时为 null'),
     mentorUserId: z.uuid().nullable(),
     note: z.string().nullable(),
     policyId: z.uuid().nullable(),
@@ -32,6 +47,9 @@ export const MentorshipSummarySchema = z
     outcome: z.string().nullable(),
     extensions: z.number().int(),
     updatedAt: Instant,
+    villageName: z.string().nullable(),
+    townshipName: z.string().nullable(),
+    nextDue: NextDueSchema,
   })
   .meta({ id: 'MentorshipSummary' });
 
@@ -69,7 +87,7 @@ export const MentorshipDetailSchema = MentorshipSummarySchema.extend({
   timeline: z.array(TimelineEntrySchema),
 }).meta({ id: 'MentorshipDetail' });
 
-export function toMentorshipSummary(row: MentorshipRow & { menteeName?: string }): z.output<typeof MentorshipSummarySchema> {
+export function toMentorshipSummary(row: MentorshipView): z.output<typeof MentorshipSummarySchema> {
   return {
     id: row.id,
     villageCode: row.villageCode,
@@ -79,8 +97,9 @@ export function toMentorshipSummary(row: MentorshipRow & { menteeName?: string }
     rag: row.rag,
     vacantFrom: row.vacantFrom,
     menteePersonId: row.menteePersonId,
-    ...(row.menteeName !== undefined ? { menteeName: row.menteeName } : {}),
+    menteeName: row.menteeName,
     mentorPersonId: row.mentorPersonId,
+    mentorName: row.mentorName,
     mentorUserId: row.mentorUserId,
     note: row.note,
     policyId: row.policyId,
@@ -93,12 +112,15 @@ export function toMentorshipSummary(row: MentorshipRow & { menteeName?: string }
     outcome: row.outcome,
     extensions: row.extensions,
     updatedAt: row.updatedAt.toISOString(),
+    villageName: row.villageName,
+    townshipName: row.townshipName,
+    nextDue: toNextDueDto(row.nextDue),
   };
 }
 
 export function toMentorshipDetail(d: MentorshipDetail): z.output<typeof MentorshipDetailSchema> {
   return {
-    ...toMentorshipSummary({ ...d, menteeName: d.mentee.name }),
+    ...toMentorshipSummary(d),
     mentee: toPersonDto(d.mentee),
     mentor: d.mentor ? toPersonDto(d.mentor) : null,
     mentorHistory: d.mentorHistory,
@@ -121,7 +143,6 @@ export function toMentorshipDetail(d: MentorshipDetail): z.output<typeof Mentors
     timeline: d.timeline.map(toTimelineDto),
   };
 }
-
 
 export const ProposeMentorshipBody = z
   .strictObject({
@@ -161,6 +182,7 @@ export const ListMentorshipsQuery = z.strictObject({
   state: csvEnum(MENTORSHIP_STATES).describe('逗号分隔的状态'),
   rag: csvEnum(RAG_COLOURS).describe('逗号分隔的红黄绿灯'),
   division: DivisionPrefix.optional().describe('区划代码前缀（县、乡镇或村）'),
+  sort: z.enum(MENTORSHIP_SORTS).default('proposed').describe('proposed 最新提出在前；next_due 最近到期在前；updated 最近变动在前'),
   ...PaginationQuery,
 });
 
@@ -174,7 +196,13 @@ export const MentoringCoverageSchema = z
     mentored: z.number().int().describe('其中有在岗导师的'),
     coverage: z.number().nullable().describe('mentored / newCadres'),
     townships: z.array(
-      z.object({ townshipCode: z.string(), townshipName: z.string().nullable(), newCadres: z.number().int(), mentored: z.number().int(), coverage: z.number().nullable() }),
+      z.object({
+        townshipCode: z.string(),
+        townshipName: z.string().nullable(),
+        newCadres: z.number().int(),
+        mentored: z.number().int(),
+        coverage: z.number().nullable(),
+      }),
     ),
   })
   .meta({ id: 'MentoringCoverage' });

@@ -1,17 +1,25 @@
 import { z } from 'zod';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import { RESERVE_SOURCES } from '../../domain/people.js';
-import {
-  ANNUAL_REVIEW_OUTCOMES,
-  PERIODIC_REVIEW_OUTCOMES,
-  PLACEMENT_POSTS,
-  RESERVE_STATES,
-  TRAINING_RECORD_KINDS,
-} from '../../domain/reserves.js';
+import { ANNUAL_REVIEW_OUTCOMES, PERIODIC_REVIEW_OUTCOMES, PLACEMENT_POSTS, RESERVE_STATES, TRAINING_RECORD_KINDS } from '../../domain/reserves.js';
 import type { ReserveDetail } from '../../services/reserves.js';
-import type { ReserveRow } from '../../db/queries/reserves.js';
+import { RESERVE_SORTS, type ReserveView } from '../../db/queries/reserves.js';
 import { DivisionCode, DivisionPrefix, Instant, PaginationQuery, iso, text } from './common.js';
-import { ClockRequestSchema, csvEnum, EscalationSchema, ObligationSchema, PersonInputSchema, PersonSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toPersonDto, toTimelineDto } from './deadlines.js';
+import {
+  ClockRequestSchema,
+  csvEnum,
+  EscalationSchema,
+  NextDueSchema,
+  ObligationSchema,
+  PersonInputSchema,
+  PersonSchema,
+  TimelineEntrySchema,
+  toEscalationDto,
+  toNextDueDto,
+  toObligationDto,
+  toPersonDto,
+  toTimelineDto,
+} from './deadlines.js';
 
 const WarningSchema = z.object({ code: z.enum(['age_over_35']), message: z.string() }).meta({ id: 'ReserveWarning' });
 
@@ -19,7 +27,7 @@ export const ReserveSummarySchema = z
   .object({
     id: z.uuid(),
     personId: z.uuid(),
-    personName: z.string().optional(),
+    personName: z.string().nullable(),
     villageCode: z.string(),
     townshipCode: z.string(),
     countyCode: z.string(),
@@ -44,6 +52,9 @@ export const ReserveSummarySchema = z
     transferredFromId: z.uuid().nullable().describe('调入：由他村调来时，原后备力量记录'),
     exitReason: z.string().nullable(),
     updatedAt: Instant,
+    villageName: z.string().nullable(),
+    townshipName: z.string().nullable(),
+    nextDue: NextDueSchema,
   })
   .meta({ id: 'ReserveSummary' });
 
@@ -70,11 +81,11 @@ export const ReserveDetailSchema = ReserveSummarySchema.extend({
   timeline: z.array(TimelineEntrySchema),
 }).meta({ id: 'ReserveDetail' });
 
-export function toReserveSummary(row: ReserveRow & { personName?: string }): z.output<typeof ReserveSummarySchema> {
+export function toReserveSummary(row: ReserveView): z.output<typeof ReserveSummarySchema> {
   return {
     id: row.id,
     personId: row.personId,
-    ...(row.personName !== undefined ? { personName: row.personName } : {}),
+    personName: row.personName,
     villageCode: row.villageCode,
     townshipCode: row.townshipCode,
     countyCode: row.countyCode,
@@ -99,12 +110,15 @@ export function toReserveSummary(row: ReserveRow & { personName?: string }): z.o
     transferredFromId: row.transferredFromId,
     exitReason: row.exitReason,
     updatedAt: row.updatedAt.toISOString(),
+    villageName: row.villageName,
+    townshipName: row.townshipName,
+    nextDue: toNextDueDto(row.nextDue),
   };
 }
 
 export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetailSchema> {
   return {
-    ...toReserveSummary({ ...d, personName: d.person.name }),
+    ...toReserveSummary(d),
     person: toPersonDto(d.person),
     warnings: d.warnings,
     policy: d.policy as unknown as Record<string, unknown>,
@@ -126,7 +140,6 @@ export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetail
   };
 }
 
-
 export const NominateBody = z
   .strictObject({
     villageCode: DivisionCode.describe('村（12位区划代码）'),
@@ -137,7 +150,8 @@ export const NominateBody = z
     policyId: z.uuid().optional(),
   })
   .superRefine((v, ctx) => {
-    if (!v.person && !v.nominationId) ctx.addIssue({ code: 'custom', path: ['person'], message: '须填写被提名人或提名记录 (person or nominationId is required)' });
+    if (!v.person && !v.nominationId)
+      ctx.addIssue({ code: 'custom', path: ['person'], message: '须填写被提名人或提名记录 (person or nominationId is required)' });
     if (!v.source && !v.nominationId) ctx.addIssue({ code: 'custom', path: ['source'], message: '须填写来源 (source is required)' });
   })
   .meta({ id: 'NominateReserveRequest' });
@@ -148,7 +162,10 @@ export const StartTrainingBody = z.strictObject({ arrangement: text(2000).descri
 export const TrainingRecordBody = z
   .strictObject({
     kind: z.enum(TRAINING_RECORD_KINDS).describe('written_report 季度书面报告；talk 谈心谈话'),
-    period: z.string().regex(/^Q[1-9]\d{0,2}$/, '季度须为Q1、Q2…（从跟岗实训开始计）').describe('跟岗实训第几季度：Q1、Q2…'),
+    period: z
+      .string()
+      .regex(/^Q[1-9]\d{0,2}$/, '季度须为Q1、Q2…（从跟岗实训开始计）')
+      .describe('跟岗实训第几季度：Q1、Q2…'),
     summary: text(8000),
     talkedWith: text(200).optional().describe('谈话人'),
   })
@@ -176,6 +193,7 @@ export const ListReservesQuery = z.strictObject({
   rag: csvEnum(RAG_COLOURS).describe('逗号分隔的红黄绿灯'),
   source: csvEnum(RESERVE_SOURCES).describe('逗号分隔的来源'),
   division: DivisionPrefix.optional().describe('区划代码前缀（县、乡镇或村）'),
+  sort: z.enum(RESERVE_SORTS).default('nominated').describe('nominated 最新提名在前；next_due 最近到期在前；updated 最近变动在前'),
   ...PaginationQuery,
 });
 
@@ -210,3 +228,12 @@ export const ReserveCoverageSchema = z
     ),
   })
   .meta({ id: 'ReserveCoverage' });
+
+export const ReservePipelineQuery = z.strictObject({ division: DivisionPrefix.optional().describe('缺省为本人管辖范围') });
+export const ReservePipelineSchema = z
+  .object({
+    division: z.string(),
+    total: z.number().int(),
+    states: z.array(z.object({ state: z.enum(RESERVE_STATES), count: z.number().int() })).describe('每个流程状态的人数（按流程顺序，含 0）'),
+  })
+  .meta({ id: 'ReservePipeline' });

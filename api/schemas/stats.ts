@@ -118,11 +118,27 @@ const OverdueRowSchema = z
   .meta({ id: 'OverdueRow' });
 
 export const OverdueStatsSchema = z
-  .object({ ...StatsMeta, period: z.enum(PERIOD_KINDS), kinds: z.array(z.enum(OBLIGATION_KINDS)).nullable(), rows: z.array(OverdueRowSchema), totals: z.array(OverdueRowSchema) })
+  .object({
+    ...StatsMeta,
+    period: z.enum(PERIOD_KINDS),
+    kinds: z.array(z.enum(OBLIGATION_KINDS)).nullable(),
+    rows: z.array(OverdueRowSchema),
+    totals: z.array(OverdueRowSchema),
+  })
   .meta({ id: 'OverdueStats' });
 
 const TimelinessRowSchema = z
-  .object({ ...PeriodFields, code: z.string(), name: z.string(), expected: Count, onTime: Count, late: Count, missing: Count, exempted: Count, timeliness: Rate })
+  .object({
+    ...PeriodFields,
+    code: z.string(),
+    name: z.string(),
+    expected: Count,
+    onTime: Count,
+    late: Count,
+    missing: Count,
+    exempted: Count,
+    timeliness: Rate,
+  })
   .meta({ id: 'ReportTimelinessRow' });
 
 export const ReportTimelinessStatsSchema = z
@@ -130,10 +146,17 @@ export const ReportTimelinessStatsSchema = z
   .meta({ id: 'ReportTimelinessStats' });
 
 const EscalationRowSchema = z
-  .object({ code: z.string(), name: z.string(), ...Object.fromEntries(ESCALATION_RUNGS.map((r) => [r, Count])) as Record<(typeof ESCALATION_RUNGS)[number], typeof Count>, total: Count })
+  .object({
+    code: z.string(),
+    name: z.string(),
+    ...(Object.fromEntries(ESCALATION_RUNGS.map((r) => [r, Count])) as Record<(typeof ESCALATION_RUNGS)[number], typeof Count>),
+    total: Count,
+  })
   .meta({ id: 'OpenEscalationRow' });
 
-export const EscalationStatsSchema = z.object({ ...StatsMeta, rows: z.array(EscalationRowSchema), totals: EscalationRowSchema }).meta({ id: 'OpenEscalationStats' });
+export const EscalationStatsSchema = z
+  .object({ ...StatsMeta, rows: z.array(EscalationRowSchema), totals: EscalationRowSchema })
+  .meta({ id: 'OpenEscalationStats' });
 
 export const MostOverdueStatsSchema = z
   .object({

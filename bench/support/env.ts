@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -28,17 +27,9 @@ import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 
 export const config = loadConfig();
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+// Below the ephemeral range, like the tests' (lib/ports.ts says why).
+import { freePort } from '../../lib/ports.js';
+export { freePort };
 
 // --- Postgres --------------------------------------------------------------------------------------
 

@@ -69,7 +69,11 @@ export async function escalationLedger(db: DbHandle, options: { caseIds: string[
 }
 
 /** Rungs of the given cases' obligations, as the workflows scheduled them. */
-export async function scheduledRungs(db: DbHandle, caseIds: string[], kinds: string[] = ['plan']): Promise<Array<{ obligationId: string; rung: string; at: string }>> {
+export async function scheduledRungs(
+  db: DbHandle,
+  caseIds: string[],
+  kinds: string[] = ['plan'],
+): Promise<Array<{ obligationId: string; rung: string; at: string }>> {
   if (caseIds.length === 0) return [];
   const rows = await db.sql<{ obligation_id: string; rung: string; at: string }[]>`
     select o.id as obligation_id, r->>'rung' as rung, r->>'at' as at

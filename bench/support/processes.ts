@@ -120,7 +120,7 @@ export async function workerPolls(connection: Connection, taskQueue: string, pid
   return true;
 }
 
-export interface WorkerProcess extends Child {}
+export type WorkerProcess = Child;
 
 /** The production worker (`npm run worker`) as a child process; resolves once it polls. */
 export async function startWorkerProcess(options: {
@@ -159,13 +159,23 @@ export interface ApiProcess extends Child {
 }
 
 /** The production API (`npm run api`) as a child process; resolves once /api/v1/healthz answers. */
-export async function startApiProcess(options: { databaseUrl: string; temporalAddress: string; taskQueue: string; port: number }): Promise<ApiProcess> {
+export async function startApiProcess(options: {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  port: number;
+  env?: Record<string, string>;
+}): Promise<ApiProcess> {
   const child = spawnTsx('api', 'api/server.ts', {
+    // The benchmarks and fault tests drive one user at machine rates: no rate limits unless asked.
+    API_RATE_LIMIT_PER_USER: '0',
+    API_RATE_LIMIT_PER_IP: '0',
     DATABASE_URL: options.databaseUrl,
     TEMPORAL_ADDRESS: options.temporalAddress,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     API_HOST: '127.0.0.1',
     API_PORT: String(options.port),
+    ...options.env,
   });
   const url = `http://127.0.0.1:${options.port}`;
   try {

@@ -43,7 +43,15 @@ export function printTable(title: string, rows: Row[], context: Record<string, u
   const body = rows.map((r) => [r.figure, r.value, r.ambition ?? '', r.met === undefined ? '' : r.met ? 'met' : 'MISSED', r.note ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => width(b[i]!))));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - width(c))).join(' | ')} |`;
-  const out = [`\n## ${title}`, Object.entries(context).map(([k, v]) => `${k}=${String(v)}`).join('  '), line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  const out = [
+    `\n## ${title}`,
+    Object.entries(context)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join('  '),
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -54,7 +62,10 @@ function width(s: string): number {
   return w;
 }
 
-export async function saveResult(name: string, result: { title: string; rows: Row[]; context: Record<string, unknown>; machine: Record<string, string> }): Promise<void> {
+export async function saveResult(
+  name: string,
+  result: { title: string; rows: Row[]; context: Record<string, unknown>; machine: Record<string, string> },
+): Promise<void> {
   await fs.mkdir(RESULTS_DIR, { recursive: true });
   const load = `1-min load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`;
   process.stdout.write(`${load}\n`);

@@ -1,8 +1,9 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, calendarDays, calendarOverrides, calendarVersions } from '../schema/index.js';
+import { calendarDays, calendarOverrides, calendarVersions } from '../schema/index.js';
 import type { Calendar, SpecialDay } from '../../domain/calendar.js';
 import { ancestorCodes } from './policies.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 export interface CalendarDayInput {
   date: string;
@@ -24,18 +25,20 @@ export async function insertCalendarVersion(
     for (let i = 0; i < input.days.length; i += 2000) {
       await tx.insert(calendarDays).values(input.days.slice(i, i + 2000).map((d) => ({ versionId: version!.id, ...d })));
     }
-    await tx.insert(auditEvents).values({
-      dedupeKey: `calendar-version:${version!.id}`,
-      entityType: 'calendar_version',
-      entityId: String(version!.id),
-      action: 'calendar_version_imported',
-      actorUserId: input.importedBy ?? null,
-      actorLabel: input.actorLabel,
-      at: version!.importedAt,
-      before: null,
-      after: { source: input.source, years, days: input.days.length },
-      details: input.note ? { note: input.note } : null,
-    });
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `calendar-version:${version!.id}`,
+        entityType: 'calendar_version',
+        entityId: String(version!.id),
+        action: 'calendar_version_imported',
+        actorUserId: input.importedBy ?? null,
+        actorLabel: input.actorLabel,
+        at: version!.importedAt,
+        before: null,
+        after: { source: input.source, years, days: input.days.length },
+        details: input.note ? { note: input.note } : null,
+      },
+    ]);
     return { id: version!.id, years };
   });
 }
@@ -109,18 +112,20 @@ export async function createOverride(
       .insert(calendarOverrides)
       .values({ ...input, createdBy: actor.userId })
       .returning();
-    await tx.insert(auditEvents).values({
-      dedupeKey: `calendar-override:${row!.id}:created`,
-      entityType: 'calendar_override',
-      entityId: row!.id,
-      action: 'calendar_override_created',
-      actorUserId: actor.userId,
-      actorLabel: actor.label,
-      at: row!.createdAt,
-      before: null,
-      after: { divisionCode: row!.divisionCode, date: row!.date, workday: row!.workday, reason: row!.reason },
-      details: null,
-    });
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `calendar-override:${row!.id}:created`,
+        entityType: 'calendar_override',
+        entityId: row!.id,
+        action: 'calendar_override_created',
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        at: row!.createdAt,
+        before: null,
+        after: { divisionCode: row!.divisionCode, date: row!.date, workday: row!.workday, reason: row!.reason },
+        details: null,
+      },
+    ]);
     return row!;
   });
 }
@@ -134,18 +139,20 @@ export async function revokeOverride(db: Db, actor: { userId: string; label: str
       .where(and(eq(calendarOverrides.id, id), isNull(calendarOverrides.revokedAt)))
       .returning();
     if (!row) return null;
-    await tx.insert(auditEvents).values({
-      dedupeKey: `calendar-override:${id}:revoked`,
-      entityType: 'calendar_override',
-      entityId: id,
-      action: 'calendar_override_revoked',
-      actorUserId: actor.userId,
-      actorLabel: actor.label,
-      at: now,
-      before: { revokedAt: null },
-      after: { revokedAt: now.toISOString() },
-      details: null,
-    });
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `calendar-override:${id}:revoked`,
+        entityType: 'calendar_override',
+        entityId: id,
+        action: 'calendar_override_revoked',
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        at: now,
+        before: { revokedAt: null },
+        after: { revokedAt: now.toISOString() },
+        details: null,
+      },
+    ]);
     return row;
   });
 }

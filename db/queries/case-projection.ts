@@ -1,66 +1,59 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { caseSubmissions, obligations, rectificationCases } from '../schema/index.js';
-import type { CaseChange } from '../../workflows/rectification-types.js';
-import { HAS_PROVISIONAL_DATE, insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations } from './deadline-projection.js';
+import type { CaseChange } from '../../domain/contracts/rectification.js';
+import { HAS_PROVISIONAL_DATE, recordProcessChange } from './deadline-projection.js';
+import type { ProjectionCommit } from '../../lib/metrics.js';
 
-/**
- * Writes one change of a case in a single transaction. Idempotent: every insert has a unique key
- * (audit dedupe key, (obligation, rung), notification dedupe key), and the case row only moves
- * forward in `projection_seq`, so a retried or late activity changes nothing twice.
- */
-export async function recordCaseChange(db: Db, change: CaseChange): Promise<{ applied: boolean }> {
+/** Writes one change of a case (`recordProcessChange`), with the submission it carries. */
+export async function recordCaseChange(db: Db, change: CaseChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
   const { snapshot: s, event } = change;
-  return db.transaction(async (tx) => {
-    const updated = await tx
-      .update(rectificationCases)
-      .set({
-        state: s.state,
-        rag: s.rag,
-        sponsorUserId: s.sponsorUserId,
-        delistedAt: s.delistedAt ? new Date(s.delistedAt) : null,
-        followUpEndsAt: s.followUpEndsAt ? new Date(s.followUpEndsAt) : null,
-        closedAt: s.closedAt ? new Date(s.closedAt) : null,
-        cancelReason: s.cancelReason,
-        suspendedSince: s.suspension ? new Date(s.suspension.since) : null,
-        suspensionReason: s.suspension?.reason ?? null,
-        clockRequests: s.clockRequests ?? [],
-        ...(s.policy ? { policy: s.policy } : {}),
-        ...(s.policyId !== undefined ? { policyId: s.policyId } : {}),
-        acceptanceAttempts: s.acceptanceAttempts,
-        projectionSeq: s.seq,
-        updatedAt: new Date(event.at),
-      })
-      .where(and(eq(rectificationCases.id, s.caseId), lt(rectificationCases.projectionSeq, s.seq)))
-      .returning({ id: rectificationCases.id });
-    if (updated.length === 0) return { applied: false };
-
-    const owner = { caseId: s.caseId };
-    const at = new Date(event.at);
-    await upsertObligations(tx, owner, s.obligations);
-    const escalationId = change.escalation ? await insertEscalation(tx, owner, change.escalation) : null;
-    await resolveEscalationsOfClosed(tx, s.obligations, at);
-
-    if (change.submission) {
-      const sub = change.submission;
-      await tx
-        .insert(caseSubmissions)
-        .values({
-          caseId: s.caseId,
-          kind: sub.kind,
-          key: sub.key,
-          content: sub.content,
-          late: sub.late,
-          submittedBy: event.actor.userId,
-          submittedAt: at,
-        })
-        .onConflictDoNothing();
-    }
-
-    await insertAuditEvent(tx, { type: 'case', id: s.caseId, keyPrefix: 'case' }, event);
-    await insertNotifications(tx, owner, escalationId, change.notifications, at);
-    return { applied: true };
-  });
+  return recordProcessChange(
+    db,
+    {
+      owner: { caseId: s.caseId },
+      auditEntity: { type: 'case', id: s.caseId, keyPrefix: 'case' },
+      advance: (tx) =>
+        tx
+          .update(rectificationCases)
+          .set({
+            state: s.state,
+            rag: s.rag,
+            sponsorUserId: s.sponsorUserId,
+            delistedAt: s.delistedAt ? new Date(s.delistedAt) : null,
+            followUpEndsAt: s.followUpEndsAt ? new Date(s.followUpEndsAt) : null,
+            closedAt: s.closedAt ? new Date(s.closedAt) : null,
+            cancelReason: s.cancelReason,
+            suspendedSince: s.suspension ? new Date(s.suspension.since) : null,
+            suspensionReason: s.suspension?.reason ?? null,
+            clockRequests: s.clockRequests ?? [],
+            ...(s.policy ? { policy: s.policy } : {}),
+            ...(s.policyId !== undefined ? { policyId: s.policyId } : {}),
+            acceptanceAttempts: s.acceptanceAttempts,
+            projectionSeq: s.seq,
+            updatedAt: new Date(event.at),
+          })
+          .where(and(eq(rectificationCases.id, s.caseId), lt(rectificationCases.projectionSeq, s.seq)))
+          .returning({ id: rectificationCases.id }),
+      extra: async (tx, at) => {
+        const sub = change.submission;
+        if (!sub) return;
+        await tx
+          .insert(caseSubmissions)
+          .values({
+            caseId: s.caseId,
+            kind: sub.kind,
+            key: sub.key,
+            content: sub.content,
+            late: sub.late,
+            submittedBy: event.actor.userId,
+            submittedAt: at,
+          })
+          .onConflictDoNothing();
+      },
+    },
+    change,
+  );
 }
 
 /** Case IDs (ordered, paged) with open obligations under a division prefix; optionally only provisional ones. */

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
+import { caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { CaseState } from '../../domain/cases.js';
 import type { Rag } from '../../domain/escalation.js';
@@ -9,6 +9,8 @@ import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { AuthUser } from '../../domain/roles.js';
 import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
+import { appendAuditEvents } from './audit-chain.js';
+import { timelineOf } from './audit.js';
 
 export type CaseRow = typeof rectificationCases.$inferSelect;
 
@@ -28,7 +30,9 @@ export type CaseView = CaseRow & {
 const caseViewColumns = {
   ...getTableColumns(rectificationCases),
   // Spelled out: drizzle renders a column of the only table unqualified, which the subquery would take as its own.
-  successorCaseId: sql<string | null>`(select successor.id from rectification_cases successor where successor.parent_case_id = rectification_cases.id order by successor.designated_at, successor.id limit 1)`,
+  successorCaseId: sql<
+    string | null
+  >`(select successor.id from rectification_cases successor where successor.parent_case_id = rectification_cases.id order by successor.designated_at, successor.id limit 1)`,
   // Names for lists and pickers (one row each by primary key), and the soonest open obligation.
   villageName: sql<string | null>`(select d.name from divisions d where d.code = rectification_cases.village_code)`,
   townshipName: sql<string | null>`(select d.name from divisions d where d.code = rectification_cases.township_code)`,
@@ -69,7 +73,6 @@ export interface NewCase {
   designationKey: string;
 }
 
-
 /**
  * Inserts a designated case and its first audit event, or finds the one an earlier attempt with the
  * same designation key inserted (a retried request converges on one case).
@@ -87,18 +90,20 @@ export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ ro
         .insert(rectificationCases)
         .values({ id, ...input, state: 'designated', rag: 'green', projectionSeq: 0 })
         .returning();
-      await tx.insert(auditEvents).values({
-        dedupeKey: `case:${id}:0`,
-        entityType: 'case',
-        entityId: id,
-        action: 'designated',
-        actorUserId: input.createdBy,
-        actorLabel: input.createdByLabel,
-        at: input.designatedAt,
-        before: null,
-        after: { state: 'designated', sponsorUserId: input.sponsorUserId },
-        details: { reasons: input.reasons, note: input.note, parentCaseId: input.parentCaseId, policyId: input.policyId },
-      });
+      await appendAuditEvents(tx, [
+        {
+          dedupeKey: `case:${id}:0`,
+          entityType: 'case',
+          entityId: id,
+          action: 'designated',
+          actorUserId: input.createdBy,
+          actorLabel: input.createdByLabel,
+          at: input.designatedAt,
+          before: null,
+          after: { state: 'designated', sponsorUserId: input.sponsorUserId },
+          details: { reasons: input.reasons, note: input.note, parentCaseId: input.parentCaseId, policyId: input.policyId },
+        },
+      ]);
       return { row: row!, created: true };
     });
   } catch (err) {
@@ -173,20 +178,7 @@ export async function getCaseParts(db: Db, caseId: string) {
     db.select().from(obligations).where(eq(obligations.caseId, caseId)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
     db.select().from(escalations).where(eq(escalations.caseId, caseId)).orderBy(asc(escalations.raisedAt)),
     db.select().from(caseSubmissions).where(eq(caseSubmissions.caseId, caseId)).orderBy(asc(caseSubmissions.submittedAt)),
-    db
-      .select({
-        id: auditEvents.id,
-        action: auditEvents.action,
-        actorUserId: auditEvents.actorUserId,
-        actorLabel: auditEvents.actorLabel,
-        at: auditEvents.at,
-        before: auditEvents.before,
-        after: auditEvents.after,
-        details: auditEvents.details,
-      })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.entityType, 'case'), eq(auditEvents.entityId, caseId)))
-      .orderBy(asc(auditEvents.id)),
+    timelineOf(db, 'case', caseId),
   ]);
   return { obligations: obligationRows, escalations: escalationRows, submissions: submissionRows, timeline };
 }

@@ -2,13 +2,15 @@
  * The parts of a projection every process shares: its obligations, a fired rung, resolving the
  * escalations of met obligations, the audit event and the notifications. Each helper runs inside the
  * process's own transaction and is idempotent by a unique key, so a retried activity changes nothing
- * twice.
+ * twice. `recordProcessChange` runs them in the order every process's change is written.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, escalations, notifications, obligations } from '../schema/index.js';
+import { escalations, notifications, obligations } from '../schema/index.js';
 import type { Obligation } from '../../domain/escalation.js';
-import type { EscalationSpec, NotificationSpec, ProcessEvent } from '../../workflows/deadline-types.js';
+import type { EscalationSpec, NotificationSpec, ProcessEvent } from '../../domain/contracts/deadlines.js';
+import type { ProjectionCommit } from '../../lib/metrics.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -37,12 +39,15 @@ export async function getProcessObligation(db: Db, owner: ProcessOwner, obligati
       : 'mentorshipId' in owner
         ? eq(obligations.mentorshipId, owner.mentorshipId)
         : eq(obligations.reserveCandidateId, owner.reserveCandidateId);
-  const [row] = await db.select().from(obligations).where(and(ownedBy, eq(obligations.id, obligationId)));
+  const [row] = await db
+    .select()
+    .from(obligations)
+    .where(and(ownedBy, eq(obligations.id, obligationId)));
   return row ?? null;
 }
 
 /** Inserts or updates every obligation the process holds (the workflow's list is the truth). */
-export async function upsertObligations(tx: Tx, owner: ProcessOwner, list: readonly Obligation[]): Promise<void> {
+async function upsertObligations(tx: Tx, owner: ProcessOwner, list: readonly Obligation[]): Promise<void> {
   if (list.length === 0) return;
   const columns = ownerColumns(owner);
   await tx
@@ -66,6 +71,10 @@ export async function upsertObligations(tx: Tx, owner: ProcessOwner, list: reado
     .onConflictDoUpdate({
       target: obligations.id,
       set: {
+        // A re-timed deadline (延期, 暂停/恢复, 重新计时) keeps the one it replaces, for the console to strike through.
+        previousDues: sql`case when ${obligations.dueAt} is distinct from excluded.due_at
+          then ${obligations.previousDues} || jsonb_build_array(jsonb_build_object('dueAt', ${obligations.dueAt}, 'dueDate', ${obligations.dueDate}, 'rungs', ${obligations.rungs}, 'replacedAt', now()))
+          else ${obligations.previousDues} end`,
         dueAt: sql`excluded.due_at`,
         dueDate: sql`excluded.due_date`,
         provisional: sql`excluded.provisional`,
@@ -77,9 +86,17 @@ export async function upsertObligations(tx: Tx, owner: ProcessOwner, list: reado
     });
 }
 
-/** Records a fired rung once per (obligation, rung); answers its id for the notifications. */
-export async function insertEscalation(tx: Tx, owner: ProcessOwner, e: EscalationSpec): Promise<string | null> {
-  await tx
+/** A new commit's tally, filled by the helpers below as they write (rows new in this transaction only). */
+function emptyCommit(): ProjectionCommit {
+  return { escalation: null, notifications: [] };
+}
+
+/**
+ * Records a fired rung once per (obligation, rung); answers its id for the notifications. When this
+ * call created the row, `commit` gets its rung and lateness (committed_at − scheduled_at).
+ */
+async function insertEscalation(tx: Tx, owner: ProcessOwner, e: EscalationSpec, commit?: ProjectionCommit): Promise<string | null> {
+  const [inserted] = await tx
     .insert(escalations)
     .values({
       obligationId: e.obligationId,
@@ -91,7 +108,12 @@ export async function insertEscalation(tx: Tx, owner: ProcessOwner, e: Escalatio
       scheduledAt: new Date(e.scheduledAt),
       raisedAt: new Date(e.raisedAt),
     })
-    .onConflictDoNothing({ target: [escalations.obligationId, escalations.rung] });
+    .onConflictDoNothing({ target: [escalations.obligationId, escalations.rung] })
+    .returning({ id: escalations.id, scheduledAt: escalations.scheduledAt, committedAt: escalations.committedAt });
+  if (inserted) {
+    if (commit) commit.escalation = { rung: e.rung, latenessMs: inserted.committedAt.getTime() - inserted.scheduledAt.getTime() };
+    return inserted.id;
+  }
   const [row] = await tx
     .select({ id: escalations.id })
     .from(escalations)
@@ -100,7 +122,7 @@ export async function insertEscalation(tx: Tx, owner: ProcessOwner, e: Escalatio
 }
 
 /** Meeting, dropping or excusing (容错) an obligation resolves its open escalations; they stay in history. */
-export async function resolveEscalationsOfClosed(tx: Tx, list: readonly Obligation[], at: Date): Promise<void> {
+async function resolveEscalationsOfClosed(tx: Tx, list: readonly Obligation[], at: Date): Promise<void> {
   const closedIds = list.filter((o) => o.status !== 'open' || o.exemptedAt).map((o) => o.id);
   if (closedIds.length === 0) return;
   await tx
@@ -111,21 +133,24 @@ export async function resolveEscalationsOfClosed(tx: Tx, list: readonly Obligati
 
 /** The change's audit event, once per (entity, seq). */
 export async function insertAuditEvent(tx: Tx, entity: { type: string; id: string; keyPrefix: string }, event: ProcessEvent): Promise<void> {
-  await tx
-    .insert(auditEvents)
-    .values({
-      dedupeKey: `${entity.keyPrefix}:${entity.id}:${event.seq}`,
-      entityType: entity.type,
-      entityId: entity.id,
-      action: event.action,
-      actorUserId: event.actor.userId,
-      actorLabel: event.actor.label,
-      at: new Date(event.at),
-      before: event.before,
-      after: event.after,
-      details: event.details,
-    })
-    .onConflictDoNothing();
+  await appendAuditEvents(
+    tx,
+    [
+      {
+        dedupeKey: `${entity.keyPrefix}:${entity.id}:${event.seq}`,
+        entityType: entity.type,
+        entityId: entity.id,
+        action: event.action,
+        actorUserId: event.actor.userId,
+        actorLabel: event.actor.label,
+        at: new Date(event.at),
+        before: event.before,
+        after: event.after,
+        details: event.details,
+      },
+    ],
+    { ignoreDuplicates: true },
+  );
 }
 
 /** The change's notifications, once per dedupe key (event or rung, and recipient). */
@@ -135,10 +160,11 @@ export async function insertNotifications(
   escalationId: string | null,
   list: readonly NotificationSpec[],
   at: Date,
+  commit?: ProjectionCommit,
 ): Promise<void> {
   if (list.length === 0) return;
   const columns = subject ? ownerColumns(subject) : { caseId: null, mentorshipId: null, reserveCandidateId: null };
-  await tx
+  const created = await tx
     .insert(notifications)
     .values(
       list.map((n) => ({
@@ -154,5 +180,56 @@ export async function insertNotifications(
         createdAt: at,
       })),
     )
-    .onConflictDoNothing({ target: notifications.dedupeKey });
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .returning({ kind: notifications.kind });
+  // Only rows this call created: a retried activity's notifications already exist and are not returned.
+  commit?.notifications.push(...created.map((n) => n.kind));
+}
+
+/** The shared part of one process's change: its obligations, a fired rung, the notifications and the audit event. */
+export interface ProcessChange {
+  snapshot: { obligations: readonly Obligation[] };
+  event: ProcessEvent;
+  escalation?: EscalationSpec;
+  notifications: readonly NotificationSpec[];
+}
+
+/** What a process says of its own in `recordProcessChange`; the rest is the same for every process. */
+export interface ProcessProjection {
+  owner: ProcessOwner;
+  /** The audit entity (`case`, …) and the prefix of its events' dedupe keys. */
+  auditEntity: { type: string; id: string; keyPrefix: string };
+  /**
+   * Moves the process's row to the snapshot only if its `projection_seq` is behind; answers the rows
+   * moved (none: a retried or late change, and nothing else is written).
+   */
+  advance: (tx: Tx) => Promise<readonly unknown[]>;
+  /** The change's own record (a submission, a check-in, a training record), before the notifications. */
+  extra?: (tx: Tx, at: Date) => Promise<void>;
+  /** After the notifications, before the audit event (a reserve's pool coverage). */
+  afterNotifications?: (tx: Tx, at: Date, commit: ProjectionCommit) => Promise<void>;
+}
+
+/**
+ * Writes one change of a process in a single transaction. Idempotent: every insert has a unique key
+ * (audit dedupe key, (obligation, rung), notification dedupe key), and the process row only moves
+ * forward in `projection_seq`, so a retried or late activity changes nothing twice.
+ */
+export async function recordProcessChange(db: Db, p: ProcessProjection, change: ProcessChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
+  const commit = emptyCommit();
+  return db.transaction(async (tx) => {
+    if ((await p.advance(tx)).length === 0) return { applied: false };
+
+    const { owner } = p;
+    const at = new Date(change.event.at);
+    await upsertObligations(tx, owner, change.snapshot.obligations);
+    const escalationId = change.escalation ? await insertEscalation(tx, owner, change.escalation, commit) : null;
+    await resolveEscalationsOfClosed(tx, change.snapshot.obligations, at);
+    await p.extra?.(tx, at);
+    await insertNotifications(tx, owner, escalationId, change.notifications, at, commit);
+    await p.afterNotifications?.(tx, at, commit);
+    // Last: appending holds the audit chain's lock until commit.
+    await insertAuditEvent(tx, p.auditEntity, change.event);
+    return { applied: true, commit };
+  });
 }

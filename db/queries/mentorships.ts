@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, escalations, mentorshipCheckIns, mentorships, obligations, people } from '../schema/index.js';
+import { escalations, mentorshipCheckIns, mentorships, obligations } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { Rag } from '../../domain/escalation.js';
@@ -10,8 +10,35 @@ import type { AuthUser } from '../../domain/roles.js';
 import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { insertPerson, type PersonInput } from './people.js';
+import type { NextDue } from './cases.js';
+import { appendAuditEvents } from './audit-chain.js';
+import { timelineOf } from './audit.js';
 
 export type MentorshipRow = typeof mentorships.$inferSelect;
+
+/** A mentorship as the API shows it: the row with the names lists need and its soonest open deadline. */
+export type MentorshipView = MentorshipRow & {
+  villageName: string | null;
+  townshipName: string | null;
+  menteeName: string | null;
+  mentorName: string | null;
+  nextDue: NextDue | null;
+};
+
+// Spelled out with the table's name: drizzle renders the only table's columns unqualified, which a subquery would take as its own.
+const mentorshipViewColumns = {
+  ...getTableColumns(mentorships),
+  villageName: sql<string | null>`(select d.name from divisions d where d.code = mentorships.village_code)`,
+  townshipName: sql<string | null>`(select d.name from divisions d where d.code = mentorships.township_code)`,
+  menteeName: sql<string | null>`(select p.name from people p where p.id = mentorships.mentee_person_id)`,
+  mentorName: sql<string | null>`(select p.name from people p where p.id = mentorships.mentor_person_id)`,
+  nextDue: sql<NextDue | null>`(select jsonb_build_object('kind', o.kind, 'dueAt', o.due_at, 'dueDate', o.due_date, 'provisional', o.provisional)
+    from obligations o where o.mentorship_id = mentorships.id and o.status = 'open' order by o.due_at, o.id limit 1)`,
+};
+
+/** How a mentorship list is ordered: newest proposal first (default), soonest deadline, last change. */
+export const MENTORSHIP_SORTS = ['proposed', 'next_due', 'updated'] as const;
+export type MentorshipSort = (typeof MENTORSHIP_SORTS)[number];
 
 export interface NewMentorship {
   villageCode: string;
@@ -42,7 +69,8 @@ export async function insertProposedMentorship(db: Db, input: NewMentorship): Pr
         .where(and(eq(mentorships.createdBy, input.createdBy), eq(mentorships.proposalKey, input.proposalKey)));
       if (existing) return { row: existing, created: false };
       const menteeId = 'personId' in input.mentee ? input.mentee.personId : (await insertPerson(tx, input.mentee, input.villageCode)).id;
-      const mentorId = input.mentor === null ? null : 'personId' in input.mentor ? input.mentor.personId : (await insertPerson(tx, input.mentor, input.townshipCode)).id;
+      const mentorId =
+        input.mentor === null ? null : 'personId' in input.mentor ? input.mentor.personId : (await insertPerson(tx, input.mentor, input.townshipCode)).id;
       const id = crypto.randomUUID();
       const [row] = await tx
         .insert(mentorships)
@@ -65,18 +93,20 @@ export async function insertProposedMentorship(db: Db, input: NewMentorship): Pr
           projectionSeq: 0,
         })
         .returning();
-      await tx.insert(auditEvents).values({
-        dedupeKey: `mentorship:${id}:0`,
-        entityType: 'mentorship',
-        entityId: id,
-        action: 'proposed',
-        actorUserId: input.createdBy,
-        actorLabel: input.createdByLabel,
-        at: input.proposedAt,
-        before: null,
-        after: { state: 'proposed', mentorPersonId: mentorId },
-        details: { menteePersonId: menteeId, note: input.note, policyId: input.policyId, sourceReserveCandidateId: input.sourceReserveCandidateId },
-      });
+      await appendAuditEvents(tx, [
+        {
+          dedupeKey: `mentorship:${id}:0`,
+          entityType: 'mentorship',
+          entityId: id,
+          action: 'proposed',
+          actorUserId: input.createdBy,
+          actorLabel: input.createdByLabel,
+          at: input.proposedAt,
+          before: null,
+          after: { state: 'proposed', mentorPersonId: mentorId },
+          details: { menteePersonId: menteeId, note: input.note, policyId: input.policyId, sourceReserveCandidateId: input.sourceReserveCandidateId },
+        },
+      ]);
       return { row: row!, created: true };
     });
   } catch (err) {
@@ -87,8 +117,8 @@ export async function insertProposedMentorship(db: Db, input: NewMentorship): Pr
   }
 }
 
-export async function getMentorshipRow(db: Db, id: string): Promise<MentorshipRow | null> {
-  const [row] = await db.select().from(mentorships).where(eq(mentorships.id, id));
+export async function getMentorshipRow(db: Db, id: string): Promise<MentorshipView | null> {
+  const [row] = await db.select(mentorshipViewColumns).from(mentorships).where(eq(mentorships.id, id));
   return row ?? null;
 }
 
@@ -104,10 +134,10 @@ export async function findMentorshipForPlacement(db: Db, candidateId: string, pe
 }
 
 /** The mentorship if the user may see it (offices: their jurisdiction); null otherwise. */
-export async function findVisibleMentorship(db: Db, user: AuthUser, id: string): Promise<MentorshipRow | null> {
+export async function findVisibleMentorship(db: Db, user: AuthUser, id: string): Promise<MentorshipView | null> {
   if (user.role === 'sponsor') return null;
   const [row] = await db
-    .select()
+    .select(mentorshipViewColumns)
     .from(mentorships)
     .where(and(eq(mentorships.id, id), visibleTo(user, { code: mentorships.villageCode })));
   return row ?? null;
@@ -117,29 +147,37 @@ export interface MentorshipFilters {
   state?: MentorshipState[];
   rag?: Rag[];
   division?: string;
+  sort?: MentorshipSort;
   limit: number;
   offset: number;
 }
 
-export async function listMentorships(db: Db, user: AuthUser, filters: MentorshipFilters) {
+export async function listMentorships(db: Db, user: AuthUser, filters: MentorshipFilters): Promise<{ items: MentorshipView[]; total: number }> {
   const conditions: SQL[] = [visibleTo(user, { code: mentorships.villageCode })];
   if (filters.state?.length) conditions.push(inArray(mentorships.state, filters.state));
   if (filters.rag?.length) conditions.push(inArray(mentorships.rag, filters.rag));
   if (filters.division) conditions.push(like(mentorships.villageCode, `${jurisdictionPrefix(filters.division)}%`));
   const where = and(...conditions);
-  const mentee = people;
   const [items, [totalRow]] = await Promise.all([
     db
-      .select({ mentorship: mentorships, menteeName: mentee.name })
+      .select(mentorshipViewColumns)
       .from(mentorships)
-      .innerJoin(mentee, eq(mentee.id, mentorships.menteePersonId))
       .where(where)
-      .orderBy(desc(mentorships.proposedAt), asc(mentorships.id))
+      .orderBy(...mentorshipOrder(filters.sort ?? 'proposed'))
       .limit(filters.limit)
       .offset(filters.offset),
     db.select({ total: count() }).from(mentorships).where(where),
   ]);
-  return { items: items.map((i) => ({ ...i.mentorship, menteeName: i.menteeName })), total: totalRow?.total ?? 0 };
+  return { items, total: totalRow?.total ?? 0 };
+}
+
+function mentorshipOrder(sort: MentorshipSort): SQL[] {
+  if (sort === 'updated') return [desc(mentorships.updatedAt), asc(mentorships.id)];
+  if (sort === 'next_due') {
+    // Nothing open (completed, terminated) comes last.
+    return [sql`(select min(o.due_at) from obligations o where o.mentorship_id = ${mentorships.id} and o.status = 'open') asc nulls last`, asc(mentorships.id)];
+  }
+  return [desc(mentorships.proposedAt), asc(mentorships.id)];
 }
 
 export async function getMentorshipParts(db: Db, id: string) {
@@ -150,23 +188,6 @@ export async function getMentorshipParts(db: Db, id: string) {
     timelineOf(db, 'mentorship', id),
   ]);
   return { obligations: obligationRows, escalations: escalationRows, checkIns, timeline };
-}
-
-export function timelineOf(db: Db, entityType: string, entityId: string) {
-  return db
-    .select({
-      id: auditEvents.id,
-      action: auditEvents.action,
-      actorUserId: auditEvents.actorUserId,
-      actorLabel: auditEvents.actorLabel,
-      at: auditEvents.at,
-      before: auditEvents.before,
-      after: auditEvents.after,
-      details: auditEvents.details,
-    })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.entityType, entityType), eq(auditEvents.entityId, entityId)))
-    .orderBy(asc(auditEvents.id));
 }
 
 /** Mentorships inserted but never projected by a workflow (its start never happened): to start again. */

@@ -5,10 +5,11 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, leadershipTeamMembers, people, peopleImports, reserveNominations } from '../schema/index.js';
+import { leadershipTeamMembers, people, peopleImports, reserveNominations } from '../schema/index.js';
 import type { DivisionLevel } from '../../domain/divisions.js';
 import type { EducationLevel, Gender, ReserveNominationStatus, ReserveSource, TeamKind } from '../../domain/people.js';
 import { selectRows, withPrefix } from './stats/scope.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 /** Rows per statement: 1,000 rows × ≤10 columns stays far below Postgres' 65,535 parameters. */
 const CHUNK = 1_000;
@@ -49,11 +50,14 @@ export interface ExistingMember extends PersonFields {
 export async function findTeamMembers(db: Db, divisionCodes: readonly string[]): Promise<ExistingMember[]> {
   const out: ExistingMember[] = [];
   for (const part of chunks([...new Set(divisionCodes)], 5_000)) {
-    const rows = await selectRows<ExistingMember>(db, sql`
+    const rows = await selectRows<ExistingMember>(
+      db,
+      sql`
       select m.id as "memberId", m.person_id as "personId", m.team_kind as "teamKind", m.division_code as "divisionCode", m.post,
         p.name, p.gender, p.birth_date as "birthDate", p.ethnicity, p.education, p.party_member as "partyMember", p.position
       from leadership_team_members m join people p on p.id = m.person_id
-      where m.division_code in ${part}`);
+      where m.division_code in ${part}`,
+    );
     out.push(...rows);
   }
   return out;
@@ -72,12 +76,15 @@ export interface ExistingNomination extends PersonFields {
 export async function findNominations(db: Db, villageCodes: readonly string[]): Promise<ExistingNomination[]> {
   const out: ExistingNomination[] = [];
   for (const part of chunks([...new Set(villageCodes)], 5_000)) {
-    const rows = await selectRows<ExistingNomination>(db, sql`
+    const rows = await selectRows<ExistingNomination>(
+      db,
+      sql`
       select r.id as "nominationId", r.person_id as "personId", r.village_code as "villageCode", r.source, r.status,
         r.nominated_on::text as "nominatedOn", r.note,
         p.name, p.gender, p.birth_date as "birthDate", p.ethnicity, p.education, p.party_member as "partyMember", p.position
       from reserve_nominations r join people p on p.id = r.person_id
-      where r.village_code in ${part}`);
+      where r.village_code in ${part}`,
+    );
     out.push(...rows);
   }
   return out;
@@ -139,7 +146,10 @@ async function writePeople(tx: Tx, items: ReadonlyArray<{ person: PersonWrite; d
   }
   for (const part of chunks(items.map((i) => i.person).filter((p) => !p.isNew && p.changed))) {
     const values = sql.join(
-      part.map((p) => sql`(${p.personId}::uuid, ${p.name}, ${p.gender}, ${p.birthDate}::date, ${p.ethnicity}, ${p.education}, ${p.partyMember}::boolean, ${p.position})`),
+      part.map(
+        (p) =>
+          sql`(${p.personId}::uuid, ${p.name}, ${p.gender}, ${p.birthDate}::date, ${p.ethnicity}, ${p.education}, ${p.partyMember}::boolean, ${p.position})`,
+      ),
       sql`, `,
     );
     await tx.execute(sql`
@@ -159,18 +169,20 @@ async function startImport(tx: Tx, meta: ImportMeta): Promise<string> {
 }
 
 async function auditImport(tx: Tx, importId: string, meta: ImportMeta, counts: Record<string, number>): Promise<void> {
-  await tx.insert(auditEvents).values({
-    dedupeKey: `people_import:${importId}`,
-    entityType: 'people_import',
-    entityId: importId,
-    action: 'imported',
-    actorUserId: meta.createdBy,
-    actorLabel: meta.actorLabel,
-    at: new Date(),
-    before: null,
-    after: { kind: meta.kind, rows: meta.rows, ...counts },
-    details: { fileName: meta.fileName, fileSha256: meta.fileSha256 },
-  });
+  await appendAuditEvents(tx, [
+    {
+      dedupeKey: `people_import:${importId}`,
+      entityType: 'people_import',
+      entityId: importId,
+      action: 'imported',
+      actorUserId: meta.createdBy,
+      actorLabel: meta.actorLabel,
+      at: new Date(),
+      before: null,
+      after: { kind: meta.kind, rows: meta.rows, ...counts },
+      details: { fileName: meta.fileName, fileSha256: meta.fileSha256 },
+    },
+  ]);
 }
 
 export async function writeTeamMemberImport(
@@ -184,16 +196,22 @@ export async function writeTeamMemberImport(
     const importId = await startImport(tx, meta);
     let written = 0;
     for (const part of chunks(writes)) {
-      await writePeople(tx, part.map((w) => ({ person: w.person, divisionCode: w.divisionCode })));
+      await writePeople(
+        tx,
+        part.map((w) => ({ person: w.person, divisionCode: w.divisionCode })),
+      );
       const inserts = part.filter((w) => w.memberId === null);
       if (inserts.length > 0) {
-        await tx.insert(leadershipTeamMembers).values(
-          inserts.map((w) => ({ personId: w.person.personId, teamKind: w.teamKind, divisionCode: w.divisionCode, post: w.post, importId })),
-        );
+        await tx
+          .insert(leadershipTeamMembers)
+          .values(inserts.map((w) => ({ personId: w.person.personId, teamKind: w.teamKind, divisionCode: w.divisionCode, post: w.post, importId })));
       }
       const updates = part.filter((w) => w.memberId !== null);
       if (updates.length > 0) {
-        const values = sql.join(updates.map((w) => sql`(${w.memberId}::uuid, ${w.post})`), sql`, `);
+        const values = sql.join(
+          updates.map((w) => sql`(${w.memberId}::uuid, ${w.post})`),
+          sql`, `,
+        );
         await tx.execute(sql`
           update leadership_team_members set post = v.post, import_id = ${importId}::uuid, updated_at = now()
           from (values ${values}) as v(id, post) where leadership_team_members.id = v.id`);
@@ -217,7 +235,10 @@ export async function writeNominationImport(
     const importId = await startImport(tx, meta);
     let written = 0;
     for (const part of chunks(writes)) {
-      await writePeople(tx, part.map((w) => ({ person: w.person, divisionCode: w.villageCode })));
+      await writePeople(
+        tx,
+        part.map((w) => ({ person: w.person, divisionCode: w.villageCode })),
+      );
       const inserts = part.filter((w) => w.nominationId === null);
       if (inserts.length > 0) {
         await tx.insert(reserveNominations).values(
@@ -235,7 +256,9 @@ export async function writeNominationImport(
       const updates = part.filter((w) => w.nominationId !== null);
       if (updates.length > 0) {
         const values = sql.join(
-          updates.map((w) => sql`(${w.nominationId}::uuid, ${w.source}::reserve_source, ${w.status}::reserve_nomination_status, ${w.nominatedOn}::date, ${w.note})`),
+          updates.map(
+            (w) => sql`(${w.nominationId}::uuid, ${w.source}::reserve_source, ${w.status}::reserve_nomination_status, ${w.nominatedOn}::date, ${w.note})`,
+          ),
           sql`, `,
         );
         await tx.execute(sql`
@@ -262,14 +285,17 @@ export interface TeamMemberExportRow extends PersonFields {
 
 export async function listTeamMembers(db: Db, params: { prefix: string; team?: TeamKind }): Promise<TeamMemberExportRow[]> {
   const teamFilter = params.team ? sql`and m.team_kind = ${params.team}` : sql``;
-  const rows = await selectRows<TeamMemberExportRow>(db, sql`
+  const rows = await selectRows<TeamMemberExportRow>(
+    db,
+    sql`
     select p.name, p.gender, p.birth_date as "birthDate", p.ethnicity, p.education, p.party_member as "partyMember", p.position,
       m.post, m.team_kind as "teamKind", m.division_code as "divisionCode", d.name as "divisionName"
     from leadership_team_members m
     join people p on p.id = m.person_id
     join divisions d on d.code = m.division_code
     where ${withPrefix(sql`m.division_code`, params.prefix)} ${teamFilter}
-    order by m.team_kind, m.division_code, p.name, p.birth_date, m.id`);
+    order by m.team_kind, m.division_code, p.name, p.birth_date, m.id`,
+  );
   return rows;
 }
 
@@ -284,7 +310,9 @@ export interface NominationExportRow extends PersonFields {
 }
 
 export async function listNominations(db: Db, params: { prefix: string }): Promise<NominationExportRow[]> {
-  const rows = await selectRows<NominationExportRow>(db, sql`
+  const rows = await selectRows<NominationExportRow>(
+    db,
+    sql`
     select p.name, p.gender, p.birth_date as "birthDate", p.ethnicity, p.education, p.party_member as "partyMember", p.position,
       r.village_code as "villageCode", v.name as "villageName", t.name as "townshipName", r.source, r.status,
       r.nominated_on::text as "nominatedOn", r.note
@@ -293,6 +321,7 @@ export async function listNominations(db: Db, params: { prefix: string }): Promi
     join divisions v on v.code = r.village_code
     left join divisions t on t.code = rpad(left(r.village_code, 9), 12, '0')
     where ${withPrefix(sql`r.village_code`, params.prefix)}
-    order by r.village_code, p.name, p.birth_date, r.id`);
+    order by r.village_code, p.name, p.birth_date, r.id`,
+  );
   return rows;
 }

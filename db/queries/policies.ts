@@ -1,9 +1,10 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, policies } from '../schema/index.js';
+import { policies } from '../schema/index.js';
 import type { DeadlinePolicy } from '../../domain/policy.js';
 import { PREFIX_LENGTH, jurisdictionPrefix, toFullCode } from '../../domain/divisions.js';
 import type { AuthUser } from '../../domain/roles.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 export type PolicyRow = typeof policies.$inferSelect;
 
@@ -44,7 +45,11 @@ export async function findApplicablePolicy(db: Db, code: string, name: string): 
 }
 
 /** Creates the next version of a named policy; earlier versions stay untouched for running cases. */
-export async function createPolicyVersion(db: Db, user: AuthUser, input: { jurisdictionCode: string; name: string; body: DeadlinePolicy; basedOn?: string | null }): Promise<PolicyRow> {
+export async function createPolicyVersion(
+  db: Db,
+  user: AuthUser,
+  input: { jurisdictionCode: string; name: string; body: DeadlinePolicy; basedOn?: string | null },
+): Promise<PolicyRow> {
   return db.transaction(async (tx) => {
     // Serialise version numbering per (jurisdiction, name).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${input.jurisdictionCode + '/' + input.name}))`);
@@ -58,18 +63,20 @@ export async function createPolicyVersion(db: Db, user: AuthUser, input: { juris
       .insert(policies)
       .values({ ...input, version: (latest?.version ?? 0) + 1, createdBy: user.id })
       .returning();
-    await tx.insert(auditEvents).values({
-      dedupeKey: `policy:${row!.id}:created`,
-      entityType: 'policy',
-      entityId: row!.id,
-      action: 'policy_version_created',
-      actorUserId: user.id,
-      actorLabel: user.name,
-      at: row!.createdAt,
-      before: null,
-      after: { name: row!.name, version: row!.version, body: row!.body, basedOn: row!.basedOn },
-      details: null,
-    });
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `policy:${row!.id}:created`,
+        entityType: 'policy',
+        entityId: row!.id,
+        action: 'policy_version_created',
+        actorUserId: user.id,
+        actorLabel: user.name,
+        at: row!.createdAt,
+        before: null,
+        after: { name: row!.name, version: row!.version, body: row!.body, basedOn: row!.basedOn },
+        details: null,
+      },
+    ]);
     return row!;
   });
 }
@@ -83,18 +90,20 @@ export async function retirePolicy(db: Db, user: AuthUser, id: string, reason: s
       .where(and(eq(policies.id, id), isNull(policies.retiredAt)))
       .returning();
     if (!row) return null;
-    await tx.insert(auditEvents).values({
-      dedupeKey: `policy:${row.id}:retired`,
-      entityType: 'policy',
-      entityId: row.id,
-      action: 'policy_retired',
-      actorUserId: user.id,
-      actorLabel: user.name,
-      at: row.retiredAt!,
-      before: { retiredAt: null },
-      after: { retiredAt: row.retiredAt!.toISOString() },
-      details: { reason },
-    });
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `policy:${row.id}:retired`,
+        entityType: 'policy',
+        entityId: row.id,
+        action: 'policy_retired',
+        actorUserId: user.id,
+        actorLabel: user.name,
+        at: row.retiredAt!,
+        before: { retiredAt: null },
+        after: { retiredAt: row.retiredAt!.toISOString() },
+        details: { reason },
+      },
+    ]);
     return row;
   });
 }

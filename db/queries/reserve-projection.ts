@@ -4,63 +4,63 @@ import { reserveCandidates, reserveCoverageAlerts, reserveRecords } from '../sch
 import { POOL_STATES, isCovered } from '../../domain/reserves.js';
 import { RESERVE_POOL_TARGET } from '../../domain/stats.js';
 import { toFullCode } from '../../domain/divisions.js';
-import type { ReserveChange } from '../../workflows/reserve-types.js';
-import { HAS_PROVISIONAL_DATE, insertAuditEvent, insertEscalation, insertNotifications, resolveEscalationsOfClosed, upsertObligations, type Tx } from './deadline-projection.js';
+import type { ReserveChange } from '../../domain/contracts/reserve.js';
+import { HAS_PROVISIONAL_DATE, insertNotifications, recordProcessChange, type Tx } from './deadline-projection.js';
+import type { ProjectionCommit } from '../../lib/metrics.js';
 
 const date = (iso: string | null): Date | null => (iso ? new Date(iso) : null);
 const POOL = POOL_STATES as readonly string[];
 
 /**
- * Writes one change of a reserve candidate in a single transaction (idempotent, seq-guarded). When
+ * Writes one change of a reserve candidate (`recordProcessChange`), with the record it carries. When
  * the candidate enters or leaves the pool, the coverage of its township's villages is re-evaluated
  * in the same transaction: alerts raised or cleared.
  */
-export async function recordReserveChange(db: Db, change: ReserveChange): Promise<{ applied: boolean }> {
+export async function recordReserveChange(db: Db, change: ReserveChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
   const { snapshot: s, event } = change;
-  return db.transaction(async (tx) => {
-    const outcome = s.outcome;
-    const updated = await tx
-      .update(reserveCandidates)
-      .set({
-        state: s.state,
-        rag: s.rag,
-        qualifiedAt: date(s.qualifiedAt),
-        inspectedAt: date(s.inspectedAt),
-        publicityEndsAt: date(s.publicityEndsAt),
-        pooledAt: date(s.pooledAt),
-        trainingStartedAt: date(s.trainingStartedAt),
-        closedAt: date(s.closedAt),
-        placedPost: outcome?.kind === 'placed' ? outcome.post : null,
-        newInPost: outcome?.kind === 'placed' ? outcome.newInPost : null,
-        transferredTo: outcome?.kind === 'transferred' ? outcome.toVillageCode : null,
-        exitReason: outcome?.kind === 'exited' ? outcome.reason : outcome?.kind === 'transferred' ? outcome.reason : null,
-        clockRequests: s.clockRequests ?? [],
-        projectionSeq: s.seq,
-        updatedAt: new Date(event.at),
-      })
-      .where(and(eq(reserveCandidates.id, s.candidateId), lt(reserveCandidates.projectionSeq, s.seq)))
-      .returning({ id: reserveCandidates.id });
-    if (updated.length === 0) return { applied: false };
-
-    const owner = { reserveCandidateId: s.candidateId };
-    const at = new Date(event.at);
-    await upsertObligations(tx, owner, s.obligations);
-    const escalationId = change.escalation ? await insertEscalation(tx, owner, change.escalation) : null;
-    await resolveEscalationsOfClosed(tx, s.obligations, at);
-    if (change.record) {
-      const r = change.record;
-      await tx
-        .insert(reserveRecords)
-        .values({ candidateId: s.candidateId, kind: r.kind, key: r.key, content: r.content, late: r.late, submittedBy: event.actor.userId, submittedAt: at })
-        .onConflictDoNothing();
-    }
-    await insertAuditEvent(tx, { type: 'reserve_candidate', id: s.candidateId, keyPrefix: 'reserve' }, event);
-    await insertNotifications(tx, owner, escalationId, change.notifications, at);
-
-    const wasInPool = POOL.includes(String(event.before?.state));
-    if (wasInPool !== POOL.includes(s.state)) await evaluateCoverage(tx, s.townshipCode, at);
-    return { applied: true };
-  });
+  const outcome = s.outcome;
+  return recordProcessChange(
+    db,
+    {
+      owner: { reserveCandidateId: s.candidateId },
+      auditEntity: { type: 'reserve_candidate', id: s.candidateId, keyPrefix: 'reserve' },
+      advance: (tx) =>
+        tx
+          .update(reserveCandidates)
+          .set({
+            state: s.state,
+            rag: s.rag,
+            qualifiedAt: date(s.qualifiedAt),
+            inspectedAt: date(s.inspectedAt),
+            publicityEndsAt: date(s.publicityEndsAt),
+            pooledAt: date(s.pooledAt),
+            trainingStartedAt: date(s.trainingStartedAt),
+            closedAt: date(s.closedAt),
+            placedPost: outcome?.kind === 'placed' ? outcome.post : null,
+            newInPost: outcome?.kind === 'placed' ? outcome.newInPost : null,
+            transferredTo: outcome?.kind === 'transferred' ? outcome.toVillageCode : null,
+            exitReason: outcome?.kind === 'exited' ? outcome.reason : outcome?.kind === 'transferred' ? outcome.reason : null,
+            clockRequests: s.clockRequests ?? [],
+            projectionSeq: s.seq,
+            updatedAt: new Date(event.at),
+          })
+          .where(and(eq(reserveCandidates.id, s.candidateId), lt(reserveCandidates.projectionSeq, s.seq)))
+          .returning({ id: reserveCandidates.id }),
+      extra: async (tx, at) => {
+        const r = change.record;
+        if (!r) return;
+        await tx
+          .insert(reserveRecords)
+          .values({ candidateId: s.candidateId, kind: r.kind, key: r.key, content: r.content, late: r.late, submittedBy: event.actor.userId, submittedAt: at })
+          .onConflictDoNothing();
+      },
+      afterNotifications: async (tx, at, commit) => {
+        const wasInPool = POOL.includes(String(event.before?.state));
+        if (wasInPool !== POOL.includes(s.state)) await evaluateCoverage(tx, s.townshipCode, at, commit);
+      },
+    },
+    change,
+  );
 }
 
 /**
@@ -68,7 +68,7 @@ export async function recordReserveChange(db: Db, change: ReserveChange): Promis
  * than 2 reserves in its pool and no open alert; clears the open alert of each village that has 2
  * again. Serialised per township, so concurrent pool changes count each other.
  */
-export async function evaluateCoverage(tx: Tx, townshipCode: string, at: Date): Promise<{ raised: number; cleared: number }> {
+export async function evaluateCoverage(tx: Tx, townshipCode: string, at: Date, commit?: ProjectionCommit): Promise<{ raised: number; cleared: number }> {
   const township = toFullCode(townshipCode);
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reserve-coverage:${township}`}))`);
   const rows = await tx.execute<{ code: string; name: string; in_pool: number; alert_id: string | null }>(sql`
@@ -107,6 +107,7 @@ export async function evaluateCoverage(tx: Tx, townshipCode: string, at: Date): 
           },
         ],
         at,
+        commit,
       );
     } else if (isCovered(v.in_pool) && v.alert_id) {
       await tx.update(reserveCoverageAlerts).set({ clearedAt: at, inPoolAtClear: v.in_pool }).where(eq(reserveCoverageAlerts.id, v.alert_id));
@@ -138,4 +139,3 @@ export async function findProcessesToRecompute(
     limit ${input.limit}`);
   return rows.map((r) => ({ kind: r.kind, id: r.id }));
 }
-

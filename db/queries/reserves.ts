@@ -1,22 +1,46 @@
-import { and, asc, count, desc, eq, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditEvents, escalations, mentorships, obligations, people, reserveCandidates, reserveNominations, reserveRecords } from '../schema/index.js';
+import { escalations, mentorships, obligations, reserveCandidates, reserveNominations, reserveRecords } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { Rag } from '../../domain/escalation.js';
 import type { ReserveSource } from '../../domain/people.js';
 import type { ReservePolicy } from '../../domain/policy.js';
-import { POOL_STATES, type ReserveState } from '../../domain/reserves.js';
+import { POOL_STATES, RESERVE_STATES, type ReserveState } from '../../domain/reserves.js';
 import { RESERVE_POOL_TARGET } from '../../domain/stats.js';
 import type { AuthUser } from '../../domain/roles.js';
 import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { insertPerson, type PersonInput } from './people.js';
-import { timelineOf } from './mentorships.js';
+import { timelineOf } from './audit.js';
 import { insertAuditEvent } from './deadline-projection.js';
-import type { Actor } from '../../workflows/deadline-types.js';
+import type { Actor } from '../../domain/contracts/deadlines.js';
+import type { NextDue } from './cases.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 export type ReserveRow = typeof reserveCandidates.$inferSelect;
+
+/** A candidate as the API shows it: the row with the names lists need and its soonest open deadline. */
+export type ReserveView = ReserveRow & {
+  villageName: string | null;
+  townshipName: string | null;
+  personName: string | null;
+  nextDue: NextDue | null;
+};
+
+// Spelled out with the table's name: drizzle renders the only table's columns unqualified, which a subquery would take as its own.
+const reserveViewColumns = {
+  ...getTableColumns(reserveCandidates),
+  villageName: sql<string | null>`(select d.name from divisions d where d.code = reserve_candidates.village_code)`,
+  townshipName: sql<string | null>`(select d.name from divisions d where d.code = reserve_candidates.township_code)`,
+  personName: sql<string | null>`(select p.name from people p where p.id = reserve_candidates.person_id)`,
+  nextDue: sql<NextDue | null>`(select jsonb_build_object('kind', o.kind, 'dueAt', o.due_at, 'dueDate', o.due_date, 'provisional', o.provisional)
+    from obligations o where o.reserve_candidate_id = reserve_candidates.id and o.status = 'open' order by o.due_at, o.id limit 1)`,
+};
+
+/** How a candidate list is ordered: newest nomination first (default), soonest deadline, last change. */
+export const RESERVE_SORTS = ['nominated', 'next_due', 'updated'] as const;
+export type ReserveSort = (typeof RESERVE_SORTS)[number];
 
 export interface NewReserve {
   villageCode: string;
@@ -71,18 +95,20 @@ export async function insertNominatedReserve(db: Db, input: NewReserve): Promise
           projectionSeq: 0,
         })
         .returning();
-      await tx.insert(auditEvents).values({
-        dedupeKey: `reserve:${id}:0`,
-        entityType: 'reserve_candidate',
-        entityId: id,
-        action: 'nominated',
-        actorUserId: input.createdBy,
-        actorLabel: input.createdByLabel,
-        at: input.nominatedAt,
-        before: null,
-        after: { state: 'nominated' },
-        details: { personId, source: input.source, nominationId: input.nominationId, note: input.note, warnings: input.warnings, policyId: input.policyId },
-      });
+      await appendAuditEvents(tx, [
+        {
+          dedupeKey: `reserve:${id}:0`,
+          entityType: 'reserve_candidate',
+          entityId: id,
+          action: 'nominated',
+          actorUserId: input.createdBy,
+          actorLabel: input.createdByLabel,
+          at: input.nominatedAt,
+          before: null,
+          after: { state: 'nominated' },
+          details: { personId, source: input.source, nominationId: input.nominationId, note: input.note, warnings: input.warnings, policyId: input.policyId },
+        },
+      ]);
       return { row: row!, created: true };
     });
   } catch (err) {
@@ -140,21 +166,25 @@ export async function insertTransferredReserve(db: Db, input: TransferredReserve
         projectionSeq: 0,
       })
       .returning();
-    await insertAuditEvent(tx, { type: 'reserve_candidate', id, keyPrefix: 'reserve' }, {
-      seq: 0,
-      action: 'transferred_in',
-      actor: input.actor,
-      at: input.at.toISOString(),
-      before: null,
-      after: { state: 'nominated' },
-      details: { fromCandidateId: input.from.id, fromVillageCode: input.from.villageCode, reason: input.reason, policyId: input.policyId },
-    });
+    await insertAuditEvent(
+      tx,
+      { type: 'reserve_candidate', id, keyPrefix: 'reserve' },
+      {
+        seq: 0,
+        action: 'transferred_in',
+        actor: input.actor,
+        at: input.at.toISOString(),
+        before: null,
+        after: { state: 'nominated' },
+        details: { fromCandidateId: input.from.id, fromVillageCode: input.from.villageCode, reason: input.reason, policyId: input.policyId },
+      },
+    );
     return row!;
   });
 }
 
-export async function getReserveRow(db: Db, id: string): Promise<ReserveRow | null> {
-  const [row] = await db.select().from(reserveCandidates).where(eq(reserveCandidates.id, id));
+export async function getReserveRow(db: Db, id: string): Promise<ReserveView | null> {
+  const [row] = await db.select(reserveViewColumns).from(reserveCandidates).where(eq(reserveCandidates.id, id));
   return row ?? null;
 }
 
@@ -163,10 +193,10 @@ export async function getNomination(db: Db, id: string) {
   return row ?? null;
 }
 
-export async function findVisibleReserve(db: Db, user: AuthUser, id: string): Promise<ReserveRow | null> {
+export async function findVisibleReserve(db: Db, user: AuthUser, id: string): Promise<ReserveView | null> {
   if (user.role === 'sponsor') return null;
   const [row] = await db
-    .select()
+    .select(reserveViewColumns)
     .from(reserveCandidates)
     .where(and(eq(reserveCandidates.id, id), visibleTo(user, { code: reserveCandidates.villageCode })));
   return row ?? null;
@@ -177,11 +207,12 @@ export interface ReserveFilters {
   rag?: Rag[];
   source?: ReserveSource[];
   division?: string;
+  sort?: ReserveSort;
   limit: number;
   offset: number;
 }
 
-export async function listReserves(db: Db, user: AuthUser, filters: ReserveFilters) {
+export async function listReserves(db: Db, user: AuthUser, filters: ReserveFilters): Promise<{ items: ReserveView[]; total: number }> {
   const conditions: SQL[] = [visibleTo(user, { code: reserveCandidates.villageCode })];
   if (filters.state?.length) conditions.push(inArray(reserveCandidates.state, filters.state));
   if (filters.rag?.length) conditions.push(inArray(reserveCandidates.rag, filters.rag));
@@ -190,16 +221,27 @@ export async function listReserves(db: Db, user: AuthUser, filters: ReserveFilte
   const where = and(...conditions);
   const [items, [totalRow]] = await Promise.all([
     db
-      .select({ candidate: reserveCandidates, personName: people.name })
+      .select(reserveViewColumns)
       .from(reserveCandidates)
-      .innerJoin(people, eq(people.id, reserveCandidates.personId))
       .where(where)
-      .orderBy(desc(reserveCandidates.nominatedAt), asc(reserveCandidates.id))
+      .orderBy(...reserveOrder(filters.sort ?? 'nominated'))
       .limit(filters.limit)
       .offset(filters.offset),
     db.select({ total: count() }).from(reserveCandidates).where(where),
   ]);
-  return { items: items.map((i) => ({ ...i.candidate, personName: i.personName })), total: totalRow?.total ?? 0 };
+  return { items, total: totalRow?.total ?? 0 };
+}
+
+function reserveOrder(sort: ReserveSort): SQL[] {
+  if (sort === 'updated') return [desc(reserveCandidates.updatedAt), asc(reserveCandidates.id)];
+  if (sort === 'next_due') {
+    // Nothing open (placed, exited, transferred) comes last.
+    return [
+      sql`(select min(o.due_at) from obligations o where o.reserve_candidate_id = ${reserveCandidates.id} and o.status = 'open') asc nulls last`,
+      asc(reserveCandidates.id),
+    ];
+  }
+  return [desc(reserveCandidates.nominatedAt), asc(reserveCandidates.id)];
 }
 
 export async function getReserveParts(db: Db, id: string) {
@@ -277,5 +319,19 @@ export async function reserveCoverage(db: Db, params: { prefix: string; belowTar
     alertId: r.alert_id,
     alertRaisedAt: r.raised_at ? new Date(r.raised_at) : null,
   }));
-  return { villages, totals: { villages: totals?.villages ?? 0, covered: totals?.covered ?? 0, inPool: totals?.in_pool ?? 0, openAlerts: totals?.open_alerts ?? 0 } };
+  return {
+    villages,
+    totals: { villages: totals?.villages ?? 0, covered: totals?.covered ?? 0, inPool: totals?.in_pool ?? 0, openAlerts: totals?.open_alerts ?? 0 },
+  };
+}
+
+/** Candidates per pipeline state under a division (the funnel): every state, zero where none. */
+export async function countReservesByState(db: Db, prefix: string): Promise<Array<{ state: ReserveState; count: number }>> {
+  const rows = await db
+    .select({ state: reserveCandidates.state, count: count() })
+    .from(reserveCandidates)
+    .where(like(reserveCandidates.villageCode, `${prefix}%`))
+    .groupBy(reserveCandidates.state);
+  const byState = new Map(rows.map((r) => [r.state, r.count]));
+  return RESERVE_STATES.map((state) => ({ state, count: byState.get(state) ?? 0 }));
 }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, gt, gte, isNull, like, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { loginEvents, sessions, users } from '../schema/index.js';
+import { appendLoginEvents, pruneChained } from './audit-chain.js';
+import type { Tx } from './deadline-projection.js';
 import type { LoginOutcome } from '../../domain/accounts.js';
 import type { Role } from '../../domain/roles.js';
 
@@ -42,7 +44,16 @@ export async function insertSession(
 ): Promise<SessionRow> {
   const [created] = await db
     .insert(sessions)
-    .values({ tokenHash: row.tokenHash, csrfToken: row.csrfToken, userId: row.userId, createdAt: row.at, lastSeenAt: row.at, expiresAt: row.expiresAt, ip: row.ip, userAgent: row.userAgent })
+    .values({
+      tokenHash: row.tokenHash,
+      csrfToken: row.csrfToken,
+      userId: row.userId,
+      createdAt: row.at,
+      lastSeenAt: row.at,
+      expiresAt: row.expiresAt,
+      ip: row.ip,
+      userAgent: row.userAgent,
+    })
     .returning(sessionColumns);
   return created!;
 }
@@ -76,7 +87,8 @@ export async function endSessions(
   which: { id: string } | { userId: string; exceptId?: string },
   end: { reason: LoginOutcome; at: Date; by: string | null },
 ): Promise<Array<{ id: string; userId: string }>> {
-  const target = 'id' in which ? eq(sessions.id, which.id) : and(eq(sessions.userId, which.userId), which.exceptId ? ne(sessions.id, which.exceptId) : undefined);
+  const target =
+    'id' in which ? eq(sessions.id, which.id) : and(eq(sessions.userId, which.userId), which.exceptId ? ne(sessions.id, which.exceptId) : undefined);
   return db
     .update(sessions)
     .set({ endedAt: end.at, endReason: end.reason, endedBy: end.by })
@@ -109,14 +121,21 @@ export async function listOpenSessions(db: Db, filter: SessionListFilter): Promi
   );
   const [items, [count]] = await Promise.all([
     db
-      .select({ ...sessionColumns, user: { id: users.id, username: users.username, name: users.name, role: users.role, jurisdictionCode: users.jurisdictionCode } })
+      .select({
+        ...sessionColumns,
+        user: { id: users.id, username: users.username, name: users.name, role: users.role, jurisdictionCode: users.jurisdictionCode },
+      })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(where)
       .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
       .limit(filter.limit)
       .offset(filter.offset),
-    db.select({ n: sql<number>`count(*)::int` }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(where),
   ]);
   return { total: count?.n ?? 0, items };
 }
@@ -135,9 +154,9 @@ export interface LoginEventInput {
   actorUserId?: string | null;
 }
 
-export async function insertLoginEvents(db: Db, events: LoginEventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.insert(loginEvents).values(
+export async function insertLoginEvents(db: Db | Tx, events: LoginEventInput[]): Promise<void> {
+  await appendLoginEvents(
+    db,
     events.map((e) => ({
       at: e.at,
       username: e.username.slice(0, 64),
@@ -185,28 +204,35 @@ export async function listLoginEvents(db: Db, filter: LoginEventFilter) {
     actorUserId: loginEvents.actorUserId,
   };
   const [items, [count]] = await Promise.all([
-    db.select(columns).from(loginEvents).leftJoin(users, eq(users.id, loginEvents.userId)).where(where).orderBy(desc(loginEvents.at), desc(loginEvents.id)).limit(filter.limit).offset(filter.offset),
-    db.select({ n: sql<number>`count(*)::int` }).from(loginEvents).leftJoin(users, eq(users.id, loginEvents.userId)).where(where),
+    db
+      .select(columns)
+      .from(loginEvents)
+      .leftJoin(users, eq(users.id, loginEvents.userId))
+      .where(where)
+      .orderBy(desc(loginEvents.at), desc(loginEvents.id))
+      .limit(filter.limit)
+      .offset(filter.offset),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(loginEvents)
+      .leftJoin(users, eq(users.id, loginEvents.userId))
+      .where(where),
   ]);
   return { total: count?.n ?? 0, items };
 }
 
 /**
- * Retention: login events older than the cutoff go, then the sessions that ended before it and
- * that no remaining event names. Nothing newer than the cutoff is touched.
+ * Retention: login events older than the cutoff go (through the chain's recorded checkpoint, the
+ * only DELETE the table's trigger allows), then the sessions that ended before it and that no
+ * remaining event names. Nothing newer than the cutoff is touched.
  */
-export async function pruneLoginRecords(db: Db, cutoff: Date): Promise<{ events: number; sessions: number }> {
+export async function pruneLoginRecords(db: Db, cutoff: Date, at: Date = new Date()): Promise<{ events: number; sessions: number }> {
   return db.transaction(async (tx) => {
-    const events = await tx.delete(loginEvents).where(lt(loginEvents.at, cutoff)).returning({ id: loginEvents.id });
+    const events = await pruneChained(tx, 'login_events', cutoff, at);
     const ended = await tx
       .delete(sessions)
-      .where(
-        and(
-          lt(sessions.expiresAt, cutoff),
-          sql`not exists (select 1 from ${loginEvents} where ${loginEvents.sessionId} = ${sessions.id})`,
-        ),
-      )
+      .where(and(lt(sessions.expiresAt, cutoff), sql`not exists (select 1 from ${loginEvents} where ${loginEvents.sessionId} = ${sessions.id})`))
       .returning({ id: sessions.id });
-    return { events: events.length, sessions: ended.length };
+    return { events, sessions: ended.length };
   });
 }

@@ -2,11 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, like, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { auditEvents, divisions, loginThrottle, people, users } from '../schema/index.js';
+import { divisions, loginThrottle, people, users } from '../schema/index.js';
 import { USERNAME_MESSAGE, USERNAME_PATTERN, normalizeUsername } from '../../domain/accounts.js';
 import { levelOfCode, toFullCode } from '../../domain/divisions.js';
 import { ValidationError } from '../../domain/errors.js';
 import { ROLES, USER_POSTS, type Role, type UserPost } from '../../domain/roles.js';
+import { appendAuditEvents } from './audit-chain.js';
 
 /** Tokens look like `rct_<43 base64url chars>`; the prefix makes a leaked one recognisable. */
 export const TOKEN_PREFIX = 'rct_';
@@ -136,32 +137,35 @@ export async function createUser(db: Db, params: CreateUserParams & { issueToken
       .catch((err: unknown) => {
         if (isUniqueViolation(err, 'users_username_unique')) throw new ValidationError(`用户名 ${username} 已被使用 (the username is taken)`, 'username');
         // The partial unique index keeps one active holder per township, even against a concurrent add.
-        if (isUniqueViolation(err, 'users_post_holder_uq')) throw new ValidationError('该乡镇已有乡镇党委书记 (the township already has a party secretary)', 'post');
+        if (isUniqueViolation(err, 'users_post_holder_uq'))
+          throw new ValidationError('该乡镇已有乡镇党委书记 (the township already has a party secretary)', 'post');
         throw err;
       });
     if (!created) throw new Error('insert into users returned no row');
-    await tx.insert(auditEvents).values({
-      dedupeKey: `user:${created.id}:created`,
-      entityType: 'user',
-      entityId: created.id,
-      action: 'created',
-      actorUserId: params.actor.actorUserId ?? null,
-      actorLabel: params.actor.actorLabel,
-      at: created.createdAt,
-      before: null,
-      after: {
-        id: created.id,
-        username: created.username,
-        name: created.name,
-        role: created.role,
-        jurisdictionCode: created.jurisdictionCode,
-        personId: created.personId,
-        active: created.active,
-        post: created.post,
-        hasPassword: created.hasPassword,
-        hasToken: created.hasToken,
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `user:${created.id}:created`,
+        entityType: 'user',
+        entityId: created.id,
+        action: 'created',
+        actorUserId: params.actor.actorUserId ?? null,
+        actorLabel: params.actor.actorLabel,
+        at: created.createdAt,
+        before: null,
+        after: {
+          id: created.id,
+          username: created.username,
+          name: created.name,
+          role: created.role,
+          jurisdictionCode: created.jurisdictionCode,
+          personId: created.personId,
+          active: created.active,
+          post: created.post,
+          hasPassword: created.hasPassword,
+          hasToken: created.hasToken,
+        },
       },
-    });
+    ]);
     return created;
   });
   return { user, token };
@@ -244,7 +248,8 @@ export async function setUserActive(db: Db, userId: string, active: boolean): Pr
     .set({ active })
     .where(eq(users.id, userId))
     .catch((err: unknown) => {
-      if (isUniqueViolation(err, 'users_post_holder_uq')) throw new ValidationError('该乡镇已有在岗的乡镇党委书记 (the township already has an active party secretary)', 'post');
+      if (isUniqueViolation(err, 'users_post_holder_uq'))
+        throw new ValidationError('该乡镇已有在岗的乡镇党委书记 (the township already has an active party secretary)', 'post');
       throw err;
     });
 }
@@ -262,20 +267,30 @@ export async function setUserToken(db: Db, userId: string, issue: boolean): Prom
 /** An audit row for an account change (create has its own, inside createUser). */
 export async function recordAccountAudit(
   db: Db,
-  event: { userId: string; action: string; actor: AuditActor; at: Date; before?: Record<string, unknown> | null; after?: Record<string, unknown> | null; details?: Record<string, unknown> },
+  event: {
+    userId: string;
+    action: string;
+    actor: AuditActor;
+    at: Date;
+    before?: Record<string, unknown> | null;
+    after?: Record<string, unknown> | null;
+    details?: Record<string, unknown>;
+  },
 ): Promise<void> {
-  await db.insert(auditEvents).values({
-    dedupeKey: `user:${event.userId}:${event.action}:${randomUUID()}`,
-    entityType: 'user',
-    entityId: event.userId,
-    action: event.action,
-    actorUserId: event.actor.actorUserId ?? null,
-    actorLabel: event.actor.actorLabel,
-    at: event.at,
-    before: event.before ?? null,
-    after: event.after ?? null,
-    details: event.details ?? null,
-  });
+  await appendAuditEvents(db, [
+    {
+      dedupeKey: `user:${event.userId}:${event.action}:${randomUUID()}`,
+      entityType: 'user',
+      entityId: event.userId,
+      action: event.action,
+      actorUserId: event.actor.actorUserId ?? null,
+      actorLabel: event.actor.actorLabel,
+      at: event.at,
+      before: event.before ?? null,
+      after: event.after ?? null,
+      details: event.details ?? null,
+    },
+  ]);
 }
 
 // --- Failed sign-ins and locks (login_throttle) ------------------------------------------------------

@@ -1,7 +1,11 @@
 import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.js';
+import { chainColumns } from './chain.js';
 
-/** Every state change: who, what, before/after, when. Append-only. */
+/**
+ * Every state change: who, what, before/after, when. Append-only: a trigger refuses UPDATE and
+ * DELETE (retention deletes only below a recorded checkpoint), and each row is hash-chained.
+ */
 export const auditEvents = pgTable(
   'audit_events',
   {
@@ -18,6 +22,7 @@ export const auditEvents = pgTable(
     before: jsonb('before').$type<Record<string, unknown> | null>(),
     after: jsonb('after').$type<Record<string, unknown> | null>(),
     details: jsonb('details').$type<Record<string, unknown> | null>(),
+    ...chainColumns(),
   },
   (t) => [index('audit_events_entity_idx').on(t.entityType, t.entityId, t.at), index('audit_events_actor_user_id_idx').on(t.actorUserId)],
 );

@@ -54,7 +54,9 @@ export const calendarOverrides = pgTable(
     revokedBy: uuid('revoked_by').references(() => users.id),
   },
   (t) => [
-    uniqueIndex('calendar_overrides_active_uq').on(t.divisionCode, t.date).where(sql`${t.revokedAt} is null`),
+    uniqueIndex('calendar_overrides_active_uq')
+      .on(t.divisionCode, t.date)
+      .where(sql`${t.revokedAt} is null`),
     index('calendar_overrides_created_by_idx').on(t.createdBy),
     index('calendar_overrides_revoked_by_idx').on(t.revokedBy),
   ],

@@ -16,8 +16,8 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { DeadlinePolicy } from '../../domain/policy.js';
-import type { ScheduledRung } from '../../domain/escalation.js';
-import type { ClockRequest } from '../../workflows/deadline-types.js';
+import type { PreviousDue, ScheduledRung } from '../../domain/escalation.js';
+import type { ClockRequest } from '../../domain/contracts/deadlines.js';
 import { caseStateEnum, obligationKindEnum, obligationStatusEnum, ragEnum, responsiblePartyEnum, roleEnum, rungEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { villagePartyOrganizations } from './people.js';
@@ -113,6 +113,11 @@ export const obligations = pgTable(
     /** 容错: an approved exemption; the obligation counts apart from overdue in every statistic. */
     exemptedAt: timestamp('exempted_at', { withTimezone: true }),
     rungs: jsonb('rungs').$type<ScheduledRung[]>().notNull(),
+    /**
+     * The deadlines it had before (延期, 暂停/恢复, 重新计时 re-time it): the console strikes them
+     * through beside the new ones. Kept by the projection, oldest first.
+     */
+    previousDues: jsonb('previous_dues').$type<PreviousDue[]>().notNull().default([]),
   },
   (t) => [
     index('obligations_case_id_idx').on(t.caseId),
@@ -144,7 +149,9 @@ export const escalations = pgTable(
      * When the row reached Postgres: lateness = committedAt − scheduledAt. clock_timestamp(), not
      * now(): now() is the start of the transaction, which a slow projection would flatter.
      */
-    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    committedAt: timestamp('committed_at', { withTimezone: true })
+      .notNull()
+      .default(sql`clock_timestamp()`),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (t) => [
@@ -154,7 +161,9 @@ export const escalations = pgTable(
     index('escalations_reserve_candidate_id_idx').on(t.reserveCandidateId),
     index('escalations_target_user_id_idx').on(t.targetUserId),
     check('escalations_one_owner_ck', exactlyOneOwner(t)),
-    index('escalations_open_idx').on(t.targetDivisionCode).where(sql`${t.resolvedAt} is null`),
+    index('escalations_open_idx')
+      .on(t.targetDivisionCode)
+      .where(sql`${t.resolvedAt} is null`),
   ],
 );
 

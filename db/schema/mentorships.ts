@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { MentorshipPolicy } from '../../domain/policy.js';
-import type { MentorTerm } from '../../workflows/mentorship-types.js';
-import type { ClockRequest } from '../../workflows/deadline-types.js';
+import type { MentorTerm } from '../../domain/contracts/mentorship.js';
+import type { ClockRequest } from '../../domain/contracts/deadlines.js';
 import { mentorshipStateEnum, ragEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { people } from './people.js';

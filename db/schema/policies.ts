@@ -23,8 +23,5 @@ export const policies = pgTable(
     retiredBy: uuid('retired_by').references(() => users.id),
     retiredReason: text('retired_reason'),
   },
-  (t) => [
-    unique('policies_jurisdiction_name_version_uq').on(t.jurisdictionCode, t.name, t.version),
-    index('policies_created_by_idx').on(t.createdBy),
-  ],
+  (t) => [unique('policies_jurisdiction_name_version_uq').on(t.jurisdictionCode, t.name, t.version), index('policies_created_by_idx').on(t.createdBy)],
 );

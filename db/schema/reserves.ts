@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, type AnyPgColumn, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { ReservePolicy } from '../../domain/policy.js';
-import type { ClockRequest } from '../../workflows/deadline-types.js';
+import type { ClockRequest } from '../../domain/contracts/deadlines.js';
 import { placementPostEnum, ragEnum, reserveStateEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { people } from './people.js';
@@ -86,7 +86,9 @@ export const reserveRecords = pgTable(
     candidateId: uuid('candidate_id')
       .notNull()
       .references(() => reserveCandidates.id),
-    kind: text('kind', { enum: ['qualification', 'inspection', 'publicity', 'written_report', 'talk', 'periodic_review', 'annual_review', 'placement'] }).notNull(),
+    kind: text('kind', {
+      enum: ['qualification', 'inspection', 'publicity', 'written_report', 'talk', 'periodic_review', 'annual_review', 'placement'],
+    }).notNull(),
     /** The quarter (Q1…), the half-year (H1…), the training year (Y1…), or "1". */
     key: text('key').notNull(),
     content: jsonb('content').$type<Record<string, unknown>>().notNull(),
@@ -115,7 +117,9 @@ export const reserveCoverageAlerts = pgTable(
     clearedAt: timestamp('cleared_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('reserve_coverage_alerts_open_uq').on(t.villageCode).where(sql`${t.clearedAt} is null`),
+    uniqueIndex('reserve_coverage_alerts_open_uq')
+      .on(t.villageCode)
+      .where(sql`${t.clearedAt} is null`),
     index('reserve_coverage_alerts_village_idx').on(t.villageCode.op('varchar_pattern_ops'), t.raisedAt),
   ],
 );

@@ -4,6 +4,7 @@ import type { UserPost } from '../../domain/roles.js';
 import { loginOutcomeEnum, roleEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { people } from './people.js';
+import { chainColumns } from './chain.js';
 
 export const users = pgTable(
   'users',
@@ -34,7 +35,9 @@ export const users = pgTable(
   (t) => [
     index('users_jurisdiction_code_idx').on(t.jurisdictionCode),
     index('users_person_id_idx').on(t.personId),
-    uniqueIndex('users_post_holder_uq').on(t.jurisdictionCode, t.post).where(sql`${t.post} is not null and ${t.active}`),
+    uniqueIndex('users_post_holder_uq')
+      .on(t.jurisdictionCode, t.post)
+      .where(sql`${t.post} is not null and ${t.active}`),
   ],
 );
 
@@ -74,11 +77,13 @@ export const sessions = pgTable(
   (t) => [
     index('sessions_user_id_idx').on(t.userId),
     index('sessions_ended_by_idx').on(t.endedBy),
-    index('sessions_open_idx').on(t.expiresAt).where(sql`${t.endedAt} is null`),
+    index('sessions_open_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.endedAt} is null`),
   ],
 );
 
-/** The login log (append-only; kept at least 180 days): every sign-in, failure, lock and session end. */
+/** The login log (append-only and hash-chained like audit_events; kept at least 180 days): every sign-in, failure, lock and session end. */
 export const loginEvents = pgTable(
   'login_events',
   {
@@ -94,6 +99,7 @@ export const loginEvents = pgTable(
     reason: text('reason'),
     /** Who did it when it was not the user (a reset, a revoked session). */
     actorUserId: uuid('actor_user_id').references(() => users.id),
+    ...chainColumns(),
   },
   (t) => [
     index('login_events_at_idx').on(t.at),

@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { parseCsv } from '../../lib/csv.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Db } from '../client.js';
@@ -45,16 +46,18 @@ function fromHolidayCn(data: HolidayCnYear): CalendarDayInput[] {
 export function parseCalendarFile(fileName: string, text: string): CalendarDayInput[] {
   let days: CalendarDayInput[];
   if (fileName.toLowerCase().endsWith('.csv')) {
-    const [header, ...lines] = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const columns = (header ?? '').split(',').map((c) => c.trim());
+    // Quoted fields (a holiday's name with a comma) read as one cell.
+    const [header, ...lines] = parseCsv(text).filter((cells) => cells.some((c) => c.trim() !== ''));
+    const columns = (header ?? []).map((c) => c.trim());
     const at = (name: string) => columns.indexOf(name);
     if (at('date') < 0 || (at('isOffDay') < 0 && at('workday') < 0)) {
       throw new ValidationError('CSV 须有 date 列和 isOffDay 或 workday 列 (CSV needs date and isOffDay or workday columns)', 'file');
     }
     days = lines.map((line, i) => {
-      const cells = line.split(',').map((c) => c.trim());
+      const cells = line.map((c) => c.trim());
       const flag = (cells[at('isOffDay') >= 0 ? at('isOffDay') : at('workday')] ?? '').toLowerCase();
-      if (!['true', 'false', '1', '0'].includes(flag)) throw new ValidationError(`第${i + 2}行：无法识别的取值 ${flag} (row ${i + 2}: expected true/false)`, 'file');
+      if (!['true', 'false', '1', '0'].includes(flag))
+        throw new ValidationError(`第${i + 2}行：无法识别的取值 ${flag} (row ${i + 2}: expected true/false)`, 'file');
       const on = flag === 'true' || flag === '1';
       return { date: cells[at('date')] ?? '', workday: at('isOffDay') >= 0 ? !on : on, name: at('name') >= 0 ? (cells[at('name')] ?? null) : null };
     });
@@ -69,8 +72,7 @@ export function parseCalendarFile(fileName: string, text: string): CalendarDayIn
     else if (data && typeof data === 'object' && 'holidays' in data) {
       const year = data as Partial<ChineseDaysYear>;
       days = fromChineseDays({ holidays: year.holidays ?? {}, workdays: year.workdays ?? {} });
-    }
-    else throw new ValidationError('无法识别的日历格式：须为 chinese-days 或 holiday-cn 格式 (unknown calendar shape)', 'file');
+    } else throw new ValidationError('无法识别的日历格式：须为 chinese-days 或 holiday-cn 格式 (unknown calendar shape)', 'file');
   }
   const bad = days.find((d) => !isDateString(d.date));
   if (bad) throw new ValidationError(`无效日期 ${bad.date} (invalid date)`, 'file');

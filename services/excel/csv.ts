@@ -5,6 +5,7 @@
  */
 import { toShanghaiWallClock } from '../../domain/stats.js';
 import type { CellType, CellValue, Table } from './table.js';
+import { parseCsv } from '../../lib/csv.js';
 
 const BOM = '\ufeff';
 /** Cells starting like a formula are prefixed with ' so a spreadsheet never evaluates them (CSV injection). */
@@ -55,47 +56,5 @@ export function decodeCsv(bytes: Uint8Array): string {
   }
 }
 
-/** All records of a CSV text (quoted fields may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  const endRecord = () => {
-    record.push(field);
-    records.push(record);
-    record = [];
-    field = '';
-  };
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += ch;
-      }
-      i++;
-      continue;
-    }
-    if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      endRecord();
-      i++;
-    } else if (ch === '\n' || ch === '\r') endRecord();
-    else field += ch;
-    i++;
-  }
-  if (quoted) throw new Error('CSV: unterminated quoted field');
-  if (field !== '' || record.length > 0) endRecord();
-  return records;
-}
+/** All records of a CSV text: the project's one CSV reader (lib/csv.ts). */
+export { parseCsv };

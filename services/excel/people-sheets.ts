@@ -44,11 +44,13 @@ function optional<T>(parse: (cell: CellInput | undefined) => Parsed<T>) {
   return (cell: CellInput | undefined): Parsed<T | null> => (cellText(cell) === '' && !(cell instanceof Date) ? ok(null) : parse(cell));
 }
 
-const text = (max: number) => (cell: CellInput | undefined): Parsed<string> => {
-  const value = cellText(cell);
-  if (hasForbiddenCharacters(value)) return bad(CONTROL_CHARACTERS_MESSAGE);
-  return value.length > max ? bad(`超过${max}个字符 (longer than ${max} characters)`) : ok(value);
-};
+const text =
+  (max: number) =>
+  (cell: CellInput | undefined): Parsed<string> => {
+    const value = cellText(cell);
+    if (hasForbiddenCharacters(value)) return bad(CONTROL_CHARACTERS_MESSAGE);
+    return value.length > max ? bad(`超过${max}个字符 (longer than ${max} characters)`) : ok(value);
+  };
 
 function fromLabels<T extends string>(labels: Record<T, string>, aliases: Record<string, T> = {}) {
   return (cell: CellInput | undefined): Parsed<T> => {
@@ -115,21 +117,109 @@ export interface TeamMemberRow {
   divisionName: string | null;
 }
 
-const personFields = <R extends { name: string; gender: Gender; birthDate: string; ethnicity: string; education: EducationLevel; partyMember: boolean }>(): SheetField<R>[] => [
+const personFields = <
+  R extends { name: string; gender: Gender; birthDate: string; ethnicity: string; education: EducationLevel; partyMember: boolean },
+>(): SheetField<R>[] => [
   { key: 'name', header: '姓名', required: true, type: 'text', width: 12, note: '必填', parse: required(text(50)), export: (r) => r.name },
-  { key: 'gender', header: '性别', required: true, type: 'text', width: 8, note: '必填：男 / 女', choices: Object.values(GENDER_LABELS), parse: required(gender), export: (r) => GENDER_LABELS[r.gender] },
-  { key: 'birthDate', header: '出生日期', required: true, type: 'date', width: 14, note: '必填：日期，如 1985-03-07（也可写 1985.03）', parse: required(birthDate), export: (r) => r.birthDate },
-  { key: 'ethnicity', header: '民族', required: true, type: 'text', width: 10, note: '必填：如 汉族、布依族、苗族', choices: ETHNIC_GROUPS, parse: required(ethnicity), export: (r) => r.ethnicity },
-  { key: 'education', header: '学历', required: true, type: 'text', width: 12, note: `必填：${Object.values(EDUCATION_LABELS).join(' / ')}`, choices: Object.values(EDUCATION_LABELS), parse: required(education), export: (r) => EDUCATION_LABELS[r.education] },
-  { key: 'partyMember', header: '是否中共党员', required: true, type: 'text', width: 14, note: '必填：是 / 否（预备党员填“是”）', choices: ['是', '否'], parse: required(parseYesNo), export: (r) => (r.partyMember ? '是' : '否') },
+  {
+    key: 'gender',
+    header: '性别',
+    required: true,
+    type: 'text',
+    width: 8,
+    note: '必填：男 / 女',
+    choices: Object.values(GENDER_LABELS),
+    parse: required(gender),
+    export: (r) => GENDER_LABELS[r.gender],
+  },
+  {
+    key: 'birthDate',
+    header: '出生日期',
+    required: true,
+    type: 'date',
+    width: 14,
+    note: '必填：日期，如 1985-03-07（也可写 1985.03）',
+    parse: required(birthDate),
+    export: (r) => r.birthDate,
+  },
+  {
+    key: 'ethnicity',
+    header: '民族',
+    required: true,
+    type: 'text',
+    width: 10,
+    note: '必填：如 汉族、布依族、苗族',
+    choices: ETHNIC_GROUPS,
+    parse: required(ethnicity),
+    export: (r) => r.ethnicity,
+  },
+  {
+    key: 'education',
+    header: '学历',
+    required: true,
+    type: 'text',
+    width: 12,
+    note: `必填：${Object.values(EDUCATION_LABELS).join(' / ')}`,
+    choices: Object.values(EDUCATION_LABELS),
+    parse: required(education),
+    export: (r) => EDUCATION_LABELS[r.education],
+  },
+  {
+    key: 'partyMember',
+    header: '是否中共党员',
+    required: true,
+    type: 'text',
+    width: 14,
+    note: '必填：是 / 否（预备党员填“是”）',
+    choices: ['是', '否'],
+    parse: required(parseYesNo),
+    export: (r) => (r.partyMember ? '是' : '否'),
+  },
 ];
 
 export const TEAM_MEMBER_FIELDS: SheetField<TeamMemberRow>[] = [
   ...personFields<TeamMemberRow>(),
-  { key: 'post', header: '职务', required: true, type: 'text', width: 24, note: '必填：如 党委书记、镇长、村党支部书记', parse: required(text(100)), export: (r) => r.post },
-  { key: 'teamKind', header: '班子类型', required: true, type: 'text', width: 16, note: '必填：乡镇领导班子 / 村“两委”班子', choices: Object.values(TEAM_KIND_LABELS), parse: required(teamKind), export: (r) => TEAM_KIND_LABELS[r.teamKind] },
-  { key: 'divisionCode', header: '区划代码', required: true, type: 'text', width: 16, note: '必填：12位统计用区划代码。乡镇领导班子填乡镇（街道）代码，村“两委”班子填村（社区）代码', parse: required(divisionCode), export: (r) => r.divisionCode },
-  { key: 'divisionName', header: '区划名称', required: false, type: 'text', width: 20, note: '选填：仅用于核对代码，与代码不符时报错', parse: optional(text(100)), export: (r) => r.divisionName },
+  {
+    key: 'post',
+    header: '职务',
+    required: true,
+    type: 'text',
+    width: 24,
+    note: '必填：如 党委书记、镇长、村党支部书记',
+    parse: required(text(100)),
+    export: (r) => r.post,
+  },
+  {
+    key: 'teamKind',
+    header: '班子类型',
+    required: true,
+    type: 'text',
+    width: 16,
+    note: '必填：乡镇领导班子 / 村“两委”班子',
+    choices: Object.values(TEAM_KIND_LABELS),
+    parse: required(teamKind),
+    export: (r) => TEAM_KIND_LABELS[r.teamKind],
+  },
+  {
+    key: 'divisionCode',
+    header: '区划代码',
+    required: true,
+    type: 'text',
+    width: 16,
+    note: '必填：12位统计用区划代码。乡镇领导班子填乡镇（街道）代码，村“两委”班子填村（社区）代码',
+    parse: required(divisionCode),
+    export: (r) => r.divisionCode,
+  },
+  {
+    key: 'divisionName',
+    header: '区划名称',
+    required: false,
+    type: 'text',
+    width: 20,
+    note: '选填：仅用于核对代码，与代码不符时报错',
+    parse: optional(text(100)),
+    export: (r) => r.divisionName,
+  },
 ];
 
 // --- 后备力量提名 -------------------------------------------------------------------------------------
@@ -152,12 +242,68 @@ export interface ReserveNominationRow {
 
 export const RESERVE_NOMINATION_FIELDS: SheetField<ReserveNominationRow>[] = [
   ...personFields<ReserveNominationRow>(),
-  { key: 'position', header: '现任职务', required: false, type: 'text', width: 20, note: '选填：如 村委会委员、种植大户', parse: optional(text(100)), export: (r) => r.position },
-  { key: 'villageCode', header: '村区划代码', required: true, type: 'text', width: 16, note: '必填：提名村（社区）的12位统计用区划代码', parse: required(divisionCode), export: (r) => r.villageCode },
-  { key: 'villageName', header: '村名称', required: false, type: 'text', width: 20, note: '选填：仅用于核对代码，与代码不符时报错', parse: optional(text(100)), export: (r) => r.villageName },
-  { key: 'source', header: '来源（五个一批）', required: true, type: 'text', width: 22, note: `必填：${Object.values(RESERVE_SOURCE_LABELS).join(' / ')}`, choices: Object.values(RESERVE_SOURCE_LABELS), parse: required(reserveSource), export: (r) => RESERVE_SOURCE_LABELS[r.source] },
-  { key: 'nominatedOn', header: '提名日期', required: true, type: 'date', width: 14, note: '必填：日期，如 2025-03-01', parse: required(nominationDate), export: (r) => r.nominatedOn },
-  { key: 'status', header: '状态', required: false, type: 'text', width: 10, note: '选填：提名（默认）/ 在库（已在现有后备力量库中）', choices: Object.values(RESERVE_NOMINATION_STATUS_LABELS), parse: optional(nominationStatus), export: (r) => RESERVE_NOMINATION_STATUS_LABELS[r.status] },
+  {
+    key: 'position',
+    header: '现任职务',
+    required: false,
+    type: 'text',
+    width: 20,
+    note: '选填：如 村委会委员、种植大户',
+    parse: optional(text(100)),
+    export: (r) => r.position,
+  },
+  {
+    key: 'villageCode',
+    header: '村区划代码',
+    required: true,
+    type: 'text',
+    width: 16,
+    note: '必填：提名村（社区）的12位统计用区划代码',
+    parse: required(divisionCode),
+    export: (r) => r.villageCode,
+  },
+  {
+    key: 'villageName',
+    header: '村名称',
+    required: false,
+    type: 'text',
+    width: 20,
+    note: '选填：仅用于核对代码，与代码不符时报错',
+    parse: optional(text(100)),
+    export: (r) => r.villageName,
+  },
+  {
+    key: 'source',
+    header: '来源（五个一批）',
+    required: true,
+    type: 'text',
+    width: 22,
+    note: `必填：${Object.values(RESERVE_SOURCE_LABELS).join(' / ')}`,
+    choices: Object.values(RESERVE_SOURCE_LABELS),
+    parse: required(reserveSource),
+    export: (r) => RESERVE_SOURCE_LABELS[r.source],
+  },
+  {
+    key: 'nominatedOn',
+    header: '提名日期',
+    required: true,
+    type: 'date',
+    width: 14,
+    note: '必填：日期，如 2025-03-01',
+    parse: required(nominationDate),
+    export: (r) => r.nominatedOn,
+  },
+  {
+    key: 'status',
+    header: '状态',
+    required: false,
+    type: 'text',
+    width: 10,
+    note: '选填：提名（默认）/ 在库（已在现有后备力量库中）',
+    choices: Object.values(RESERVE_NOMINATION_STATUS_LABELS),
+    parse: optional(nominationStatus),
+    export: (r) => RESERVE_NOMINATION_STATUS_LABELS[r.status],
+  },
   { key: 'note', header: '备注', required: false, type: 'text', width: 30, note: '选填', parse: optional(text(1000)), export: (r) => r.note },
 ];
 
@@ -166,16 +312,26 @@ export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export const IMPORT_SHEETS = {
   people: { sheet: '班子成员', fileName: 'people-import-template.xlsx', title: '班子成员导入（一乡一表）', fields: TEAM_MEMBER_FIELDS },
-  reserve_nominations: { sheet: '后备力量提名', fileName: 'reserve-nominations-import-template.xlsx', title: '村党组织书记后备力量提名导入', fields: RESERVE_NOMINATION_FIELDS },
+  reserve_nominations: {
+    sheet: '后备力量提名',
+    fileName: 'reserve-nominations-import-template.xlsx',
+    title: '村党组织书记后备力量提名导入',
+    fields: RESERVE_NOMINATION_FIELDS,
+  },
 } as const;
 
 /** The sheet as a table spec (for templates and exports: the importer reads these headers back). */
 export function sheetSpec<R>(sheet: string, fields: ReadonlyArray<SheetField<R>>): TableSpec<R> {
   return {
     sheet,
-    columns: fields.map(
-      (f): Column<R> => ({ header: f.header, type: f.type, width: f.width, note: f.note, choices: f.choices, value: (row: R) => f.export(row) }),
-    ),
+    columns: fields.map((f): Column<R> => ({
+      header: f.header,
+      type: f.type,
+      width: f.width,
+      note: f.note,
+      choices: f.choices,
+      value: (row: R) => f.export(row),
+    })),
   };
 }
 

@@ -14,6 +14,8 @@ import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, TEST_PASSWORD_HASH, testAuthSettings, type Harness, type TestUser } from '../support/harness.js';
 import { createAuthService } from '../../services/auth.js';
 import { createPasswordHasher } from '../../lib/password-hash.js';
+import { verifyChain } from '../../db/queries/audit-chain.js';
+import { insertLoginEvents } from '../../db/queries/sessions.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -55,6 +57,7 @@ const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 
 async function call(target: FastifyInstance, options: InjectOptions) {
   const response = await target.inject(options);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reads the answers field by field
   return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as any) : null, response };
 }
 
@@ -80,17 +83,29 @@ async function login(target: FastifyInstance, username: string, password: string
     cookie,
     csrf,
     send: ({ csrf: override, headers, ...options }) =>
-      call(target, { ...options, headers: { ...headers, cookie: `rectify_session=${cookie}`, ...(override === null ? {} : { 'x-csrf-token': override ?? csrf }) } }),
+      call(target, {
+        ...options,
+        headers: { ...headers, cookie: `rectify_session=${cookie}`, ...(override === null ? {} : { 'x-csrf-token': override ?? csrf }) },
+      }),
   };
 }
 
 /** A new account made by the org dept through the API, signed in once and given STRONG as its password. */
 async function account(role: 'sponsor' | 'township_office' | 'org_dept', jurisdictionCode: string, manager: TestUser = org, target = app) {
   const username = uniqueName(`${role.replace('_', '')}.`);
-  const created = await call(target, { method: 'POST', url: '/api/v1/accounts', headers: bearer(manager), payload: { username, name: username, role, jurisdictionCode } });
+  const created = await call(target, {
+    method: 'POST',
+    url: '/api/v1/accounts',
+    headers: bearer(manager),
+    payload: { username, name: username, role, jurisdictionCode },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const first = await login(target, username, created.body.oneTimePassword);
-  const changed = await first.send({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: created.body.oneTimePassword, newPassword: STRONG } });
+  const changed = await first.send({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    payload: { currentPassword: created.body.oneTimePassword, newPassword: STRONG },
+  });
   expect(changed.status, JSON.stringify(changed.body)).toBe(204);
   return { id: created.body.account.id as string, username, oneTimePassword: created.body.oneTimePassword as string, browser: first };
 }
@@ -119,8 +134,19 @@ describe('signing in and using a session', () => {
     const headers = { cookie: `rectify_session=${cookie.value}` };
     const me = await call(app, { method: 'GET', url: '/api/v1/auth/session', headers });
     expect(me.body).toMatchObject({ user: { id }, session: { id: answer.body.session.id }, csrfToken: answer.body.csrfToken });
+    // The office the user speaks for (the console's header and watermark), named after the jurisdiction.
+    const [division] = await h.db.sql<{ name: string }[]>`select name from divisions where code = '522731001000'`;
+    const office = { jurisdictionName: division!.name, officeName: `${division!.name}${division!.name.endsWith('街道') ? '党工委' : '党委'}` };
+    expect(answer.body.user).toMatchObject(office);
+    expect(me.body.user).toMatchObject(office);
     expect((await call(app, { method: 'GET', url: '/api/v1/cases', headers })).status).toBe(200);
     expect((await call(app, { method: 'GET', url: '/api/v1/inbox', headers })).status).toBe(200);
+  });
+
+  test('a bearer client’s session names its office too: the county org dept is 某某县委组织部', async () => {
+    const [county] = await h.db.sql<{ name: string }[]>`select name from divisions where code = '522731000000'`;
+    const me = await call(app, { method: 'GET', url: '/api/v1/auth/session', headers: bearer(org) });
+    expect(me.body.user).toMatchObject({ jurisdictionName: county!.name, officeName: `${county!.name}委组织部` });
   });
 
   test('a change by cookie needs the session’s CSRF token and our Origin; bearer requests are exempt', async () => {
@@ -226,7 +252,12 @@ describe('expiry and lockout on the injected clock', () => {
 describe('the password policy', () => {
   test('the first login must change the one-time password; a weak, the username or a recent one is refused at the field', async () => {
     const username = uniqueName('policy.');
-    const created = await call(app, { method: 'POST', url: '/api/v1/accounts', headers: bearer(org), payload: { username, name: '测试', role: 'sponsor', jurisdictionCode: '522731' } });
+    const created = await call(app, {
+      method: 'POST',
+      url: '/api/v1/accounts',
+      headers: bearer(org),
+      payload: { username, name: '测试', role: 'sponsor', jurisdictionCode: '522731' },
+    });
     expect(created.status).toBe(201);
     expect(created.response.headers['cache-control']).toBe('no-store');
     const otp = created.body.oneTimePassword as string;
@@ -235,7 +266,8 @@ describe('the password policy', () => {
     expect(me.body.passwordChange).toBe('first_login');
     expect((await browser.send({ method: 'GET', url: '/api/v1/cases' })).status).toBe(403);
 
-    const change = (currentPassword: string, newPassword: string) => browser.send({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword, newPassword } });
+    const change = (currentPassword: string, newPassword: string) =>
+      browser.send({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword, newPassword } });
     const problems: Array<[string, string]> = [
       ['short', 'Ab1-x'],
       ['two classes', 'alllowercase123'],
@@ -269,7 +301,9 @@ describe('the password policy', () => {
   test('changing the password ends the user’s other sessions', async () => {
     const { username, browser: first } = await account('sponsor', '522731');
     const second = await login(app, username, STRONG);
-    expect((await second.send({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: STRONG, newPassword: 'Brand-new-pw-9' } })).status).toBe(204);
+    expect(
+      (await second.send({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: STRONG, newPassword: 'Brand-new-pw-9' } })).status,
+    ).toBe(204);
     expect((await first.send({ method: 'GET', url: '/api/v1/cases' })).status).toBe(401);
     expect((await second.send({ method: 'GET', url: '/api/v1/cases' })).status).toBe(200);
   });
@@ -292,7 +326,11 @@ describe('bad input and abuse', () => {
       const answer = await call(app, { method: 'POST', url: '/api/v1/auth/login', ...options });
       expect(answer.status, label).toBe(status);
       expect(answer.body, label).toMatchObject({ statusCode: status, requestId: expect.any(String) });
-      if (field) expect(answer.body.details.issues.map((i: { field: string }) => i.field), label).toContain(field);
+      if (field)
+        expect(
+          answer.body.details.issues.map((i: { field: string }) => i.field),
+          label,
+        ).toContain(field);
     }
     const after = (await h.db.sql<{ n: number }[]>`select count(*)::int as n from login_events`)[0]!.n;
     expect(after).toBe(before);
@@ -301,16 +339,22 @@ describe('bad input and abuse', () => {
   test('a login storm from one IP meets 429 (per IP and per username), in the error shape', async () => {
     const limited = await h.appWith({ auth: testAuthSettings({ loginLimitPerIp: 8, loginLimitPerUsername: 3 }) });
     const byName = [];
-    for (let i = 0; i < 5; i++) byName.push(await call(limited, { method: 'POST', url: '/api/v1/auth/login', payload: { username: 'storm.target', password: `p${i}` } }));
+    for (let i = 0; i < 5; i++)
+      byName.push(await call(limited, { method: 'POST', url: '/api/v1/auth/login', payload: { username: 'storm.target', password: `p${i}` } }));
     expect(byName.map((a) => a.status)).toEqual([401, 401, 401, 429, 429]);
     expect(byName[3]!.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     expect(byName[3]!.response.headers['retry-after']).toBeDefined();
     const storm = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => call(limited, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: `storm${i}`, password: 'x' } })),
+      Array.from({ length: 12 }, (_, i) =>
+        call(limited, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: `storm${i}`, password: 'x' } }),
+      ),
     );
     expect(storm.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(4);
     // Another client is not affected, and the server still answers other requests.
-    expect((await call(limited, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.10', payload: { username: 'calm.user', password: 'x' } })).status).toBe(401);
+    expect(
+      (await call(limited, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.10', payload: { username: 'calm.user', password: 'x' } }))
+        .status,
+    ).toBe(401);
     expect((await call(limited, { method: 'GET', url: '/api/v1/cases', headers: bearer(org) })).status).toBe(200);
   });
 });
@@ -335,13 +379,23 @@ describe('account management by the org dept', () => {
     expect((await call(app, { method: 'GET', url: `/api/v1/accounts/${prefectureOrg.id}`, headers: bearer(org) })).status).toBe(404);
     // Creating: an org dept of a lower level only; nothing outside the jurisdiction.
     const make = (manager: TestUser, role: string, jurisdictionCode: string) =>
-      call(app, { method: 'POST', url: '/api/v1/accounts', headers: bearer(manager), payload: { username: uniqueName('made.'), name: 'x', role, jurisdictionCode } });
+      call(app, {
+        method: 'POST',
+        url: '/api/v1/accounts',
+        headers: bearer(manager),
+        payload: { username: uniqueName('made.'), name: 'x', role, jurisdictionCode },
+      });
     expect((await make(org, 'org_dept', '522731')).body.details.issues[0].field).toBe('body.jurisdictionCode');
     expect((await make(org, 'sponsor', '522727')).status).toBe(400);
     expect((await make(org, 'township_office', '522731')).status).toBe(400); // a township office belongs to a township
     expect((await make(prefectureOrg, 'org_dept', '522731')).status).toBe(201);
     expect((await make(township, 'sponsor', '522731')).status).toBe(403);
-    const taken = await call(app, { method: 'POST', url: '/api/v1/accounts', headers: bearer(org), payload: { username: target.username, name: 'x', role: 'sponsor', jurisdictionCode: '522731' } });
+    const taken = await call(app, {
+      method: 'POST',
+      url: '/api/v1/accounts',
+      headers: bearer(org),
+      payload: { username: target.username, name: 'x', role: 'sponsor', jurisdictionCode: '522731' },
+    });
     expect(taken.status).toBe(400);
     expect(taken.body.details.issues[0].field).toBe('body.username');
   });
@@ -350,7 +404,11 @@ describe('account management by the org dept', () => {
     const target = await account('township_office', '522731001');
     const other = await login(app, target.username, STRONG);
 
-    const reset = await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/reset-password`, headers: { ...bearer(org), 'idempotency-key': `reset-${target.id}` } });
+    const reset = await call(app, {
+      method: 'POST',
+      url: `/api/v1/accounts/${target.id}/reset-password`,
+      headers: { ...bearer(org), 'idempotency-key': `reset-${target.id}` },
+    });
     expect(reset.status).toBe(200);
     expect(reset.body.account.mustChangePassword).toBe(true);
     expect((await other.send({ method: 'GET', url: '/api/v1/cases' })).status).toBe(401); // sessions ended
@@ -364,7 +422,9 @@ describe('account management by the org dept', () => {
     const disabled = await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/disable`, headers: bearer(org) });
     expect(disabled.body.active).toBe(false);
     expect((await afterReset.send({ method: 'GET', url: '/api/v1/auth/session' })).status).toBe(401);
-    expect((await call(app, { method: 'POST', url: '/api/v1/auth/login', payload: { username: target.username, password: reset.body.oneTimePassword } })).status).toBe(401);
+    expect(
+      (await call(app, { method: 'POST', url: '/api/v1/auth/login', payload: { username: target.username, password: reset.body.oneTimePassword } })).status,
+    ).toBe(401);
     expect((await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/enable`, headers: bearer(org) })).body.active).toBe(true);
 
     for (let i = 0; i < 5; i++) await call(app, { method: 'POST', url: '/api/v1/auth/login', payload: { username: target.username, password: 'bad' } });
@@ -374,7 +434,11 @@ describe('account management by the org dept', () => {
 
     const online = await call(app, { method: 'GET', url: '/api/v1/sessions?limit=200', headers: bearer(org) });
     expect(online.body.items.map((s: { user: { id: string } }) => s.user.id)).toContain(target.id);
-    expect((await call(app, { method: 'GET', url: '/api/v1/sessions?limit=200', headers: bearer(otherCountyOrg) })).body.items.map((s: { user: { id: string } }) => s.user.id)).not.toContain(target.id);
+    expect(
+      (await call(app, { method: 'GET', url: '/api/v1/sessions?limit=200', headers: bearer(otherCountyOrg) })).body.items.map(
+        (s: { user: { id: string } }) => s.user.id,
+      ),
+    ).not.toContain(target.id);
     expect((await call(app, { method: 'GET', url: '/api/v1/sessions', headers: bearer(township) })).status).toBe(403); // 在线用户 is the org dept's
     expect((await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/revoke-sessions`, headers: bearer(org) })).body).toEqual({ ended: 1 });
     expect((await again.send({ method: 'GET', url: '/api/v1/auth/session' })).status).toBe(401);
@@ -385,8 +449,19 @@ describe('account management by the org dept', () => {
     expect((await call(app, { method: 'POST', url: `/api/v1/accounts/${target.id}/token/revoke`, headers: bearer(org) })).body.hasToken).toBe(false);
     expect((await call(app, { method: 'GET', url: '/api/v1/cases', headers: { authorization: `Bearer ${issued.body.token}` } })).status).toBe(401);
 
-    const audit = await h.db.sql<{ action: string; actor_user_id: string | null }[]>`select action, actor_user_id from audit_events where entity_type = 'user' and entity_id = ${target.id} order by id`;
-    expect(audit.map((a) => a.action)).toEqual(['created', 'password_reset', 'disabled', 'enabled', 'unlocked', 'sessions_revoked', 'token_issued', 'token_revoked']);
+    const audit = await h.db.sql<
+      { action: string; actor_user_id: string | null }[]
+    >`select action, actor_user_id from audit_events where entity_type = 'user' and entity_id = ${target.id} order by id`;
+    expect(audit.map((a) => a.action)).toEqual([
+      'created',
+      'password_reset',
+      'disabled',
+      'enabled',
+      'unlocked',
+      'sessions_revoked',
+      'token_issued',
+      'token_revoked',
+    ]);
     expect(new Set(audit.map((a) => a.actor_user_id))).toEqual(new Set([org.id]));
   });
 
@@ -399,14 +474,17 @@ describe('account management by the org dept', () => {
     expect((await call(app, { method: 'POST', url: `/api/v1/auth/sessions/${sessionId}/end`, headers: bearer(township) })).status).toBe(404);
     expect((await call(app, { method: 'POST', url: `/api/v1/auth/sessions/${sessionId}/end`, headers: bearer(org) })).status).toBe(204);
     expect((await target.browser.send({ method: 'GET', url: '/api/v1/auth/session' })).status).toBe(401);
-    const revoked = await h.db.sql<{ actor_user_id: string }[]>`select actor_user_id from login_events where session_id = ${sessionId} and outcome = 'session_revoked'`;
+    const revoked = await h.db.sql<
+      { actor_user_id: string }[]
+    >`select actor_user_id from login_events where session_id = ${sessionId} and outcome = 'session_revoked'`;
     expect(revoked.map((r) => r.actor_user_id)).toEqual([org.id]);
   });
 });
 
 test('the people picker (GET /users) lists active users of the caller’s jurisdiction only', async () => {
   const sponsor = await h.addUser('sponsor', '522731', 'picker sponsor');
-  const ids = async (who: TestUser, query = '') => ((await call(app, { method: 'GET', url: `/api/v1/users${query}`, headers: bearer(who) })).body.items as Array<{ id: string; role: string }>);
+  const ids = async (who: TestUser, query = '') =>
+    (await call(app, { method: 'GET', url: `/api/v1/users${query}`, headers: bearer(who) })).body.items as Array<{ id: string; role: string }>;
   const byOrg = await ids(org, '?role=sponsor');
   expect(byOrg.map((u) => u.id)).toContain(sponsor.id);
   expect(byOrg.every((u) => u.role === 'sponsor')).toBe(true);
@@ -434,7 +512,17 @@ describe('the login log', () => {
     for (let i = 0; i < 5; i++) await call(clocked, { method: 'POST', url: '/api/v1/auth/login', payload: { username: target.username, password: 'nope' } });
     await call(clocked, { method: 'POST', url: '/api/v1/auth/login', payload: { username: target.username, password: 'nope' } });
     const outcomes = new Set(await eventsOf(target.id));
-    expect([...outcomes].sort()).toEqual(['expired', 'idle_timeout', 'locked', 'login_failed', 'login_ok', 'logout', 'password_changed', 'password_reset', 'session_revoked']);
+    expect([...outcomes].sort()).toEqual([
+      'expired',
+      'idle_timeout',
+      'locked',
+      'login_failed',
+      'login_ok',
+      'logout',
+      'password_changed',
+      'password_reset',
+      'session_revoked',
+    ]);
 
     const own = await target.browser.send({ method: 'GET', url: '/api/v1/auth/events?limit=200' });
     expect(own.status).toBe(401); // that session was ended by the reset
@@ -448,12 +536,17 @@ describe('the login log', () => {
     advance(11 * MINUTE);
   });
 
-  test('retention deletes only events older than 180 days', async () => {
+  test('retention deletes only events older than 180 days, through a recorded checkpoint the chain continues from', async () => {
     const { id, username } = await account('sponsor', '522731');
-    const now = Date.now();
-    await h.db.sql`insert into login_events (at, username, user_id, outcome) values
-      (${new Date(now - 181 * 86_400_000).toISOString()}, ${username}, ${id}, 'login_ok'),
-      (${new Date(now - 179 * 86_400_000).toISOString()}, ${username}, ${id}, 'login_ok')`;
+    // The service's clock 400 days after the latest event (the clocked tests write in 2031): every
+    // earlier event is past retention, and the two planted ones (written through the chain, like
+    // every login event, so after all others in chain order) sit on either side of the cutoff.
+    const [latest] = await h.db.sql<{ ms: number | null }[]>`select (extract(epoch from max(at)) * 1000)::float8 as ms from login_events`;
+    const now = Math.max(Date.now(), latest?.ms ?? 0) + 400 * 86_400_000;
+    await insertLoginEvents(h.db.db, [
+      { at: new Date(now - 181 * 86_400_000), username, userId: id, ip: null, userAgent: null, outcome: 'login_ok' },
+      { at: new Date(now - 179 * 86_400_000), username, userId: id, ip: null, userAgent: null, outcome: 'login_ok' },
+    ]);
     const auth = createAuthService({ db: h.db.db, hasher: createPasswordHasher(TEST_PASSWORD_HASH), settings: testAuthSettings(), now: () => new Date(now) });
     const pruned = await auth.pruneLoginRecords();
     expect(pruned.events).toBeGreaterThanOrEqual(1);
@@ -461,6 +554,9 @@ describe('the login log', () => {
       select round(extract(epoch from (${new Date(now).toISOString()}::timestamptz - at)) / 86400)::int as days
       from login_events where user_id = ${id} and at < ${new Date(now - 86_400_000).toISOString()}::timestamptz`;
     expect(left.map((r) => r.days)).toEqual([179]);
+    const report = await verifyChain(h.db.db, 'login_events');
+    expect(report.firstMismatch).toBeNull();
+    expect(report.checkpoint?.rows).toBe(pruned.events);
   });
 });
 
@@ -486,7 +582,11 @@ test('no password, hash, cookie, CSRF token, one-time password or bearer token r
   const reset = await call(logged, { method: 'POST', url: `/api/v1/accounts/${target.id}/reset-password`, headers: bearer(org) });
   const token = await call(logged, { method: 'POST', url: `/api/v1/accounts/${target.id}/token`, headers: bearer(org) });
   secrets.push(reset.body.oneTimePassword, token.body.token, org.token);
-  await call(logged, { method: 'GET', url: '/api/v1/cases', headers: { authorization: `Bearer ${token.body.token}`, cookie: `rectify_session=${browser.cookie}` } });
+  await call(logged, {
+    method: 'GET',
+    url: '/api/v1/cases',
+    headers: { authorization: `Bearer ${token.body.token}`, cookie: `rectify_session=${browser.cookie}` },
+  });
   const [hashes] = await h.db.sql<{ password_hash: string }[]>`select password_hash from users where id = ${target.id}`;
   secrets.push(hashes!.password_hash);
 

@@ -90,11 +90,19 @@ describe('the 2025 calendar', () => {
 describe('local overrides', () => {
   test('a county closure is inherited by its townships and villages, audited, revocable, and re-times running cases', async () => {
     const [village] = await h.villageCodes('522731001');
-    const designated = await call(org, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: sponsor.id } });
+    const designated = await call(org, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: sponsor.id },
+    });
     const plan = designated.body.obligations.find((o: { kind: string }) => o.kind === 'plan');
 
     // Close the county on the plan's due date: the deadline must move to the next working day.
-    const created = await call(org, { method: 'POST', url: '/api/v1/calendar/overrides', payload: { divisionCode: '522731000000', date: plan.dueDate, workday: false, reason: '台风停工' } });
+    const created = await call(org, {
+      method: 'POST',
+      url: '/api/v1/calendar/overrides',
+      payload: { divisionCode: '522731000000', date: plan.dueDate, workday: false, reason: '台风停工' },
+    });
     expect(created.status).toBe(201);
     const seen = await call(township, { method: 'GET', url: `/api/v1/calendar?from=${plan.dueDate}&to=${plan.dueDate}&division=522731001001` });
     expect(seen.body.days[0]).toMatchObject({ workday: false, name: '台风停工', source: `override:${created.body.id}` });
@@ -109,10 +117,16 @@ describe('local overrides', () => {
     expect(moved.obligations.find((o: { kind: string }) => o.kind === 'plan').dueDate > plan.dueDate).toBe(true);
     expect(moved.timeline.at(-1)).toMatchObject({ action: 'deadlines_recomputed', actorLabel: 'system' });
 
-    const [audit] = await h.db.sql<{ action: string; actor_user_id: string }[]>`select action, actor_user_id from audit_events where entity_id = ${created.body.id}`;
+    const [audit] = await h.db.sql<
+      { action: string; actor_user_id: string }[]
+    >`select action, actor_user_id from audit_events where entity_id = ${created.body.id}`;
     expect(audit).toMatchObject({ action: 'calendar_override_created', actor_user_id: org.id });
 
-    const twice = await call(org, { method: 'POST', url: '/api/v1/calendar/overrides', payload: { divisionCode: '522731000000', date: plan.dueDate, workday: true, reason: 'x' } });
+    const twice = await call(org, {
+      method: 'POST',
+      url: '/api/v1/calendar/overrides',
+      payload: { divisionCode: '522731000000', date: plan.dueDate, workday: true, reason: 'x' },
+    });
     expect(twice.status).toBe(400);
     expect(twice.body.details.issues[0].field).toBe('body.date');
     expect((await call(otherOrg, { method: 'POST', url: `/api/v1/calendar/overrides/${created.body.id}/revoke` })).status).toBe(404);
@@ -137,10 +151,16 @@ describe('local overrides', () => {
 describe('clock commands over HTTP', () => {
   test('suspend, resume and an extension request with its decision; all on the timeline', async () => {
     const [, village] = await h.villageCodes('522731001');
-    const c = (await call(org, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: sponsor.id } })).body;
+    const c = (
+      await call(org, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: sponsor.id } })
+    ).body;
     const plan = c.obligations.find((o: { kind: string }) => o.kind === 'plan');
 
-    const missing = await call(sponsor, { method: 'POST', url: `/api/v1/cases/${c.id}/clock-requests`, payload: { kind: 'extension', obligationId: plan.id, reason: 'x' } });
+    const missing = await call(sponsor, {
+      method: 'POST',
+      url: `/api/v1/cases/${c.id}/clock-requests`,
+      payload: { kind: 'extension', obligationId: plan.id, reason: 'x' },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.details.issues[0].field).toBe('body.newDueDate');
 
@@ -151,7 +171,11 @@ describe('clock commands over HTTP', () => {
     });
     expect(asked.status).toBe(200);
     const requestId = asked.body.clockRequests[0].id;
-    const decided = await call(org, { method: 'POST', url: `/api/v1/cases/${c.id}/clock-requests/${requestId}/decision`, payload: { approved: false, comment: '不同意' } });
+    const decided = await call(org, {
+      method: 'POST',
+      url: `/api/v1/cases/${c.id}/clock-requests/${requestId}/decision`,
+      payload: { approved: false, comment: '不同意' },
+    });
     expect(decided.status).toBe(200);
     expect(decided.body.clockRequests[0]).toMatchObject({ status: 'refused', comment: '不同意' });
     const again = await call(org, { method: 'POST', url: `/api/v1/cases/${c.id}/clock-requests/${requestId}/decision`, payload: { approved: true } });
@@ -168,5 +192,28 @@ describe('clock commands over HTTP', () => {
     expect(resumed.body.timeline.map((t: { action: string }) => t.action)).toEqual(
       expect.arrayContaining(['extension_requested', 'extension_refused', 'clock_suspended', 'clock_resumed']),
     );
+  });
+
+  test('an approved extension keeps the deadline it replaced, for the console to strike through', async () => {
+    const [, , village] = await h.villageCodes('522731001');
+    const c = (
+      await call(org, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: sponsor.id } })
+    ).body;
+    const plan = c.obligations.find((o: { kind: string }) => o.kind === 'plan');
+    expect(plan.previousDues).toEqual([]);
+    const asked = await call(sponsor, {
+      method: 'POST',
+      url: `/api/v1/cases/${c.id}/clock-requests`,
+      payload: { kind: 'extension', obligationId: plan.id, reason: '汛期', newDueDate: '2099-12-31' },
+    });
+    const requestId = asked.body.clockRequests[0].id;
+    const decided = await call(org, { method: 'POST', url: `/api/v1/cases/${c.id}/clock-requests/${requestId}/decision`, payload: { approved: true } });
+    expect(decided.status).toBe(200);
+    const after = (await call(org, { method: 'GET', url: `/api/v1/cases/${c.id}` })).body;
+    const extended = after.obligations.find((o: { id: string }) => o.id === plan.id);
+    expect(extended.dueDate).toBe('2099-12-31');
+    expect(extended.previousDues).toHaveLength(1);
+    expect(extended.previousDues[0]).toMatchObject({ dueAt: plan.dueAt, dueDate: plan.dueDate });
+    expect(extended.previousDues[0].rungs.map((r: { at: string }) => r.at)).toEqual(plan.rungs.map((r: { at: string }) => r.at));
   });
 });

@@ -32,7 +32,11 @@ const post = (user: TestUser, caseId: string, path: string, payload: object) => 
 const getCase = async (caseId: string) => (await call(org, { method: 'GET', url: `/api/v1/cases/${caseId}` })).body;
 
 async function designate(): Promise<string> {
-  const res = await call(org, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villages[nextVillage++], reasons: ['poor_service'], sponsorUserId: sponsor.id } });
+  const res = await call(org, {
+    method: 'POST',
+    url: '/api/v1/cases',
+    payload: { villageCode: villages[nextVillage++], reasons: ['poor_service'], sponsorUserId: sponsor.id },
+  });
   expect(res.status).toBe(201);
   return res.body.id;
 }
@@ -191,7 +195,9 @@ describe('a relapsed case and its successor (issue 16.4): linked both ways, in t
     for (const user of [org, township, sponsor]) {
       const list = await call(user, { method: 'GET', url: `/api/v1/cases?division=${oldDetail.villageCode}` });
       expect(list.status).toBe(200);
-      const rows = Object.fromEntries(list.body.items.map((c: { id: string; parentCaseId: string | null; successorCaseId: string | null }) => [c.id, [c.parentCaseId, c.successorCaseId]]));
+      const rows = Object.fromEntries(
+        list.body.items.map((c: { id: string; parentCaseId: string | null; successorCaseId: string | null }) => [c.id, [c.parentCaseId, c.successorCaseId]]),
+      );
       expect([user.name, rows]).toEqual([user.name, { [oldId]: [null, newId], [newId]: [oldId, null] }]);
     }
 

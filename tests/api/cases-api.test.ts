@@ -90,7 +90,12 @@ describe('jurisdiction matrix', () => {
     expect(list.status).toBe(200);
     const [village] = await h.db.sql<{ name: string }[]>`select name from divisions where code = ${villagesA[0]!}`;
     const rowA = list.body.items.find((c: { id: string }) => c.id === caseIds.A);
-    expect(rowA).toMatchObject({ villageName: village!.name, sponsorName: '包保A', townshipName: expect.any(String), nextDue: { kind: 'plan', dueAt: expect.any(String), provisional: expect.any(Boolean) } });
+    expect(rowA).toMatchObject({
+      villageName: village!.name,
+      sponsorName: '包保A',
+      townshipName: expect.any(String),
+      nextDue: { kind: 'plan', dueAt: expect.any(String), provisional: expect.any(Boolean) },
+    });
     // Working days left, on the village's calendar from today (computed the same way here).
     expect(rowA.nextDue.workingDaysLeft).toBe(signedWorkingDays(await h.calendarFor(villagesA[0]!), civilDate(new Date()), rowA.nextDue.dueDate));
     const dues = list.body.items.map((c: { nextDue: { dueAt: string } | null }) => c.nextDue?.dueAt ?? '9999');
@@ -119,24 +124,44 @@ describe('jurisdiction matrix', () => {
   });
 
   test('roles: a sponsor cannot designate or review; a township office cannot cancel', async () => {
-    const designate = await call(u.sponsorA!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const designate = await call(u.sponsorA!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id },
+    });
     expect(designate.status).toBe(403);
     const cancel = await call(u.townshipA!, { method: 'POST', url: `/api/v1/cases/${caseIds.A}/cancel`, payload: { reason: 'x' } });
     expect(cancel.status).toBe(403);
   });
 
   test('the org dept cannot designate a village outside its county, nor name a sponsor of another county', async () => {
-    const outside = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const outside = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id },
+    });
     expect(outside.status).toBe(400);
     expect(outside.body.details.issues[0].field).toBe('body.villageCode');
-    const foreignSponsor = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[1], reasons: ['poor_service'], sponsorUserId: u.sponsorC!.id } });
+    const foreignSponsor = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[1], reasons: ['poor_service'], sponsorUserId: u.sponsorC!.id },
+    });
     expect(foreignSponsor.status).toBe(400);
     expect(foreignSponsor.body.details.issues[0].field).toBe('body.sponsorUserId');
   });
 
   test('a business rule and a malformed request answer in one error shape: details.issues[] named as sent', async () => {
-    const rule = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
-    const format = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: 'x', reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const rule = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesC[1], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id },
+    });
+    const format = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: 'x', reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id },
+    });
     const query = await call(u.org!, { method: 'GET', url: '/api/v1/calendar?from=2025-01-01&to=2024-01-01' });
     for (const res of [rule, format, query]) {
       expect(res.status).toBe(400);
@@ -247,7 +272,11 @@ describe('errors', () => {
     expect(nested.status).toBe(400);
     expect(nested.body.details.issues.map((i: { field: string }) => i.field)).toEqual(['body.measures.0.owner']);
 
-    const badReason = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[3], reasons: ['lazy'], sponsorUserId: u.sponsorA!.id } });
+    const badReason = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[3], reasons: ['lazy'], sponsorUserId: u.sponsorA!.id },
+    });
     expect(badReason.body.details.issues[0].field).toBe('body.reasons.0');
 
     const badId = await call(u.org!, { method: 'GET', url: '/api/v1/cases/not-a-uuid' });
@@ -299,7 +328,11 @@ describe('policies', () => {
     expect(v1.body.version).toBe(1);
     expect(v1.body.jurisdictionCode).toBe('522731000000');
 
-    const c = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[4], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id } });
+    const c = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[4], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id },
+    });
     expect(c.body.policyId).toBe(v1.body.id);
     expect(c.body.policy.planDue).toBe('P20D');
 
@@ -307,7 +340,13 @@ describe('policies', () => {
     expect(v2.body.version).toBe(2);
     const still = await call(u.org!, { method: 'GET', url: `/api/v1/cases/${c.body.id}` });
     expect(still.body.policy.planDue).toBe('P20D');
-    expect(still.body.obligations.find((o: { kind: string }) => o.kind === 'plan').dueAt).toBe(c.body.obligations.find((o: { kind: string }) => o.kind === 'plan').dueAt);
+    expect(still.body.obligations.find((o: { kind: string }) => o.kind === 'plan').dueAt).toBe(
+      c.body.obligations.find((o: { kind: string }) => o.kind === 'plan').dueAt,
+    );
+    // Moving it needs a version: none chosen is refused at the field, in words the console shows there.
+    const unchosen = await call(u.org!, { method: 'POST', url: `/api/v1/cases/${c.body.id}/policy`, payload: {} });
+    expect(unchosen.status).toBe(400);
+    expect(unchosen.body.details.issues).toEqual([expect.objectContaining({ field: 'body.policyId', message: expect.stringContaining('请选择期限策略版本') })]);
 
     const listed = await call(u.townshipA!, { method: 'GET', url: '/api/v1/policies' });
     expect(listed.body.items.map((p: { version: number }) => p.version)).toEqual([2, 1]);
@@ -323,14 +362,27 @@ describe('policies', () => {
   test('derived with only the changed fields, from the defaults or another version; the defaults are readable', async () => {
     const defaults = await call(u.townshipA!, { method: 'GET', url: '/api/v1/policies/defaults' });
     expect(defaults.status).toBe(200);
-    expect(defaults.body.body).toMatchObject({ planDue: '15WD', acceptanceReviewDue: '20WD', mentorship: { mentorAssignmentDue: expect.any(String) }, reserve: expect.any(Object) });
+    expect(defaults.body.body).toMatchObject({
+      planDue: '15WD',
+      acceptanceReviewDue: '20WD',
+      mentorship: { mentorAssignmentDue: expect.any(String) },
+      reserve: expect.any(Object),
+    });
 
-    const fromDefaults = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: 'defaults', changes: { planDue: '10WD', mentorship: { checkInDue: '3WD' } } } });
+    const fromDefaults = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/policies',
+      payload: { name: 'quick', basedOn: 'defaults', changes: { planDue: '10WD', mentorship: { checkInDue: '3WD' } } },
+    });
     expect(fromDefaults.status).toBe(201);
     expect(fromDefaults.body).toMatchObject({ basedOn: 'defaults', retiredAt: null, version: 1 });
     expect(fromDefaults.body.body).toEqual({ ...defaults.body.body, planDue: '10WD', mentorship: { ...defaults.body.body.mentorship, checkInDue: '3WD' } });
 
-    const fromVersion = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: fromDefaults.body.id, changes: { reportDue: '3WD' } } });
+    const fromVersion = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/policies',
+      payload: { name: 'quick', basedOn: fromDefaults.body.id, changes: { reportDue: '3WD' } },
+    });
     expect(fromVersion.status).toBe(201);
     expect(fromVersion.body).toMatchObject({ basedOn: fromDefaults.body.id, version: 2 });
     expect(fromVersion.body.body).toEqual({ ...fromDefaults.body.body, reportDue: '3WD' });
@@ -350,12 +402,19 @@ describe('policies', () => {
     // Another county's version cannot be a base (it is unknown here).
     const theirs = await call(u.otherOrg!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'theirs', basedOn: 'defaults', changes: {} } });
     expect(theirs.status).toBe(201);
-    expect((await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: theirs.body.id, changes: {} } })).body.details.issues[0].field).toBe('body.basedOn');
+    expect(
+      (await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'quick', basedOn: theirs.body.id, changes: {} } })).body.details.issues[0]
+        .field,
+    ).toBe('body.basedOn');
   });
 
   test('a retired version keeps its running cases, is hidden from the list, and starts nothing new', async () => {
     const v = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { name: 'pilot', basedOn: 'defaults', changes: { planDue: '12WD' } } });
-    const running = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[8], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id } });
+    const running = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[8], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id },
+    });
     expect(running.status).toBe(201);
 
     expect((await call(u.townshipA!, { method: 'POST', url: `/api/v1/policies/${v.body.id}/retire`, payload: { reason: '试点结束' } })).status).toBe(403);
@@ -370,7 +429,11 @@ describe('policies', () => {
     expect(await ids('')).not.toContain(v.body.id);
     expect(await ids('?includeRetired=true')).toContain(v.body.id);
 
-    const refused = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: villagesA[9], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id } });
+    const refused = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: { villageCode: villagesA[9], reasons: ['poor_service'], sponsorUserId: u.sponsorA!.id, policyId: v.body.id },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.details.issues[0].field).toBe('body.policyId');
 
@@ -380,7 +443,9 @@ describe('policies', () => {
     const plan = await call(u.sponsorA!, { method: 'POST', url: `/api/v1/cases/${running.body.id}/plan`, payload: PLAN });
     expect(plan.status).toBe(200);
 
-    const [audit] = await h.db.sql<{ actor_user_id: string; details: { reason: string } }[]>`select actor_user_id, details from audit_events where entity_id = ${v.body.id} and action = 'policy_retired'`;
+    const [audit] = await h.db.sql<
+      { actor_user_id: string; details: { reason: string } }[]
+    >`select actor_user_id, details from audit_events where entity_id = ${v.body.id} and action = 'policy_retired'`;
     expect(audit).toMatchObject({ actor_user_id: u.org!.id, details: { reason: '试点结束' } });
   });
 });
@@ -395,10 +460,14 @@ describe('service endpoints', () => {
     const spec = await call(null, { method: 'GET', url: '/openapi.json' });
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toMatch(/^3\./);
-    const operations = Object.values(spec.body.paths as Record<string, Record<string, { operationId?: string; responses: object }>>).flatMap((p) => Object.values(p));
+    const operations = Object.values(spec.body.paths as Record<string, Record<string, { operationId?: string; responses: object }>>).flatMap((p) =>
+      Object.values(p),
+    );
     expect(operations.length).toBeGreaterThanOrEqual(18);
     expect(operations.every((o) => typeof o.operationId === 'string')).toBe(true);
-    expect(Object.keys(spec.body.components.schemas)).toEqual(expect.arrayContaining(['CaseDetail', 'CaseSummary', 'Error', 'DesignateCaseRequest', 'DeadlinePolicy']));
+    expect(Object.keys(spec.body.components.schemas)).toEqual(
+      expect.arrayContaining(['CaseDetail', 'CaseSummary', 'Error', 'DesignateCaseRequest', 'DeadlinePolicy']),
+    );
     expect(spec.body.paths['/api/v1/cases/{id}/acceptance-reviews'].post.responses).toHaveProperty('409');
     const docs = await app.inject({ method: 'GET', url: '/docs' });
     expect([200, 302]).toContain(docs.statusCode);

@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { seedDemo, type DemoSeed } from '../../db/seed/demo.js';
+import { seedDemo, type DemoSeed } from '../../scripts/demo-seed.js';
 import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { ESCALATION_RUNGS, EXEMPTION_CATEGORIES, OBLIGATION_KINDS, RAG_COLOURS } from '../../domain/escalation.js';
 import { MENTORSHIP_REVIEW_OUTCOMES, MENTORSHIP_STATES } from '../../domain/mentorships.js';
@@ -35,7 +35,7 @@ import {
   TEAM_KIND_LABELS,
 } from '../../domain/people.js';
 import { ANNUAL_REVIEW_OUTCOMES, PERIODIC_REVIEW_OUTCOMES, PLACEMENT_POSTS, RESERVE_STATES, TRAINING_RECORD_KINDS } from '../../domain/reserves.js';
-import { DEMO_POLICY } from '../../domain/policy.js';
+import { DEMO_POLICY, PREVIEW_KINDS } from '../../domain/policy.js';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, TEST_PASSWORD_HASH, type Harness } from '../support/harness.js';
 import { createPasswordHasher } from '../../lib/password-hash.js';
@@ -122,9 +122,32 @@ type Mode = 'plausible' | 'wild';
 
 /** Dates as people and programs get them wrong: out of range, not in the calendar, other shapes. */
 const ODD_DATES = [
-  '0001-01-01', '0020-02-29', '0099-12-31', '1899-12-31', '1900-01-01', '1969-12-31', '1970-01-01', '1999-12-31',
-  '2000-01-01', '2000-02-29', '2024-02-29', '2023-02-29', '2100-02-28', '2100-02-29', '2100-12-31', '2101-01-01',
-  '9999-12-31', '2025-13-01', '2025-00-10', '2025-04-31', '2025-1-1', '20250101', '2025/01/01', '2025.03', '+275760-09-13', '-000001-01-01',
+  '0001-01-01',
+  '0020-02-29',
+  '0099-12-31',
+  '1899-12-31',
+  '1900-01-01',
+  '1969-12-31',
+  '1970-01-01',
+  '1999-12-31',
+  '2000-01-01',
+  '2000-02-29',
+  '2024-02-29',
+  '2023-02-29',
+  '2100-02-28',
+  '2100-02-29',
+  '2100-12-31',
+  '2101-01-01',
+  '9999-12-31',
+  '2025-13-01',
+  '2025-00-10',
+  '2025-04-31',
+  '2025-1-1',
+  '20250101',
+  '2025/01/01',
+  '2025.03',
+  '+275760-09-13',
+  '-000001-01-01',
 ];
 const nearToday = fc.integer({ min: -800, max: 800 }).map((days) => isoDay(new Date(Date.now() + days * 86_400_000)));
 const anyDayInRange = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-12-31T00:00:00Z'), noInvalidDate: true }).map(isoDay);
@@ -134,7 +157,12 @@ const dates: Record<Mode, fc.Arbitrary<string>> = {
     { weight: 2, arbitrary: nearToday },
     { weight: 2, arbitrary: anyDayInRange },
     { weight: 4, arbitrary: fc.constantFrom(...ODD_DATES) },
-    { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 })).map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }))
+        .map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`),
+    },
   ),
 };
 /** Birth dates: people alive today, or (wild) anything. */
@@ -143,15 +171,42 @@ const birthDates: Record<Mode, fc.Arbitrary<string>> = {
   wild: fc.oneof(dates.wild, fc.constantFrom('1899-12-31', '1900-01-01', '1900-02-29', '1904-02-29')),
 };
 const instants: Record<Mode, fc.Arbitrary<string>> = {
-  plausible: fc.oneof(nearToday.map((d) => `${d}T08:00:00+08:00`), nearToday, fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString())),
+  plausible: fc.oneof(
+    nearToday.map((d) => `${d}T08:00:00+08:00`),
+    nearToday,
+    fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  ),
   wild: fc.oneof(
-    { weight: 3, arbitrary: fc.tuple(dates.wild, fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.constantFrom('Z', '+08:00', '-12:00', '+23:59', '.123456789Z', '.5-05:30', '')).map(([d, hh, mm, zone]) => `${d}T${pad(hh, 2)}:${pad(mm, 2)}:00${zone}`) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          dates.wild,
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.constantFrom('Z', '+08:00', '-12:00', '+23:59', '.123456789Z', '.5-05:30', ''),
+        )
+        .map(([d, hh, mm, zone]) => `${d}T${pad(hh, 2)}:${pad(mm, 2)}:00${zone}`),
+    },
     { weight: 2, arbitrary: dates.wild },
-    { weight: 2, arbitrary: fc.constantFrom('0020-02-29T00:00:00Z', '9999-12-31T23:59:59Z', '0001-01-01T00:00:00Z', '2100-12-31T23:59:59-05:00', '2000-01-01T00:00:00+08:00', '1970-01-01T00:00:00Z') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '0020-02-29T00:00:00Z',
+        '9999-12-31T23:59:59Z',
+        '0001-01-01T00:00:00Z',
+        '2100-12-31T23:59:59-05:00',
+        '2000-01-01T00:00:00+08:00',
+        '1970-01-01T00:00:00Z',
+      ),
+    },
   ),
 };
 const months: Record<Mode, fc.Arbitrary<string>> = {
-  plausible: fc.oneof(nearToday.map((d) => d.slice(0, 7)), fc.tuple(fc.integer({ min: 2000, max: 2100 }), fc.integer({ min: 1, max: 12 })).map(([y, m]) => `${y}-${pad(m, 2)}`)),
+  plausible: fc.oneof(
+    nearToday.map((d) => d.slice(0, 7)),
+    fc.tuple(fc.integer({ min: 2000, max: 2100 }), fc.integer({ min: 1, max: 12 })).map(([y, m]) => `${y}-${pad(m, 2)}`),
+  ),
   wild: fc.oneof(
     { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 })).map(([y, m]) => `${pad(y, 4)}-${pad(m, 2)}`) },
     { weight: 1, arbitrary: fc.constantFrom('0020-02', '9999-12', '2101-01', '1999-12', '2025-1', '202501', '2025-Q1') },
@@ -159,15 +214,65 @@ const months: Record<Mode, fc.Arbitrary<string>> = {
 };
 /** Durations for policies: valid ones of each kind, zero, and absurdly long. */
 const durationArb = fc.constantFrom(
-  '15WD', '5WD', '1WD', '0WD', '-3WD', '99999WD', 'P15D', 'P3M', 'P12M', 'P0D', 'P9999Y', 'P100000M', 'PT30S', 'PT72H', 'PT0S', 'PT99999999H', '-P3D', '-PT30S', 'calendar', 'P1W', 'P1Y2M3DT4H', '',
+  '15WD',
+  '5WD',
+  '1WD',
+  '0WD',
+  '-3WD',
+  '99999WD',
+  'P15D',
+  'P3M',
+  'P12M',
+  'P0D',
+  'P9999Y',
+  'P100000M',
+  'PT30S',
+  'PT72H',
+  'PT0S',
+  'PT99999999H',
+  '-P3D',
+  '-PT30S',
+  'calendar',
+  'P1W',
+  'P1Y2M3DT4H',
+  '',
 );
 const timeZoneArb = fc.constantFrom('Asia/Shanghai', 'UTC', 'Pacific/Kiritimati', 'Etc/GMT+12', 'America/St_Johns', 'Mars/Olympus');
 
 /** Strings that break things: control characters, lone surrogates, injection, huge. */
 const ODD_STRINGS = [
-  '', ' ', '\u0000', 'a\u0000b', '\u001b[31m', '\t', '\n', 'null', 'undefined', 'NaN', 'Infinity', '-1', '0', '1e309', '9'.repeat(40),
-  '../../etc/passwd', '%00', '%', '<script>alert(1)</script>', "' or 1=1 --", '😀', '\uD800', '\uDFFF', '٣', '𝟙', 'İ', '\u202e', 'ℌ',
-  '0020-02-29', '9999-12-31T23:59:59Z', '{}', '[]',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\u001b[31m',
+  '\t',
+  '\n',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  '-1',
+  '0',
+  '1e309',
+  '9'.repeat(40),
+  '../../etc/passwd',
+  '%00',
+  '%',
+  '<script>alert(1)</script>',
+  "' or 1=1 --",
+  '😀',
+  '\uD800',
+  '\uDFFF',
+  '٣',
+  '𝟙',
+  'İ',
+  '\u202e',
+  'ℌ',
+  '0020-02-29',
+  '9999-12-31T23:59:59Z',
+  '{}',
+  '[]',
 ];
 const oddString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...ODD_STRINGS) },
@@ -314,7 +419,10 @@ function arrayOf(s: JsonSchema, name: string, mode: Mode, depth: number): fc.Arb
   const usual = fc.array(item, { minLength: Math.min(min, max), maxLength: max });
   if (mode === 'plausible') return usual;
   const lengths = [0, min, s.maxItems, s.maxItems === undefined ? undefined : s.maxItems + 1].filter((n): n is number => n !== undefined && n <= 201);
-  return fc.oneof({ weight: 4, arbitrary: usual }, { weight: 1, arbitrary: fc.constantFrom(...lengths).chain((n) => fc.array(item, { minLength: n, maxLength: n })) });
+  return fc.oneof(
+    { weight: 4, arbitrary: usual },
+    { weight: 1, arbitrary: fc.constantFrom(...lengths).chain((n) => fc.array(item, { minLength: n, maxLength: n })) },
+  );
 }
 
 function objectOf(s: JsonSchema, mode: Mode, depth: number): fc.Arbitrary<Record<string, unknown>> {
@@ -331,7 +439,10 @@ function objectOf(s: JsonSchema, mode: Mode, depth: number): fc.Arbitrary<Record
   ];
   if (required.length) {
     // A required field left out.
-    variants.push({ weight: 1, arbitrary: fc.tuple(record, fc.constantFrom(...required)).map(([o, k]) => Object.fromEntries(Object.entries(o).filter(([key]) => key !== k))) });
+    variants.push({
+      weight: 1,
+      arbitrary: fc.tuple(record, fc.constantFrom(...required)).map(([o, k]) => Object.fromEntries(Object.entries(o).filter(([key]) => key !== k))),
+    });
   }
   return fc.oneof(...variants);
 }
@@ -343,7 +454,16 @@ const POLICY_FIELDS: Record<string, fc.Arbitrary<string>> = {
   offset: durationArb,
   ...Object.fromEntries(
     [
-      ...['planDue', 'reportPeriod', 'reportDue', 'rectificationDue', 'retryRectificationDue', 'acceptanceReviewDue', 'followUpLength', 'sponsorReassignmentDue'],
+      ...[
+        'planDue',
+        'reportPeriod',
+        'reportDue',
+        'rectificationDue',
+        'retryRectificationDue',
+        'acceptanceReviewDue',
+        'followUpLength',
+        'sponsorReassignmentDue',
+      ],
       ...['approvalDue', 'mentorAssignmentDue', 'midReviewAfter', 'finalReviewAfter', 'extensionLength', 'reviewDue', 'checkInPeriod', 'checkInDue'],
       ...['qualificationReviewDue', 'inspectionDue', 'publicityDue', 'publicityLength', 'trainingPeriod', 'trainingRecordDue', 'periodicReviewEvery'],
       ...['periodicReviewDue', 'annualReviewAfter', 'annualReviewDue'],
@@ -406,24 +526,82 @@ function csvListOf(route: string, name: string): fc.Arbitrary<string> | null {
   return fc.subarray([...values], { minLength: 1, maxLength: name === 'dryRun' ? 1 : values.length }).map((v) => v.join(','));
 }
 
-const MALFORMED_JSON = ['{', '{"reason":', 'nul', '[1,2', '{"reason": "x"}}', '{"reason": "x",}', "{'reason': 'x'}", '\u0000', '', ' ', '"\\ud800"', '{"a":' .repeat(2000)];
+const MALFORMED_JSON = [
+  '{',
+  '{"reason":',
+  'nul',
+  '[1,2',
+  '{"reason": "x"}}',
+  '{"reason": "x",}',
+  "{'reason': 'x'}",
+  '\u0000',
+  '',
+  ' ',
+  '"\\ud800"',
+  '{"a":'.repeat(2000),
+];
 
 /** A spreadsheet upload: CSV with the real headers and plausible (or odd) cells, random bytes, or a broken xlsx. */
 function uploadArb(kind: 'people' | 'reserve_nominations', mode: Mode): fc.Arbitrary<{ contentType: string; body: Buffer }> {
   const header = kind === 'people' ? PEOPLE_HEADER : RESERVE_HEADER;
   const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const csvOf = (rows: fc.Arbitrary<string[][]>) => rows.map((r) => Buffer.from(['\ufeff' + header.join(','), ...r.map((cells) => cells.map(quote).join(','))].join('\r\n')));
+  const csvOf = (rows: fc.Arbitrary<string[][]>) =>
+    rows.map((r) => Buffer.from(['\ufeff' + header.join(','), ...r.map((cells) => cells.map(quote).join(','))].join('\r\n')));
   const label = <T extends string>(labels: Record<T, string>) => fc.constantFrom(...Object.values<string>(labels));
-  const who = fc.tuple(fc.constantFrom('张某', '李某', '王某', '韦某'), label(GENDER_LABELS), birthDates[mode], fc.constantFrom('汉族', '布依族', '苗族'), label(EDUCATION_LABELS), fc.constantFrom('是', '否'));
+  const who = fc.tuple(
+    fc.constantFrom('张某', '李某', '王某', '韦某'),
+    label(GENDER_LABELS),
+    birthDates[mode],
+    fc.constantFrom('汉族', '布依族', '苗族'),
+    label(EDUCATION_LABELS),
+    fc.constantFrom('是', '否'),
+  );
   const plausibleRow: fc.Arbitrary<string[]> =
     kind === 'people'
-      ? fc.tuple(who, fc.constantFrom('村党支部书记', '镇长'), fc.oneof(fc.tuple(fc.constant(TEAM_KIND_LABELS.township_leadership), fromPool('townships')), fc.tuple(fc.constant(TEAM_KIND_LABELS.village_committee), fromPool('villages')))).map(([p, post, [team, code]]) => [...p, post, team, code, ''])
-      : fc.tuple(who, fc.constantFrom('致富带头人', ''), fromPool('villages'), label(RESERVE_SOURCE_LABELS), dates.plausible, label(RESERVE_NOMINATION_STATUS_LABELS)).map(([p, position, village, source, on, status]) => [...p, position, village, '', source, on, status, '']);
+      ? fc
+          .tuple(
+            who,
+            fc.constantFrom('村党支部书记', '镇长'),
+            fc.oneof(
+              fc.tuple(fc.constant(TEAM_KIND_LABELS.township_leadership), fromPool('townships')),
+              fc.tuple(fc.constant(TEAM_KIND_LABELS.village_committee), fromPool('villages')),
+            ),
+          )
+          .map(([p, post, [team, code]]) => [...p, post, team, code, ''])
+      : fc
+          .tuple(
+            who,
+            fc.constantFrom('致富带头人', ''),
+            fromPool('villages'),
+            label(RESERVE_SOURCE_LABELS),
+            dates.plausible,
+            label(RESERVE_NOMINATION_STATUS_LABELS),
+          )
+          .map(([p, position, village, source, on, status]) => [...p, position, village, '', source, on, status, '']);
   const plausible = csvOf(fc.array(plausibleRow, { minLength: 1, maxLength: 4 })).map((body) => ({ contentType: 'text/csv', body }));
   if (mode === 'plausible') return plausible;
 
   const cell = fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom('张三', '男', '女', '汉族', '本科', '大专', '是', '否', '村党支部书记', TEAM_KIND_LABELS.township_leadership, TEAM_KIND_LABELS.village_committee, '致富带头人', '提名', '在库', '1985.03') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        '张三',
+        '男',
+        '女',
+        '汉族',
+        '本科',
+        '大专',
+        '是',
+        '否',
+        '村党支部书记',
+        TEAM_KIND_LABELS.township_leadership,
+        TEAM_KIND_LABELS.village_committee,
+        '致富带头人',
+        '提名',
+        '在库',
+        '1985.03',
+      ),
+    },
     { weight: 3, arbitrary: dates.wild },
     { weight: 2, arbitrary: fromPool('villages') },
     { weight: 2, arbitrary: oddString.map((v) => v.slice(0, 2000)) },
@@ -435,22 +613,48 @@ function uploadArb(kind: 'people' | 'reserve_nominations', mode: Mode): fc.Arbit
     { weight: 3, arbitrary: plausible },
     { weight: 3, arbitrary: csvOf(fc.array(oneOddCell, { minLength: 1, maxLength: 3 })).map((body) => ({ contentType: 'text/csv', body })) },
     { weight: 2, arbitrary: oddRows.map((body) => ({ contentType: 'text/csv', body })) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('text/csv', XLSX_MIME, 'application/octet-stream'), fc.uint8Array({ maxLength: 400 })).map(([contentType, b]) => ({ contentType, body: Buffer.from(b) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('text/csv', XLSX_MIME, 'application/octet-stream'), fc.uint8Array({ maxLength: 400 }))
+        .map(([contentType, b]) => ({ contentType, body: Buffer.from(b) })),
+    },
     // A zip that is not a workbook, an empty one, and a real template truncated or with bytes flipped.
-    { weight: 1, arbitrary: fc.constantFrom(Buffer.from('PK\u0003\u0004garbage'), Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18))).map((body) => ({ contentType: XLSX_MIME, body })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(Buffer.from('PK\u0003\u0004garbage'), Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18)))
+        .map((body) => ({ contentType: XLSX_MIME, body })),
+    },
     {
       weight: 2,
-      arbitrary: fc.tuple(fc.constantFrom(...templates), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 0, maxLength: 8 }), fc.boolean()).map(([template, flips, truncate]) => {
-        const body = Buffer.from(truncate ? template.subarray(0, Math.floor(template.length / 2)) : template);
-        for (const [at, byte] of flips) body[at % body.length] = byte;
-        return { contentType: XLSX_MIME, body };
-      }),
+      arbitrary: fc
+        .tuple(fc.constantFrom(...templates), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 0, maxLength: 8 }), fc.boolean())
+        .map(([template, flips, truncate]) => {
+          const body = Buffer.from(truncate ? template.subarray(0, Math.floor(template.length / 2)) : template);
+          for (const [at, byte] of flips) body[at % body.length] = byte;
+          return { contentType: XLSX_MIME, body };
+        }),
     },
     { weight: 1, arbitrary: fc.constant({ contentType: 'text/csv', body: Buffer.from('姓名\r\n' + '甲\r\n'.repeat(20_000)) }) },
   );
 }
 const PEOPLE_HEADER = ['姓名', '性别', '出生日期', '民族', '学历', '是否中共党员', '职务', '班子类型', '区划代码', '区划名称'];
-const RESERVE_HEADER = ['姓名', '性别', '出生日期', '民族', '学历', '是否中共党员', '现任职务', '村区划代码', '村名称', '来源（五个一批）', '提名日期', '状态', '备注'];
+const RESERVE_HEADER = [
+  '姓名',
+  '性别',
+  '出生日期',
+  '民族',
+  '学历',
+  '是否中共党员',
+  '现任职务',
+  '村区划代码',
+  '村名称',
+  '来源（五个一批）',
+  '提名日期',
+  '状态',
+  '备注',
+];
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const templates: Buffer[] = [];
 
@@ -485,7 +689,9 @@ function requestOf(route: string, method: string, op: Operation, mode: Mode): fc
   const queryArb = fc.tuple(
     ...queryParams.map((p) => {
       const list = csvListOf(route, p.name);
-      const own = list ? fc.oneof({ weight: 3, arbitrary: list }, { weight: 1, arbitrary: typed(resolve(p.schema), p.name, mode, 0) }) : typed(resolve(p.schema), p.name, mode, 0);
+      const own = list
+        ? fc.oneof({ weight: 3, arbitrary: list }, { weight: 1, arbitrary: typed(resolve(p.schema), p.name, mode, 0) })
+        : typed(resolve(p.schema), p.name, mode, 0);
       const value = wild
         ? fc.oneof(
             { weight: 4, arbitrary: own },
@@ -499,7 +705,13 @@ function requestOf(route: string, method: string, op: Operation, mode: Mode): fc
     }),
   );
   const extraQuery = wild
-    ? fc.option(fc.tuple(fc.constantFrom('extra', 'limit', '__proto__', 'a[b]', ''), oddString.map((v) => v.slice(0, 200))), { freq: 6 })
+    ? fc.option(
+        fc.tuple(
+          fc.constantFrom('extra', 'limit', '__proto__', 'a[b]', ''),
+          oddString.map((v) => v.slice(0, 200)),
+        ),
+        { freq: 6 },
+      )
     : fc.constant(null);
 
   type Body = { contentType?: string; payload?: string | Buffer };
@@ -520,17 +732,32 @@ function requestOf(route: string, method: string, op: Operation, mode: Mode): fc
           { weight: 12, arbitrary: asJson },
           { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_JSON).map((payload) => ({ contentType: 'application/json', payload })) },
           { weight: 1, arbitrary: fc.constant({}) },
-          { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x').map((contentType) => ({ contentType, payload: 'reason=x' })) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x')
+              .map((contentType) => ({ contentType, payload: 'reason=x' })),
+          },
         )
       : asJson;
   } else if (route.startsWith('/api/v1/imports/') && method === 'post') {
-    const upload = uploadArb(route.endsWith('/people') ? 'people' : 'reserve_nominations', mode).map(({ contentType, body }) => ({ contentType, payload: body }));
+    const upload = uploadArb(route.endsWith('/people') ? 'people' : 'reserve_nominations', mode).map(({ contentType, body }) => ({
+      contentType,
+      payload: body,
+    }));
     bodyArb = wild
-      ? fc.oneof({ weight: 8, arbitrary: upload }, { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: '{"rows": []}' }) }, { weight: 1, arbitrary: fc.constant({}) })
+      ? fc.oneof(
+          { weight: 8, arbitrary: upload },
+          { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: '{"rows": []}' }) },
+          { weight: 1, arbitrary: fc.constant({}) },
+        )
       : upload;
   } else if (method === 'post' && wild) {
     // Body-less commands still get a body now and then.
-    bodyArb = fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: '{"x":1}' }) });
+    bodyArb = fc.oneof(
+      { weight: 4, arbitrary: fc.constant({}) },
+      { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: '{"x":1}' }) },
+    );
   }
 
   const keyArb = fc.option(wild ? fc.oneof(asciiKey, fc.constant('fuzz-reused-key'), fc.constant('k'.repeat(2_000))) : idempotencyKey, { freq: 3 });
@@ -569,9 +796,11 @@ function poisoned(value: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return value.chain((v) => {
     const paths = stringPaths(v);
     if (!paths.length) return fc.constant(v);
-    return fc.tuple(fc.constantFrom(...paths), fc.constantFrom(...POISON), fc.constantFrom('before', 'inside', 'after', 'only')).map(([at, bad, where]) =>
-      withStringAt(v, at, (s) => (where === 'only' ? bad : where === 'before' ? bad + s : where === 'after' ? s + bad : s.slice(0, 1) + bad + s.slice(1))),
-    );
+    return fc
+      .tuple(fc.constantFrom(...paths), fc.constantFrom(...POISON), fc.constantFrom('before', 'inside', 'after', 'only'))
+      .map(([at, bad, where]) =>
+        withStringAt(v, at, (s) => (where === 'only' ? bad : where === 'before' ? bad + s : where === 'after' ? s + bad : s.slice(0, 1) + bad + s.slice(1))),
+      );
   });
 }
 
@@ -579,7 +808,11 @@ function poisoned(value: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
 function mutated(body: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<unknown> {
   return body.chain((b) => {
     const keys = Object.keys(b);
-    if (!keys.length) return fc.oneof(fc.constant(b), oddValue.map((v) => ({ extra: v })));
+    if (!keys.length)
+      return fc.oneof(
+        fc.constant(b),
+        oddValue.map((v) => ({ extra: v })),
+      );
     return fc.oneof(
       { weight: 1, arbitrary: fc.constant(b) },
       { weight: 3, arbitrary: poisoned(fc.constant(b)) },
@@ -592,7 +825,14 @@ function mutated(body: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<unkn
 const words = fc.constantFrom('按计划推进', '材料已报送乡镇党委', '群众反映问题已解决');
 const person = (mode: Mode) =>
   fc.record(
-    { name: fc.constantFrom('张某', '李某', '王某'), gender: fc.constantFrom(...GENDERS), birthDate: birthDates[mode], ethnicity: fc.constantFrom('汉族', '布依族'), education: fc.constantFrom(...EDUCATION_LEVELS), partyMember: fc.boolean() },
+    {
+      name: fc.constantFrom('张某', '李某', '王某'),
+      gender: fc.constantFrom(...GENDERS),
+      birthDate: birthDates[mode],
+      ethnicity: fc.constantFrom('汉族', '布依族'),
+      education: fc.constantFrom(...EDUCATION_LEVELS),
+      partyMember: fc.boolean(),
+    },
     { requiredKeys: ['name'] },
   );
 const personRef = (mode: Mode) => fc.oneof(person(mode), fc.record({ personId: fromPool('people') }));
@@ -606,11 +846,33 @@ const review = () => fc.record({ passed: fc.boolean(), comment: words });
 
 /** Bodies the services accept when the state allows: they get the fuzzer past validation. */
 const VALID_BODIES: Record<string, (mode: Mode) => fc.Arbitrary<Record<string, unknown>>> = {
-  designateCase: () => fc.record({ villageCode: fromPool('villages'), reasons: fc.subarray([...DESIGNATION_REASONS], { minLength: 1 }), sponsorUserId: fromPool('sponsors'), policyId: fromPool('policies') }, { requiredKeys: ['villageCode', 'reasons', 'sponsorUserId'] }),
-  submitPlan: (mode) => fc.record({ summary: words, issues: fc.constant(['组织生活不正常']), measures: fc.array(fc.record({ measure: words, owner: fc.constant('村党支部'), dueDate: dates[mode] }, { requiredKeys: ['measure', 'owner'] }), { minLength: 1, maxLength: 3 }) }),
+  designateCase: () =>
+    fc.record(
+      {
+        villageCode: fromPool('villages'),
+        reasons: fc.subarray([...DESIGNATION_REASONS], { minLength: 1 }),
+        sponsorUserId: fromPool('sponsors'),
+        policyId: fromPool('policies'),
+      },
+      { requiredKeys: ['villageCode', 'reasons', 'sponsorUserId'] },
+    ),
+  submitPlan: (mode) =>
+    fc.record({
+      summary: words,
+      issues: fc.constant(['组织生活不正常']),
+      measures: fc.array(fc.record({ measure: words, owner: fc.constant('村党支部'), dueDate: dates[mode] }, { requiredKeys: ['measure', 'owner'] }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    }),
   submitReport: (mode) => fc.record({ period: fc.oneof(fromPool('periods'), months[mode]), progress: words }),
   requestAcceptance: () => fc.record({ summary: words }),
-  reviewAcceptance: () => fc.record({ score: fc.integer({ min: 0, max: 100 }), representativesTotal: fc.integer({ min: 1, max: 50 }), representativesDissatisfied: fc.integer({ min: 0, max: 60 }) }),
+  reviewAcceptance: () =>
+    fc.record({
+      score: fc.integer({ min: 0, max: 100 }),
+      representativesTotal: fc.integer({ min: 1, max: 50 }),
+      representativesDissatisfied: fc.integer({ min: 0, max: 60 }),
+    }),
   changeSponsor: () => fc.record({ sponsorUserId: fc.oneof(fromPool('sponsors'), fc.constant(null)), reason: words }),
   cancelCase: () => fc.record({ reason: words }),
   reportRelapse: () => fc.record({ reasons: fc.constant(['poor_service']), note: words }),
@@ -627,23 +889,49 @@ const VALID_BODIES: Record<string, (mode: Mode) => fc.Arbitrary<Record<string, u
   createPolicyVersion: () =>
     fc.record({
       name: fc.constantFrom('default', 'fuzz'),
-      body: fc.tuple(fc.constantFrom(...(Object.keys(DEMO_POLICY) as Array<keyof typeof DEMO_POLICY>)), durationArb).map(([k, v]) => (typeof DEMO_POLICY[k] === 'string' ? { ...DEMO_POLICY, [k]: v } : DEMO_POLICY)),
+      body: fc
+        .tuple(fc.constantFrom(...(Object.keys(DEMO_POLICY) as Array<keyof typeof DEMO_POLICY>)), durationArb)
+        .map(([k, v]) => (typeof DEMO_POLICY[k] === 'string' ? { ...DEMO_POLICY, [k]: v } : DEMO_POLICY)),
     }),
-  createCalendarOverride: (mode) => fc.record({ divisionCode: fc.oneof(fromPool('villages'), fromPool('divisions')), date: dates[mode], workday: fc.boolean(), reason: words }),
-  proposeMentorship: (mode) => fc.record({ villageCode: fromPool('villages'), mentee: personRef(mode), mentor: personRef(mode), policyId: fromPool('policies') }, { requiredKeys: ['villageCode', 'mentee'] }),
+  previewPolicy: (mode) =>
+    fc.record(
+      {
+        basedOn: fc.oneof(fc.constant('defaults'), fromPool('policies')),
+        kind: fc.constantFrom(...PREVIEW_KINDS),
+        from: dates[mode],
+        division: fc.oneof(fromPool('villages'), fromPool('divisions')),
+      },
+      { requiredKeys: ['basedOn', 'kind', 'from'] },
+    ),
+  createCalendarOverride: (mode) =>
+    fc.record({ divisionCode: fc.oneof(fromPool('villages'), fromPool('divisions')), date: dates[mode], workday: fc.boolean(), reason: words }),
+  proposeMentorship: (mode) =>
+    fc.record(
+      { villageCode: fromPool('villages'), mentee: personRef(mode), mentor: personRef(mode), policyId: fromPool('policies') },
+      { requiredKeys: ['villageCode', 'mentee'] },
+    ),
   approveMentorship: () => fc.record({ comment: words }, { requiredKeys: [] }),
   changeMentor: (mode) => fc.record({ mentor: fc.oneof(personRef(mode), fc.constant(null)), reason: words }),
   logCheckIn: (mode) => fc.record({ period: fc.oneof(fromPool('periods'), months[mode]), metOn: dates[mode], handled: words }),
   reviewMentorship: () => fc.record({ outcome: fc.constantFrom(...MENTORSHIP_REVIEW_OUTCOMES), comment: words }, { requiredKeys: ['outcome'] }),
   terminateMentorship: () => fc.record({ reason: words }),
-  nominateReserve: (mode) => fc.record({ villageCode: fromPool('villages'), person: personRef(mode), source: fc.constantFrom(...RESERVE_SOURCES), policyId: fromPool('policies') }, { requiredKeys: ['villageCode', 'person', 'source'] }),
+  nominateReserve: (mode) =>
+    fc.record(
+      { villageCode: fromPool('villages'), person: personRef(mode), source: fc.constantFrom(...RESERVE_SOURCES), policyId: fromPool('policies') },
+      { requiredKeys: ['villageCode', 'person', 'source'] },
+    ),
   qualifyReserve: review,
   inspectReserve: review,
   publicizeReserve: () => fc.record({ note: words }, { requiredKeys: [] }),
   startReserveTraining: () => fc.record({ arrangement: words }),
-  fileTrainingRecord: () => fc.record({ kind: fc.constantFrom(...TRAINING_RECORD_KINDS), period: fc.constantFrom('Q1', 'Q2', 'Q999'), summary: words, talkedWith: words }, { requiredKeys: ['kind', 'period', 'summary'] }),
+  fileTrainingRecord: () =>
+    fc.record(
+      { kind: fc.constantFrom(...TRAINING_RECORD_KINDS), period: fc.constantFrom('Q1', 'Q2', 'Q999'), summary: words, talkedWith: words },
+      { requiredKeys: ['kind', 'period', 'summary'] },
+    ),
   periodicReviewReserve: () => fc.record({ outcome: fc.constantFrom(...PERIODIC_REVIEW_OUTCOMES), comment: words }),
-  annualReviewReserve: () => fc.record({ outcome: fc.constantFrom(...ANNUAL_REVIEW_OUTCOMES), satisfaction: fc.double({ min: 0, max: 1, noNaN: true }), comment: words }),
+  annualReviewReserve: () =>
+    fc.record({ outcome: fc.constantFrom(...ANNUAL_REVIEW_OUTCOMES), satisfaction: fc.double({ min: 0, max: 1, noNaN: true }), comment: words }),
   placeReserve: () => fc.record({ post: fc.constantFrom(...PLACEMENT_POSTS), newInPost: fc.boolean() }),
   exitReserve: () => fc.record({ reason: words }),
   transferReserve: () => fc.record({ toVillageCode: fromPool('villages'), reason: words }),
@@ -689,10 +977,11 @@ function harvest(json: unknown): void {
   if (!json || typeof json !== 'object') return;
   const o = json as Record<string, unknown>;
   const add = (pool: Pool, v: unknown) => typeof v === 'string' && !pools[pool].includes(v) && pools[pool].push(v);
-  if (Array.isArray(o.obligations)) for (const ob of o.obligations as Array<{ id: string; key: string; kind: string }>) {
-    add('obligations', ob.id);
-    if (/^\d{4}-\d{2}$/.test(ob.key)) add('periods', ob.key);
-  }
+  if (Array.isArray(o.obligations))
+    for (const ob of o.obligations as Array<{ id: string; key: string; kind: string }>) {
+      add('obligations', ob.id);
+      if (/^\d{4}-\d{2}$/.test(ob.key)) add('periods', ob.key);
+    }
   if (Array.isArray(o.clockRequests)) for (const r of o.clockRequests as Array<{ id: string }>) add('clockRequests', r.id);
   for (const k of ['mentee', 'mentor', 'person'] as const) {
     const p = o[k] as { id?: string } | null | undefined;
@@ -751,9 +1040,15 @@ beforeAll(async () => {
     });
     harvest(JSON.parse(res.body));
   }
-  const override = await app.inject({ method: 'POST', url: '/api/v1/calendar/overrides', headers: org, payload: { divisionCode: pools.villages[0], date: '2030-06-03', workday: false, reason: '台风停工' } });
+  const override = await app.inject({
+    method: 'POST',
+    url: '/api/v1/calendar/overrides',
+    headers: org,
+    payload: { divisionCode: pools.villages[0], date: '2030-06-03', workday: false, reason: '台风停工' },
+  });
   if (override.statusCode === 201) pools.overrides.push(JSON.parse(override.body).id);
-  for (const kind of ['people', 'reserve-nominations']) templates.push((await app.inject({ method: 'GET', url: `/api/v1/imports/templates/${kind}`, headers: org })).rawPayload);
+  for (const kind of ['people', 'reserve-nominations'])
+    templates.push((await app.inject({ method: 'GET', url: `/api/v1/imports/templates/${kind}`, headers: org })).rawPayload);
 
   doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
 }, 300_000);
@@ -791,7 +1086,11 @@ describe('dates out of range answer 400 naming the field (issue 9: each of these
   });
 
   test('the years just inside the range are answered', async () => {
-    for (const url of ['/api/v1/stats/conversion?asOf=2000-01-01T00:00:00Z', '/api/v1/stats/overdue?from=2100-01-01&to=2100-12-31', '/api/v1/stats/report-timeliness?from=2000-02-29&to=2000-03-31']) {
+    for (const url of [
+      '/api/v1/stats/conversion?asOf=2000-01-01T00:00:00Z',
+      '/api/v1/stats/overdue?from=2100-01-01&to=2100-12-31',
+      '/api/v1/stats/report-timeliness?from=2000-02-29&to=2000-03-31',
+    ]) {
       const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.org_dept}` } });
       expect([url, res.statusCode]).toEqual([url, 200]);
     }
@@ -800,27 +1099,65 @@ describe('dates out of range answer 400 naming the field (issue 9: each of these
   test('a birth date before 1900 or in the future, and a check-in month out of range, name their fields', async () => {
     const township = { authorization: `Bearer ${tokens.township_office}` };
     const village = pools.villages[0];
-    const born = (birthDate: string) => app.inject({ method: 'POST', url: '/api/v1/reserves', headers: township, payload: { villageCode: village, source: 'returnee', person: { name: '某某', birthDate } } });
+    const born = (birthDate: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/reserves',
+        headers: township,
+        payload: { villageCode: village, source: 'returnee', person: { name: '某某', birthDate } },
+      });
     for (const birthDate of ['1899-12-31', isoDay(new Date(Date.now() + 3 * 86_400_000))]) {
       const res = await born(birthDate);
       expect([birthDate, res.statusCode]).toEqual([birthDate, 400]);
       expect(res.json().details.issues.map((i: { field: string }) => i.field)).toContain('body.person.birthDate');
     }
-    const checkIn = await app.inject({ method: 'POST', url: `/api/v1/mentorships/${pools.mentorships[0]}/check-ins`, headers: township, payload: { period: '0020-02', metOn: '0020-02-29', handled: '走访' } });
+    const checkIn = await app.inject({
+      method: 'POST',
+      url: `/api/v1/mentorships/${pools.mentorships[0]}/check-ins`,
+      headers: township,
+      payload: { period: '0020-02', metOn: '0020-02-29', handled: '走访' },
+    });
     expect(checkIn.statusCode).toBe(400);
-    expect(checkIn.json().details.issues.map((i: { field: string }) => i.field).sort()).toEqual(['body.metOn', 'body.period']);
+    expect(
+      checkIn
+        .json()
+        .details.issues.map((i: { field: string }) => i.field)
+        .sort(),
+    ).toEqual(['body.metOn', 'body.period']);
   });
 });
 
 describe('control characters answer 400 naming the field (a NUL used to be a 500, or a command that never answered)', () => {
   const org = () => ({ authorization: `Bearer ${tokens.org_dept}` });
   test.each([
-    ['designation note', () => ({ url: '/api/v1/cases', payload: { villageCode: pools.villages.at(-5), reasons: ['poor_service'], sponsorUserId: pools.sponsors[0], note: '村\u0000务' } }), 'body.note'],
-    ['plan summary', () => ({ url: `/api/v1/cases/${demo.cases.find((c) => c.key === 'demo-case-1')!.caseId}/plan`, payload: { summary: '方案\u0000', issues: ['x'], measures: [{ measure: 'm', owner: 'o' }] } }), 'body.summary'],
-    ['calendar override reason', () => ({ url: '/api/v1/calendar/overrides', payload: { divisionCode: pools.villages[1], date: '2031-05-06', workday: false, reason: '台风\u0007' } }), 'body.reason'],
+    [
+      'designation note',
+      () => ({
+        url: '/api/v1/cases',
+        payload: { villageCode: pools.villages.at(-5), reasons: ['poor_service'], sponsorUserId: pools.sponsors[0], note: '村\u0000务' },
+      }),
+      'body.note',
+    ],
+    [
+      'plan summary',
+      () => ({
+        url: `/api/v1/cases/${demo.cases.find((c) => c.key === 'demo-case-1')!.caseId}/plan`,
+        payload: { summary: '方案\u0000', issues: ['x'], measures: [{ measure: 'm', owner: 'o' }] },
+      }),
+      'body.summary',
+    ],
+    [
+      'calendar override reason',
+      () => ({ url: '/api/v1/calendar/overrides', payload: { divisionCode: pools.villages[1], date: '2031-05-06', workday: false, reason: '台风\u0007' } }),
+      'body.reason',
+    ],
     ['policy name', () => ({ url: '/api/v1/policies', payload: { name: 'p\u0000', body: DEMO_POLICY } }), 'body.name'],
     ['an unpaired surrogate in a reason', () => ({ url: `/api/v1/cases/${pools.cases[0]}/cancel`, payload: { reason: '撤并\uD800' } }), 'body.reason'],
-    ['an obligation id', () => ({ url: `/api/v1/cases/${pools.cases[0]}/interrupt`, payload: { reason: 'x', obligationId: 'plan\u0000' } }), 'body.obligationId'],
+    [
+      'an obligation id',
+      () => ({ url: `/api/v1/cases/${pools.cases[0]}/interrupt`, payload: { reason: 'x', obligationId: 'plan\u0000' } }),
+      'body.obligationId',
+    ],
   ])('%s', async (_what, request, field) => {
     const { url, payload } = request();
     const res = await app.inject({ method: 'POST', url, headers: org(), payload });
@@ -831,9 +1168,27 @@ describe('control characters answer 400 naming the field (a NUL used to be a 500
   test('a spreadsheet cell with one is a problem of its row, not a 500', async () => {
     const village = pools.villages[2]!;
     const csv = [PEOPLE_HEADER.join(','), `张\u0000某,男,1980-01-01,汉族,本科,是,村党支部书记,${TEAM_KIND_LABELS.village_committee},${village},`].join('\n');
-    const res = await app.inject({ method: 'POST', url: '/api/v1/imports/people', headers: { authorization: `Bearer ${tokens.township_office}`, 'content-type': 'text/csv' }, payload: csv });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/imports/people',
+      headers: { authorization: `Bearer ${tokens.township_office}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json().details.report.errors).toEqual([expect.objectContaining({ row: 2, column: '姓名' })]);
+  });
+
+  test('with an Idempotency-Key too: the answer echoing it is stored (jsonb holds no U+0000) and replayed', async () => {
+    const village = pools.villages[2]!;
+    const csv = [PEOPLE_HEADER.join(','), `李\u0000某,男,1980-01-01,汉族,本科,是,村党支部书记,${TEAM_KIND_LABELS.village_committee},${village},`].join('\n');
+    const headers = { authorization: `Bearer ${tokens.township_office}`, 'content-type': 'text/csv', 'idempotency-key': 'nul-in-a-cell' };
+    const first = await app.inject({ method: 'POST', url: '/api/v1/imports/people?dryRun=true', headers, payload: csv });
+    expect(first.statusCode, first.body).toBe(422);
+    const again = await app.inject({ method: 'POST', url: '/api/v1/imports/people?dryRun=true', headers, payload: csv });
+    expect(again.statusCode).toBe(422);
+    expect(again.json().details.report.errors).toEqual(
+      first.json().details.report.errors.map((e: { value?: string }) => ({ ...e, ...(e.value ? { value: e.value.replaceAll('\u0000', '\ufffd') } : {}) })),
+    );
   });
 });
 
@@ -842,52 +1197,79 @@ describe('a damaged workbook is a 422, and is answered', () => {
     const bytes = Buffer.from(templates[0]!);
     const name = Buffer.from('xl/worksheets/sheet1.xml');
     let at = -1;
-    for (let i = 0; i + 4 < bytes.length && at < 0; i++) if (bytes.readUInt32LE(i) === 0x04034b50 && bytes.subarray(i + 30, i + 30 + name.length).equals(name)) at = i;
+    for (let i = 0; i + 4 < bytes.length && at < 0; i++)
+      if (bytes.readUInt32LE(i) === 0x04034b50 && bytes.subarray(i + 30, i + 30 + name.length).equals(name)) at = i;
     bytes.writeUInt32LE(bytes.readUInt32LE(at + 18) - 1, at + 18); // compressed size, one short
-    const res = await send('township_office', { mode: 'wild', method: 'POST', url: '/api/v1/imports/people', headers: { 'content-type': XLSX_MIME }, body: bytes });
+    const res = await send('township_office', {
+      mode: 'wild',
+      method: 'POST',
+      url: '/api/v1/imports/people',
+      headers: { 'content-type': XLSX_MIME },
+      body: bytes,
+    });
     expect(res.status).toBe(422);
-    expect((res.json as { details: { report: { errors: Array<{ row: number }> } } }).details.report.errors).toEqual([expect.objectContaining({ row: 1, column: null })]);
+    expect((res.json as { details: { report: { errors: Array<{ row: number }> } } }).details.report.errors).toEqual([
+      expect.objectContaining({ row: 1, column: null }),
+    ]);
   });
 });
 
 describe('fuzzing every operation of the OpenAPI document', () => {
   test('the demo data gives the fuzzer real ids to reach past the 404s', () => {
-    for (const pool of ['cases', 'mentorships', 'reserves', 'clockRequests', 'inbox', 'overrides', 'policies', 'people', 'sponsors', 'obligations', 'villages', 'periods'] as const) {
+    for (const pool of [
+      'cases',
+      'mentorships',
+      'reserves',
+      'clockRequests',
+      'inbox',
+      'overrides',
+      'policies',
+      'people',
+      'sponsors',
+      'obligations',
+      'villages',
+      'periods',
+    ] as const) {
       expect([pool, pools[pool].length > 0]).toEqual([pool, true]);
     }
     expect(operations().length).toBeGreaterThanOrEqual(70);
   });
 
   const callers: Caller[] = ['anonymous', 'sponsor', 'township_office', 'org_dept'];
-  test.each(callers)('no request answers 5xx, as %s', async (caller) => {
-    const started = Date.now();
-    const before = requests;
-    const statuses = new Map<number, number>();
-    for (const [index, { route, method, op }] of operations().entries()) {
-      await fc.assert(
-        fc.asyncProperty(requestArb(route, method, op), async (req) => {
-          const res = await send(caller, req);
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          if (res.status < 300) harvest(res.json);
-          if ((res.status >= 500 || res.status === 0) && failures.filter((f) => f.operationId === op.operationId && f.caller === caller).length < 3) {
-            failures.push({ operationId: op.operationId, caller, request: req, status: res.status, response: res.body.slice(0, 2_000) });
-          }
-          return true;
-        }),
-        { seed: SEED + 1_000 * callers.indexOf(caller) + index, numRuns: RUNS[caller] },
+  test.each(callers)(
+    'no request answers 5xx, as %s',
+    async (caller) => {
+      const started = Date.now();
+      const before = requests;
+      const statuses = new Map<number, number>();
+      for (const [index, { route, method, op }] of operations().entries()) {
+        await fc.assert(
+          fc.asyncProperty(requestArb(route, method, op), async (req) => {
+            const res = await send(caller, req);
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            if (res.status < 300) harvest(res.json);
+            if ((res.status >= 500 || res.status === 0) && failures.filter((f) => f.operationId === op.operationId && f.caller === caller).length < 3) {
+              failures.push({ operationId: op.operationId, caller, request: req, status: res.status, response: res.body.slice(0, 2_000) });
+            }
+            return true;
+          }),
+          { seed: SEED + 1_000 * callers.indexOf(caller) + index, numRuns: RUNS[caller] },
+        );
+      }
+      const mine = failures.filter((f) => f.caller === caller);
+      const report = mine
+        .map((f) => {
+          const body =
+            f.request.body === undefined ? '' : Buffer.isBuffer(f.request.body) ? `<${f.request.body.length} bytes>` : f.request.body.slice(0, 1_000);
+          const headers = Object.fromEntries(Object.entries(f.request.headers).map(([k, v]) => [k, v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v]));
+          return `${f.operationId}: ${f.request.method} ${f.request.url.slice(0, 2_000)}\n  headers: ${JSON.stringify(headers)}\n  body: ${body}\n  → ${f.status} ${f.response}`;
+        })
+        .join('\n\n');
+      console.log(
+        `fuzz ${caller}: ${requests - before} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
       );
-    }
-    const mine = failures.filter((f) => f.caller === caller);
-    const report = mine
-      .map((f) => {
-        const body = f.request.body === undefined ? '' : Buffer.isBuffer(f.request.body) ? `<${f.request.body.length} bytes>` : f.request.body.slice(0, 1_000);
-        const headers = Object.fromEntries(Object.entries(f.request.headers).map(([k, v]) => [k, v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v]));
-        return `${f.operationId}: ${f.request.method} ${f.request.url.slice(0, 2_000)}\n  headers: ${JSON.stringify(headers)}\n  body: ${body}\n  → ${f.status} ${f.response}`;
-      })
-      .join('\n\n');
-    console.log(
-      `fuzz ${caller}: ${requests - before} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
-    );
-    expect(mine.length, `5xx answers as ${caller}:\n\n${report}\n`).toBe(0);
-  }, 600_000);
+      expect(mine.length, `5xx answers as ${caller}:\n\n${report}\n`).toBe(0);
+    },
+    600_000,
+  );
 });

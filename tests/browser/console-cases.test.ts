@@ -5,13 +5,21 @@
  * found"; the sponsor files the plan (a field error first, at the field) and sees the case move on;
  * the org dept filters by state; the detail fits a phone. Screenshots in .data/screenshots/.
  */
+import fs from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { accountWithPassword, horizontalOverflow, launchBrowser, screenshotPath, serveConsole, signInAt } from '../support/browser.js';
-import { startTimeSkippingEnv } from '../support/servers.js';
-import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+import {
+  accountWithPassword,
+  closeConsoleTest,
+  countyConsole,
+  overflowAtPhoneWidth,
+  screenshotPath,
+  signedInPage,
+  startConsoleTest,
+} from '../support/browser.js';
+import type { Harness, TestUser } from '../support/harness.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -19,24 +27,29 @@ let browser: Browser;
 let app: FastifyInstance;
 let base: string;
 let org: TestUser;
-let prefecture: TestUser;
 let sponsor: { id: string; username: string };
 const PASSWORD = 'Cases-2031-pass';
 const caseIds: { own: string[]; neighbour: string } = { own: [], neighbour: '' };
 let ownVillages: string[] = [];
 
 beforeAll(async () => {
-  [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
-  h = await startHarness({ env });
-  prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
-  org = await h.addUser('org_dept', '522731', '惠水县委组织部');
-  ({ app, base } = await serveConsole(h));
-  await accountWithPassword(app, prefecture, { username: 'cases.county', name: '惠水县委组织部基层组织科', role: 'org_dept', jurisdictionCode: '522731' }, PASSWORD);
-  sponsor = await accountWithPassword(app, org, { username: 'cases.sponsor', name: '王某某（县委副书记）', role: 'sponsor', jurisdictionCode: '522731' }, PASSWORD);
+  ({ env, browser, h } = await startConsoleTest());
+  ({ org, app, base } = await countyConsole(h, 'cases', PASSWORD));
+  sponsor = await accountWithPassword(
+    app,
+    org,
+    { username: 'cases.sponsor', name: '王某某（县委副书记）', role: 'sponsor', jurisdictionCode: '522731' },
+    PASSWORD,
+  );
   ownVillages = (await h.villageCodes('522731001')).slice(0, 2);
   const [neighbourVillage] = await h.villageCodes('522731002');
   const designate = async (villageCode: string) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${org.token}` }, payload: { villageCode, reasons: ['poor_service'], sponsorUserId: sponsor.id } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/cases',
+      headers: { authorization: `Bearer ${org.token}` },
+      payload: { villageCode, reasons: ['poor_service'], sponsorUserId: sponsor.id },
+    });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
   };
@@ -44,16 +57,16 @@ beforeAll(async () => {
   caseIds.neighbour = await designate(neighbourVillage!);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-  await env?.teardown();
-});
+afterAll(() => closeConsoleTest(browser, h, env));
 
 test('a township office sees its own cases, opens one, and a neighbour’s case URL is "not found"', async () => {
-  const office = await accountWithPassword(app, org, { username: 'cases.township', name: '某镇党委党建办', role: 'township_office', jurisdictionCode: '522731001' }, PASSWORD);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signInAt(page, base, office.username, PASSWORD);
+  const office = await accountWithPassword(
+    app,
+    org,
+    { username: 'cases.township', name: '某镇党委党建办', role: 'township_office', jurisdictionCode: '522731001' },
+    PASSWORD,
+  );
+  const page = await signedInPage(browser, base, office.username, PASSWORD, 800);
   await page.click('[data-test="menu-/cases"]');
   await page.waitForSelector('[data-test=cases-table] .el-table__row');
   const rows = page.locator('[data-test=cases-table] .el-table__row');
@@ -78,17 +91,12 @@ test('a township office sees its own cases, opens one, and a neighbour’s case 
   await page.waitForSelector('[data-test=case-not-found]');
   expect(await page.textContent('[data-test=case-not-found]')).toContain('未找到');
 
-  await page.setViewportSize({ width: 375, height: 812 });
-  await page.goto(`${base}/cases/${caseIds.own[0]}`);
-  await page.waitForSelector('[data-test=case-title]');
-  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: await screenshotPath('case-detail-375'), fullPage: true });
+  expect(await overflowAtPhoneWidth(page, `${base}/cases/${caseIds.own[0]}`, '[data-test=case-title]', 'case-detail-375')).toBeLessThanOrEqual(0);
   await page.close();
 });
 
 test('the org dept sees the whole county and filters by state', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signInAt(page, base, 'cases.county', PASSWORD);
+  const page = await signedInPage(browser, base, 'cases.county', PASSWORD, 800);
   await page.goto(`${base}/cases`);
   await page.waitForSelector('[data-test=cases-table] .el-table__row');
   expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(3);
@@ -97,12 +105,23 @@ test('the org dept sees the whole county and filters by state', async () => {
   await page.click('.el-select-dropdown__item:has-text("已销号")');
   await page.waitForSelector('[data-test=cases-table] .el-table__empty-text');
   expect(await page.locator('[data-test=cases-table] .el-table__row').count()).toBe(0);
+
+  // The division filter (any level) and the xlsx export of what is shown.
+  await page.goto(`${base}/cases`);
+  await page.waitForSelector('[data-test=cases-table] .el-table__row');
+  await page.click('[data-test=filter-division] .el-cascader');
+  await page.locator('.el-cascader__dropdown:visible .el-cascader-menu').first().locator('.el-cascader-node').nth(1).locator('.el-radio').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=cases-table] .el-table__row').length === 1);
+  expect(new URL(page.url()).searchParams.get('division')).toMatch(/^522731002/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=cases-export] button')]);
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+  const file = await fs.readFile((await download.path())!);
+  expect(file.subarray(0, 2).toString()).toBe('PK');
   await page.close();
 });
 
 test('the sponsor files the plan from the case page: an empty field is refused at the field, then the case moves on', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await signInAt(page, base, sponsor.username, PASSWORD);
+  const page = await signedInPage(browser, base, sponsor.username, PASSWORD);
   await page.goto(`${base}/cases/${caseIds.own[1]}`);
   await page.waitForSelector('[data-test=plan-form]');
   await page.fill('textarea[name=summary]', '一村一策：配强班子，规范组织生活');
@@ -113,7 +132,7 @@ test('the sponsor files the plan from the case page: an empty field is refused a
   await page.waitForSelector('[data-test=plan-form] .el-form-item__error');
   const errorField = await page.locator('[data-test=plan-form] .el-form-item.is-error input').getAttribute('name');
   expect(errorField).toBe('measures.0.owner');
-  await page.screenshot({ path: await screenshotPath('plan-form-error'), fullPage: true });
+  await page.screenshot({ path: await screenshotPath('plan-form-error'), fullPage: true, animations: 'disabled' });
 
   await page.fill('input[name="measures.0.owner"]', '村党支部书记');
   await page.click('[data-test=plan-submit]');
@@ -127,8 +146,7 @@ test('the sponsor files the plan from the case page: an empty field is refused a
 });
 
 test('the org dept designates a village from the list: missing fields are named at the fields, then the case appears', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await signInAt(page, base, 'cases.county', PASSWORD);
+  const page = await signedInPage(browser, base, 'cases.county', PASSWORD);
   await page.goto(`${base}/cases`);
   await page.waitForSelector('[data-test=cases-table] .el-table__row');
   const before = await page.locator('[data-test=cases-table] .el-table__row').count();
@@ -142,11 +160,13 @@ test('the org dept designates a village from the list: missing fields are named 
 
   // 乡镇 → 村: the first township's third village (the first two have open cases).
   await page.click('[data-test=designate-village] .el-cascader');
-  await page.locator('.el-cascader-menu').first().locator('.el-cascader-node').first().click();
-  await page.locator('.el-cascader-menu').nth(1).locator('.el-cascader-node').nth(2).click();
+  // Two cascaders on the page (the filter's and the dialog's): the open one.
+  const menus = page.locator('.el-cascader__dropdown:visible .el-cascader-menu');
+  await menus.first().locator('.el-cascader-node').first().click();
+  await menus.nth(1).locator('.el-cascader-node').nth(2).click();
   await page.locator('[data-test=designate-dialog] .el-checkbox').first().click();
   await page.click('[data-test=designate-sponsor] .el-select');
-  await page.click('.el-select-dropdown__item:has-text("王某某")');
+  await page.click('.el-select-dropdown__item:visible:has-text("王某某")');
   await page.click('[data-test=designate-submit]');
   await page.waitForSelector('[data-test=designate-dialog]', { state: 'hidden' });
   await page.waitForFunction((n) => document.querySelectorAll('[data-test=cases-table] .el-table__row').length === n + 1, before);
@@ -155,8 +175,7 @@ test('the org dept designates a village from the list: missing fields are named 
 });
 
 test('the sponsor asks for acceptance, the org dept records the review, and the case is delisted', async () => {
-  const sponsorPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await signInAt(sponsorPage, base, sponsor.username, PASSWORD);
+  const sponsorPage = await signedInPage(browser, base, sponsor.username, PASSWORD);
   await sponsorPage.goto(`${base}/cases/${caseIds.own[1]}`); // rectifying since the plan test
   await sponsorPage.waitForSelector('[data-test=acceptance-request-form]');
   await sponsorPage.fill('[data-test=acceptance-request-form] textarea[name=summary]', '班子配齐，组织生活恢复正常，群众满意');
@@ -165,8 +184,7 @@ test('the sponsor asks for acceptance, the org dept records the review, and the 
   expect(await sponsorPage.textContent('.head')).toContain('待验收');
   await sponsorPage.close();
 
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await signInAt(page, base, 'cases.county', PASSWORD);
+  const page = await signedInPage(browser, base, 'cases.county', PASSWORD);
   await page.goto(`${base}/cases/${caseIds.own[1]}`);
   await page.waitForSelector('[data-test=acceptance-review-form]');
   await page.fill('[data-test=review-score] input', '86');

@@ -1,7 +1,7 @@
 /**
  * The 督办收件箱 in a real browser on the real Temporal dev server (no time skipping), with a
  * policy in seconds: a plan deadline climbs its ladder, the township office sees its 黄牌 on the
- * page, acknowledges it and sees the change; the neighbouring township sees nothing of it; the page
+ * page, named by village and township with its due time, acknowledges it and sees the change; the neighbouring township sees nothing of it; the page
  * fits a phone. Screenshots land in .data/screenshots/.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -37,7 +37,6 @@ afterAll(async () => {
 });
 
 const asOrg = () => ({ authorization: `Bearer ${org.token}` });
-
 
 const townshipAccount = async (township: string, name: string) =>
   (await accountWithPassword(app, org, { username: `inbox.${township}`, name, role: 'township_office', jurisdictionCode: township }, PASSWORD)).username;
@@ -78,7 +77,19 @@ test('the township office sees its 黄牌 arrive, acknowledges it, and the page 
     await page.reload();
     await page.waitForSelector('[data-test=inbox-list]');
   }
-  await page.screenshot({ path: await screenshotPath('inbox') });
+  await page.screenshot({ path: await screenshotPath('inbox'), animations: 'disabled' });
+  // The card says which village it is about, in which township, and when the plan fell due (an exact
+  // deadline here, so no working days: the policy counts seconds).
+  const [names] = await h.db.sql<{ village: string; township: string }[]>`
+    select v.name as village, t.name as township from divisions v join divisions t on t.code = v.parent_code where v.code = ${village!}`;
+  const about = (
+    (await page
+      .locator('.item', { has: page.locator('[data-test=rung]', { hasText: '黄牌' }) })
+      .first()
+      .locator('[data-test=inbox-about]')
+      .textContent()) ?? ''
+  ).replace(/\s+/g, ' ');
+  expect(about).toMatch(new RegExp(`^整顿 ?${names!.village} · ${names!.township} · \\d{4}年\\d{1,2}月\\d{1,2}日 \\d{2}:\\d{2}到期$`));
   const badge = Number(await page.textContent('[data-test=inbox-badge]'));
   expect(badge).toBeGreaterThanOrEqual(1);
   const card = page.locator('.item', { has: page.locator('[data-test=rung]', { hasText: '黄牌' }) }).first();

@@ -210,9 +210,9 @@ describe('users', () => {
     const attempt = createUser(handle.db, { name: 'x', role: 'sponsor', jurisdictionCode: '522730', actor: { actorLabel: 'test' } });
     await expect(attempt).rejects.toBeInstanceOf(ValidationError);
     await expect(attempt).rejects.toMatchObject({ statusCode: 400, details: { field: 'jurisdictionCode' } });
-    await expect(
-      createUser(handle.db, { name: 'x', role: 'sponsor', jurisdictionCode: '52-27', actor: { actorLabel: 'test' } }),
-    ).rejects.toMatchObject({ details: { field: 'jurisdictionCode' } });
+    await expect(createUser(handle.db, { name: 'x', role: 'sponsor', jurisdictionCode: '52-27', actor: { actorLabel: 'test' } })).rejects.toMatchObject({
+      details: { field: 'jurisdictionCode' },
+    });
     expect(await countUsers()).toBe(before);
   });
 });

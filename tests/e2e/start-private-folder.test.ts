@@ -27,7 +27,7 @@ import {
   type Binaries,
 } from '../../db/embedded-layout.js';
 import { INSTALL_HINT, PROJECT_ROOT, resolveTemporalCli } from '../../temporal/binaries.js';
-import { isListening } from '../../temporal/dev-server.js';
+import { isListening } from '../../lib/ports.js';
 import { freePort } from '../support/servers.js';
 import { waitForExit, waitForOutput } from '../support/child-process.js';
 
@@ -42,7 +42,11 @@ describe('where embedded Postgres runs from (planEmbeddedPostgres)', () => {
   let installedClosed: Binaries;
   /** The postgres user's view: anything that exists, except inside `closed`. */
   const probe: AccessProbe = async (target) =>
-    !(target === closed || target.startsWith(`${closed}${path.sep}`)) && (await fs.stat(target).then(() => true, () => false));
+    !(target === closed || target.startsWith(`${closed}${path.sep}`)) &&
+    (await fs.stat(target).then(
+      () => true,
+      () => false,
+    ));
   const plan = (dataDir: string, installed: Binaries, root = true) => planEmbeddedPostgres({ dataDir, installed, sharedDir: shared, isRoot: root, probe });
 
   beforeAll(async () => {
@@ -67,7 +71,10 @@ describe('where embedded Postgres runs from (planEmbeddedPostgres)', () => {
   it('as root, moves what the postgres user cannot reach under the shared folder, creating nothing while deciding', async () => {
     const before = await tree(scratch);
     const layout = await plan(path.join(closed, '.data'), installedClosed);
-    expect(layout.binariesCopy).toEqual({ dir: expect.stringMatching(new RegExp(`^${shared}/postgres-9\\.9\\.9-${process.platform}-${process.arch}-[0-9a-f]{12}$`)), exists: false });
+    expect(layout.binariesCopy).toEqual({
+      dir: expect.stringMatching(new RegExp(`^${shared}/postgres-9\\.9\\.9-${process.platform}-${process.arch}-[0-9a-f]{12}$`)),
+      exists: false,
+    });
     expect(layout.binaries.postgres).toBe(path.join(layout.binariesCopy!.dir, 'bin', 'postgres'));
     expect(layout.relocated).toEqual({ home: expect.stringMatching(new RegExp(`^${shared}/clusters/closed-\\.data-[0-9a-f]{12}$`)), linked: false });
     expect(layout.pgDir).toBe(path.join(layout.relocated!.home, 'pg'));

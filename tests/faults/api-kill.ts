@@ -63,8 +63,10 @@ export async function apiKilledMidCommand(cluster: Cluster): Promise<FaultResult
     const retry = await postPlan(cluster, caseId, key, who.token);
     const again = await postPlan(cluster, caseId, key, who.token);
     const c = await changes(cluster, caseId);
-    if (retry.status !== 200 || retry.body.state !== 'rectifying') failures.push(`${label}: retry answered ${retry.status} ${String(retry.body.state ?? retry.body.message)}`);
-    if (again.status !== 200 || !again.replayed || stable(again.body) !== stable(retry.body)) failures.push(`${label}: a second retry did not replay the same answer`);
+    if (retry.status !== 200 || retry.body.state !== 'rectifying')
+      failures.push(`${label}: retry answered ${retry.status} ${String(retry.body.state ?? retry.body.message)}`);
+    if (again.status !== 200 || !again.replayed || stable(again.body) !== stable(retry.body))
+      failures.push(`${label}: a second retry did not replay the same answer`);
     if (c.audits === 0) lost += 1;
     else delivered += 1;
     if (c.audits > 1 || c.submissions > 1) duplicated += 1;

@@ -101,7 +101,12 @@ export class Cluster {
   }
 
   async startWorker(): Promise<void> {
-    this.worker = await startWorkerProcess({ connection: this.client.connection, databaseUrl: this.databaseUrl, temporalAddress: this.temporalAddress, taskQueue: this.taskQueue });
+    this.worker = await startWorkerProcess({
+      connection: this.client.connection,
+      databaseUrl: this.databaseUrl,
+      temporalAddress: this.temporalAddress,
+      taskQueue: this.taskQueue,
+    });
   }
   async startApi(): Promise<void> {
     this.api = await startApiProcess({ databaseUrl: this.databaseUrl, temporalAddress: this.temporalAddress, taskQueue: this.taskQueue, port: this.apiPort });

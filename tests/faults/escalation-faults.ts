@@ -8,6 +8,7 @@ import { sleep, until } from '../../bench/support/processes.js';
 import { percentile } from '../../bench/support/report.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import type { Cluster, FaultResult } from './cluster.js';
+import { appendAuditEvents } from '../../db/queries/audit-chain.js';
 
 const FAR = new Date('2100-01-01T00:00:00Z');
 
@@ -82,10 +83,15 @@ export async function workerKilledMidBurst(cluster: Cluster): Promise<FaultResul
   const designating = cluster.designateCases(n, secondsPolicy(30_000, FULL_LADDER(4, 1, 2, 3)));
   designating.catch(() => {});
   cluster.log(`worker-kill: ${n} cases, ${expected} rungs; killing the worker once a quarter has landed`);
-  const atKill = await until('a quarter of the burst', async () => {
-    const [row] = await cluster.db.sql<{ n: number }[]>`select count(*)::int as n from escalations`;
-    return row!.n - baseline >= expected / 4 ? row!.n - baseline : null;
-  }, 120_000, 100);
+  const atKill = await until(
+    'a quarter of the burst',
+    async () => {
+      const [row] = await cluster.db.sql<{ n: number }[]>`select count(*)::int as n from escalations`;
+      return row!.n - baseline >= expected / 4 ? row!.n - baseline : null;
+    },
+    120_000,
+    100,
+  );
   const failures: string[] = [];
   await cluster.worker!.kill9();
   cluster.log(`worker-kill: kill -9 at ${atKill}/${expected} committed`);
@@ -115,7 +121,9 @@ export async function temporalStoppedAcrossDueTime(cluster: Cluster): Promise<Fa
   const before = await count(cluster, caseIds);
   await cluster.stopTemporal();
   const stoppedAt = Date.now();
-  cluster.log(`temporal-restart: dev server stopped (${before} committed); rungs due in ${((first - Date.now()) / 1000).toFixed(1)}–${((last - Date.now()) / 1000).toFixed(1)} s`);
+  cluster.log(
+    `temporal-restart: dev server stopped (${before} committed); rungs due in ${((first - Date.now()) / 1000).toFixed(1)}–${((last - Date.now()) / 1000).toFixed(1)} s`,
+  );
   await sleep(Math.max(0, last - Date.now() + 3_000));
   const whileDown = await count(cluster, caseIds);
   // The boundary is the moment the server process is spawned, not when startTemporal() returns:
@@ -167,7 +175,6 @@ export async function postgresDownWhileFiring(cluster: Cluster): Promise<FaultRe
   });
 }
 
-
 /**
  * The counting itself must be able to fail: on cases whose escalations all landed, plant one
  * duplicate firing (a second `escalation_raised` change) and one loss (an escalation removed), and
@@ -184,9 +191,17 @@ export async function ledgerSelfCheck(cluster: Cluster): Promise<FaultResult> {
     select id, obligation_id, rung, case_id from escalations where case_id in ${cluster.db.sql(caseIds)} order by committed_at limit 1`;
   const [gone] = await cluster.db.sql<{ id: string }[]>`
     select id from escalations where case_id in ${cluster.db.sql(caseIds)} and id <> ${dup!.id} order by committed_at desc limit 1`;
-  await cluster.db.sql`insert into audit_events (dedupe_key, entity_type, entity_id, action, actor_label, at, details)
-    values (${`planted:${dup!.id}`}, 'case', ${dup!.case_id}, 'escalation_raised', 'fault self-check', now(),
-            ${JSON.stringify({ obligationId: dup!.obligation_id, rung: dup!.rung })}::jsonb)`;
+  await appendAuditEvents(cluster.db.db, [
+    {
+      dedupeKey: `planted:${dup!.id}`,
+      entityType: 'case',
+      entityId: dup!.case_id,
+      action: 'escalation_raised',
+      actorLabel: 'fault self-check',
+      at: new Date(),
+      details: { obligationId: dup!.obligation_id, rung: dup!.rung },
+    },
+  ]);
   await cluster.db.sql`delete from notifications where escalation_id = ${gone!.id}`;
   await cluster.db.sql`delete from escalations where id = ${gone!.id}`;
   const after = await escalationLedger(cluster.db, { caseIds, dueBefore: new Date() });

@@ -63,7 +63,12 @@ try {
   //    a recompute after a year's notice is imported, then cancellation.
   const c3 = await h.cases.designate(org, { villageCode: v3!, reasons: ['rules_not_kept'], sponsorUserId: sponsor.id });
   const plan = c3.obligations.find((o) => o.kind === 'plan')!;
-  const ext = await h.cases.requestClockChange(sponsor, c3.id, { kind: 'extension', obligationId: plan.id, reason: '延期', newDueDate: addCalendarDays(plan.dueDate!, 10) });
+  const ext = await h.cases.requestClockChange(sponsor, c3.id, {
+    kind: 'extension',
+    obligationId: plan.id,
+    reason: '延期',
+    newDueDate: addCalendarDays(plan.dueDate!, 10),
+  });
   await h.cases.decideClockChange(org, c3.id, { requestId: ext.clockRequests.at(-1)!.id, approved: true });
   await h.cases.suspendClock(org, c3.id, { reason: '暂停' });
   await env.sleep(3 * DAY);
@@ -85,7 +90,11 @@ try {
   const skipTo = async (at: Date | string) => env.sleep(Math.max(1, new Date(at).getTime() + 60_000 - (await env.currentTimeMs())));
   const person = (name: string) => ({ name, gender: 'male' as const, birthDate: '1994-04-04', education: 'bachelor' as const });
   // Quarterly check-ins keep the committed history small (each change carries the snapshot); the code paths are the monthly ones.
-  const quarterly = await createPolicyVersion(h.db.db, org, { jurisdictionCode: '522731000000', name: 'replay-quarterly', body: { ...DEFAULT_POLICY, mentorship: { checkInPeriod: 'P3M' } } });
+  const quarterly = await createPolicyVersion(h.db.db, org, {
+    jurisdictionCode: '522731000000',
+    name: 'replay-quarterly',
+    body: { ...DEFAULT_POLICY, mentorship: { checkInPeriod: 'P3M' } },
+  });
   const m = await h.mentorships.propose(township, { villageCode: v1!, mentee: person('新任村干部'), mentor: person('乡镇副书记'), policyId: quarterly.id });
   const ma = await h.mentorships.approve(org, m.id, { comment: '同意' });
   const firstCheckIn = ma.obligations.find((o) => o.kind === 'mentoring_check_in')!;
@@ -121,15 +130,23 @@ try {
   await skipTo(q1.rungs.find((x) => x.rung === 'township_office')!.at);
   await eventually('talk rung', async () => (await h.reserves.get(org, r.id)).escalations.length >= 2);
   await h.reserves.fileTrainingRecord(township, r.id, { kind: 'talk', period: 'Q1', summary: '谈话' });
-  await eventually('half-yearly review', async () => {
-    await env.sleep(30 * DAY);
-    return (await h.reserves.get(org, r.id)).obligations.some((o) => o.kind === 'periodic_review' && o.status === 'open');
-  }, 60_000);
+  await eventually(
+    'half-yearly review',
+    async () => {
+      await env.sleep(30 * DAY);
+      return (await h.reserves.get(org, r.id)).obligations.some((o) => o.kind === 'periodic_review' && o.status === 'open');
+    },
+    60_000,
+  );
   await h.reserves.periodicReview(township, r.id, { outcome: 'keep', comment: '保留' });
-  await eventually('annual review', async () => {
-    await env.sleep(30 * DAY);
-    return (await h.reserves.get(org, r.id)).state === 'annual_review';
-  }, 60_000);
+  await eventually(
+    'annual review',
+    async () => {
+      await env.sleep(30 * DAY);
+      return (await h.reserves.get(org, r.id)).state === 'annual_review';
+    },
+    60_000,
+  );
   await h.reserves.annualReview(org, r.id, { outcome: 'continue', comment: '继续培养' });
   const placed = await h.reserves.place(org, r.id, { post: 'secretary', newInPost: true });
   await h.mentorships.terminate(org, placed.mentorshipId!, { reason: '记录结束' });
@@ -177,7 +194,12 @@ try {
   const m9 = await h.mentorships.propose(township, { villageCode: v4, mentee: person('延期记录的村干部'), mentor: person('乡镇宣传委员') });
   const m9a = await h.mentorships.approve(org, m9.id, {});
   const m9due = m9a.obligations.find((o) => o.kind === 'mentoring_check_in')!;
-  const m9ext = await h.mentorships.requestClockChange(township, m9.id, { kind: 'extension', obligationId: m9due.id, reason: '培训', newDueDate: addCalendarDays(m9due.dueDate!, 14) });
+  const m9ext = await h.mentorships.requestClockChange(township, m9.id, {
+    kind: 'extension',
+    obligationId: m9due.id,
+    reason: '培训',
+    newDueDate: addCalendarDays(m9due.dueDate!, 14),
+  });
   await h.mentorships.decideClockChange(org, m9.id, { requestId: m9ext.clockRequests.at(-1)!.id, approved: true });
   await h.mentorships.terminate(org, m9.id, { reason: '记录结束' });
   const r9 = await h.reserves.nominate(township, { villageCode: v4, person: person('容错记录的后备人选'), source: 'local_talent' });
@@ -190,7 +212,11 @@ try {
   // 10. A case started by the release before patched('per-date-provisional') (its workflow code and
   //     its activities' answers: no flag on rungs), then deployed onto this code: at its next wake-up
   //     it re-flags its rungs per date and re-times once; then cancelled.
-  await h.replaceWorker({ workflowBundle: await releasedWorkflowBundle(RELEASE_BEFORE_PER_DATE_PROVISIONAL), wrapActivities: asBeforePerDateProvisional, maxCachedWorkflows: 0 });
+  await h.replaceWorker({
+    workflowBundle: await releasedWorkflowBundle(RELEASE_BEFORE_PER_DATE_PROVISIONAL),
+    wrapActivities: asBeforePerDateProvisional,
+    maxCachedWorkflows: 0,
+  });
   const c10 = await h.cases.designate(org, { villageCode: v4, reasons: ['poor_service'], sponsorUserId: sponsor.id });
   await h.replaceWorker({});
   await skipTo(c10.obligations.find((o) => o.kind === 'plan')!.rungs.find((x) => x.rung === 'reminder')!.at);
@@ -226,7 +252,12 @@ try {
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
-    if (await access(file).then(() => true, () => false)) {
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    ) {
       console.log(`kept ${name} (already committed)`);
       continue;
     }

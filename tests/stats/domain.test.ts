@@ -88,11 +88,14 @@ describe('cells as offices type them', () => {
 
 describe('CSV', () => {
   test('quotes, line breaks inside fields, CRLF; formula-like text is guarded and read back as typed', () => {
-    const spec = { sheet: 't', columns: [
-      { header: '名称', type: 'text' as const, value: (r: { a: string }) => r.a },
-      { header: '比例', type: 'rate' as const, value: () => 0.8462 },
-      { header: '日期', type: 'date' as const, value: () => '2025-03-01' },
-    ] };
+    const spec = {
+      sheet: 't',
+      columns: [
+        { header: '名称', type: 'text' as const, value: (r: { a: string }) => r.a },
+        { header: '比例', type: 'rate' as const, value: () => 0.8462 },
+        { header: '日期', type: 'date' as const, value: () => '2025-03-01' },
+      ],
+    };
     const bytes = writeCsv({ spec, rows: [{ a: '甲,"乙"\n丙' }, { a: '=HYPERLINK("x")' }] } as never);
     const text = decodeCsv(bytes);
     expect(text.startsWith('名称,比例,日期\r\n')).toBe(true);
@@ -100,7 +103,7 @@ describe('CSV', () => {
     expect(records).toEqual([
       ['名称', '比例', '日期'],
       ['甲,"乙"\n丙', '84.6%', '2025-03-01'],
-      ["'=HYPERLINK(\"x\")", '84.6%', '2025-03-01'],
+      ['\'=HYPERLINK("x")', '84.6%', '2025-03-01'],
     ]);
     expect(cellText(records[2]![0]!)).toBe('=HYPERLINK("x")');
   });

@@ -137,7 +137,13 @@ export class Fixtures {
       acceptanceAttempts: requests.length,
       ...extra,
     });
-    await this.obligation(id, { kind: 'plan', key: '1', dueAt: new Date(designatedAt.getTime() + 20 * 86_400_000), status: 'satisfied', closedAt: designatedAt });
+    await this.obligation(id, {
+      kind: 'plan',
+      key: '1',
+      dueAt: new Date(designatedAt.getTime() + 20 * 86_400_000),
+      status: 'satisfied',
+      closedAt: designatedAt,
+    });
     for (const [i, r] of requests.entries()) {
       const due = i === 0 ? originalDue : new Date(requests[i - 1]!.reviewedAt.getTime() + 90 * 86_400_000);
       await this.obligation(id, { kind: 'rectification', key: String(i + 1), dueAt: due, status: 'satisfied', closedAt: r.at });

@@ -18,6 +18,7 @@ import { createUser } from '../../db/queries/users.js';
 import { createStatsService, type StatsService } from '../../services/stats.js';
 import { createImportService, ImportRejectedError, type ImportReport, type ImportService } from '../../services/imports.js';
 import { createExportService, importTemplate, type ExportService } from '../../services/exports.js';
+import { createAuditService } from '../../services/audit.js';
 import { RESERVE_NOMINATION_FIELDS, TEAM_MEMBER_FIELDS, sheetSpec } from '../../services/excel/people-sheets.js';
 import { writeXlsx, readXlsxRows } from '../../services/excel/xlsx.js';
 import { decodeCsv, parseCsv } from '../../services/excel/csv.js';
@@ -59,14 +60,43 @@ async function rejected(promise: Promise<unknown>): Promise<ImportReport> {
 }
 
 // Scenario 5: 9 villages × 2 + 1 + 1 + 0 = 20 reserves; 6 women, 14 college+, 15 party members.
-const RESERVE_HEADER = ['姓名', '性别', '出生日期', '民族', '学历', '是否中共党员', '现任职务', '村区划代码', '村名称', '来源（五个一批）', '提名日期', '状态', '备注'];
+const RESERVE_HEADER = [
+  '姓名',
+  '性别',
+  '出生日期',
+  '民族',
+  '学历',
+  '是否中共党员',
+  '现任职务',
+  '村区划代码',
+  '村名称',
+  '来源（五个一批）',
+  '提名日期',
+  '状态',
+  '备注',
+];
 function reserveRows(villages: string[]): string[][] {
   const births = [
-    '1992-05-01', '1995-07-12', '1990-01-20', '1993-03-03', '1991-11-11', '1996-02-14', '1994-08-08', '1997-09-09', '1992-12-12', '1990-06-30',
-    '1993-10-01', '1995-04-04', '1994-05-05', '1998-06-06',
+    '1992-05-01',
+    '1995-07-12',
+    '1990-01-20',
+    '1993-03-03',
+    '1991-11-11',
+    '1996-02-14',
+    '1994-08-08',
+    '1997-09-09',
+    '1992-12-12',
+    '1990-06-30',
+    '1993-10-01',
+    '1995-04-04',
+    '1994-05-05',
+    '1998-06-06',
     '1988-06-01', // 36 when nominated on 2025-03-01: a warning, not a block
     '1989-04-10', // 35 when nominated, 36 by 2025-06-30
-    '1996-07-07', '1997-01-01', '1993-02-02', '1991-03-03',
+    '1996-07-07',
+    '1997-01-01',
+    '1993-02-02',
+    '1991-03-03',
   ];
   const village = (i: number) => (i < 18 ? villages[Math.floor(i / 2)]! : i === 18 ? villages[9]! : villages[10]!);
   const female = new Set([1, 4, 7, 10, 13, 16]);
@@ -117,7 +147,9 @@ function teamRows(team: typeof TEAM, code: string) {
     gender: gender === '女' ? ('female' as const) : ('male' as const),
     birthDate: birth,
     ethnicity,
-    education: ({ 研究生: 'postgraduate', 大学本科: 'bachelor', 大专: 'associate', 中专: 'secondary_vocational', 高中: 'high_school' } as const)[education as '高中'],
+    education: ({ 研究生: 'postgraduate', 大学本科: 'bachelor', 大专: 'associate', 中专: 'secondary_vocational', 高中: 'high_school' } as const)[
+      education as '高中'
+    ],
     partyMember: party === '是',
     post,
     teamKind: 'township_leadership' as const,
@@ -133,7 +165,7 @@ beforeAll(async () => {
   await importDivisions(h.sql, '5227');
   stats = createStatsService({ db: h.db });
   imports = createImportService({ db: h.db });
-  exportsService = createExportService({ db: h.db, stats });
+  exportsService = createExportService({ db: h.db, stats, audit: createAuditService({ db: h.db }) });
   u.county = await user('org_dept', '522731', '惠水县委组织部');
   u.pingtang = await user('org_dept', '522727', '平塘县委组织部');
   u.jinpen = await user('township_office', '522727001', '金盆街道党工委');
@@ -152,9 +184,7 @@ describe('scenario 5: reserve pool from a CSV file', () => {
     const file = csv([RESERVE_HEADER, ...reserveRows(jinpen)]);
     const report = await imports.importFile({ user: u.jinpen! }, { kind: 'reserve_nominations', bytes: file, fileName: '金盆街道后备力量.csv', dryRun: true });
     expect(report).toMatchObject({ valid: true, dryRun: true, rows: 20, format: 'csv', errorCount: 0, warningCount: 1, imported: null });
-    expect(report.warnings).toEqual([
-      { row: 16, column: '出生日期', cell: 'C16', value: '1988-06-01', problem: expect.stringContaining('提名时36岁') },
-    ]);
+    expect(report.warnings).toEqual([{ row: 16, column: '出生日期', cell: 'C16', value: '1988-06-01', problem: expect.stringContaining('提名时36岁') }]);
     expect(await count('reserve_nominations')).toBe(0);
   });
 
@@ -218,7 +248,9 @@ describe('scenario 5: reserve pool from a CSV file', () => {
     rows[1]![7] = other[0]!.code;
     const report = await rejected(imports.importFile({ user: u.jinpen! }, { kind: 'reserve_nominations', bytes: csv([RESERVE_HEADER, ...rows]) }));
     expect(report.errors).toEqual([expect.objectContaining({ row: 3, column: '村区划代码', problem: expect.stringContaining('不在您的管辖范围内') })]);
-    await expect(imports.importFile({ user: u.sponsor! }, { kind: 'reserve_nominations', bytes: csv([RESERVE_HEADER, ...rows]) })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(imports.importFile({ user: u.sponsor! }, { kind: 'reserve_nominations', bytes: csv([RESERVE_HEADER, ...rows]) })).rejects.toMatchObject({
+      statusCode: 403,
+    });
   });
 });
 
@@ -329,7 +361,18 @@ describe('a file with a bad row imports nothing', () => {
   });
 
   test('a missing or unknown column is named; an empty file says so', async () => {
-    const report = await rejected(imports.importFile({ user: u.county! }, { kind: 'people', bytes: csv([['姓名', '性别', '生日'], ['甲', '男', '1980-01-01']]) }));
+    const report = await rejected(
+      imports.importFile(
+        { user: u.county! },
+        {
+          kind: 'people',
+          bytes: csv([
+            ['姓名', '性别', '生日'],
+            ['甲', '男', '1980-01-01'],
+          ]),
+        },
+      ),
+    );
     expect(report.errors.map((e) => e.column)).toEqual(['生日', '出生日期', '民族', '学历', '是否中共党员', '职务', '班子类型', '区划代码']);
     const empty = await rejected(imports.importFile({ user: u.county! }, { kind: 'people', bytes: Buffer.from('') }));
     expect(empty.errors[0]!.problem).toContain('文件为空');
@@ -342,7 +385,18 @@ describe('round trip: exported files import back unchanged', () => {
     const firstRows = (await readXlsxRows(first.bytes)).map((r) => r.cells);
     expect(firstRows[0]).toEqual(TEAM_MEMBER_FIELDS.map((f) => f.header));
     expect(firstRows).toHaveLength(15);
-    expect(firstRows.find((r) => r[0] === '李二')).toEqual(['李二', '女', new Date('1985-06-30T00:00:00Z'), '汉族', '研究生', '是', '党委副书记', '乡镇领导班子', '522731109000', '岗度镇']);
+    expect(firstRows.find((r) => r[0] === '李二')).toEqual([
+      '李二',
+      '女',
+      new Date('1985-06-30T00:00:00Z'),
+      '汉族',
+      '研究生',
+      '是',
+      '党委副书记',
+      '乡镇领导班子',
+      '522731109000',
+      '岗度镇',
+    ]);
 
     const again = await imports.importFile({ user: u.county! }, { kind: 'people', bytes: first.bytes });
     expect(again.imported).toMatchObject({ created: 0, updated: 0, unchanged: 14 });

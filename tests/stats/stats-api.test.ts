@@ -43,7 +43,11 @@ beforeAll(async () => {
   u.otherOrg = await h.addUser('org_dept', '522727', '平塘县委组织部');
   u.sponsor = await h.addUser('sponsor', '522731', '包保领导');
   const [village] = await h.villageCodes('522731001');
-  const res = await call(u.org!, { method: 'POST', url: '/api/v1/cases', payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: u.sponsor!.id } });
+  const res = await call(u.org!, {
+    method: 'POST',
+    url: '/api/v1/cases',
+    payload: { villageCode: village, reasons: ['poor_service'], sponsorUserId: u.sponsor!.id },
+  });
   expect(res.status).toBe(201);
   caseId = res.body.id;
 });
@@ -61,19 +65,35 @@ describe('/stats', () => {
     expect(r.status).toBe(200);
     const designated = r.body.totals.reduce((n: number, t: { designated: number }) => n + t.designated, 0);
     expect(designated).toBe(1);
-    expect(r.body.rows.find((x: { code: string; designated: number }) => x.code === '522731001000' && x.designated === 1)).toMatchObject({ inProgress: 1, conversionRate: 0 });
+    expect(r.body.rows.find((x: { code: string; designated: number }) => x.code === '522731001000' && x.designated === 1)).toMatchObject({
+      inProgress: 1,
+      conversionRate: 0,
+    });
     const mine = await call(u.sponsor!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}` });
     expect(mine.body.scope).toBe('own_cases');
     expect(mine.body.totals.reduce((n: number, t: { designated: number }) => n + t.designated, 0)).toBe(1);
   });
 
   test('every endpoint answers its shape; asOf as a date means the end of that day in China', async () => {
-    for (const path of ['conversion', 'time-to-delisting', 'overdue', 'report-timeliness', 'escalations', 'most-overdue', 'reserves', 'mentoring', 'structure']) {
+    for (const path of [
+      'conversion',
+      'time-to-delisting',
+      'overdue',
+      'report-timeliness',
+      'escalations',
+      'most-overdue',
+      'reserves',
+      'mentoring',
+      'structure',
+    ]) {
       const r = await call(u.org!, { method: 'GET', url: `/api/v1/stats/${path}?asOf=2025-12-31` });
       expect([path, r.status]).toEqual([path, 200]);
       expect(r.body).toMatchObject({ division: { code: '522731000000', name: '惠水县', level: 'county' }, asOf: '2025-12-31T15:59:59.999Z' });
     }
-    const overdue = await call(u.org!, { method: 'GET', url: '/api/v1/stats/overdue?division=522731001&period=quarter&from=2025-01-01&to=2025-12-31&kind=plan,monthly_report' });
+    const overdue = await call(u.org!, {
+      method: 'GET',
+      url: '/api/v1/stats/overdue?division=522731001&period=quarter&from=2025-01-01&to=2025-12-31&kind=plan,monthly_report',
+    });
     expect(overdue.body).toMatchObject({ groupBy: 'village', period: 'quarter', kinds: ['plan', 'monthly_report'] });
     expect(overdue.body.totals.map((t: { period: string }) => t.period)).toEqual(['2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4']);
   });
@@ -102,10 +122,39 @@ describe('/exports', () => {
     expect(res.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('统计-惠水县-2025-12-31.xlsx')}`);
     const wb = await workbook(res.raw);
     expect(wb.worksheets.map((w) => w.name)).toEqual([
-      '转化率', '转化时长', '生存曲线', '超期率', '月报及时率', '未办结督办', '超期最久案例', '后备力量', '后备力量预警', '后备力量来源', '1+1帮带', '一乡一表', '说明',
+      '转化率',
+      '转化时长',
+      '生存曲线',
+      '超期率',
+      '月报及时率',
+      '未办结督办',
+      '超期最久案例',
+      '后备力量',
+      '后备力量预警',
+      '后备力量来源',
+      '1+1帮带',
+      '一乡一表',
+      '说明',
     ]);
     const conversion = wb.getWorksheet('转化率')!;
-    expect(conversion.getRow(1).values).toEqual([undefined, '区划代码', '区划名称', '年度', '村数', '确定数', '撤销数', '销号（转化）数', '按期转化数', '验收未通过数', '整顿中', '反弹数', '确定比例', '转化率', '按期转化率', '反弹率']);
+    expect(conversion.getRow(1).values).toEqual([
+      undefined,
+      '区划代码',
+      '区划名称',
+      '年度',
+      '村数',
+      '确定数',
+      '撤销数',
+      '销号（转化）数',
+      '按期转化数',
+      '验收未通过数',
+      '整顿中',
+      '反弹数',
+      '确定比例',
+      '转化率',
+      '按期转化率',
+      '反弹率',
+    ]);
     expect(conversion.getCell('N2').numFmt).toBe('0.0%');
     const overdue = wb.getWorksheet('超期率')!;
     expect(overdue.getCell('A2').value).toBe('2025-01');
@@ -149,7 +198,12 @@ describe('/imports', () => {
     const dry = await call(u.org!, { method: 'POST', url: '/api/v1/imports/people?dryRun=true', headers: { 'content-type': 'text/csv' }, payload: body });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ valid: true, dryRun: true, rows: 2, imported: null });
-    const done = await call(u.org!, { method: 'POST', url: '/api/v1/imports/people?fileName=gangdu.csv', headers: { 'content-type': 'text/csv; charset=utf-8' }, payload: body });
+    const done = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/imports/people?fileName=gangdu.csv',
+      headers: { 'content-type': 'text/csv; charset=utf-8' },
+      payload: body,
+    });
     expect(done.status).toBe(200);
     expect(done.body.imported).toMatchObject({ created: 2, updated: 0, unchanged: 0 });
     const exported = await call(u.org!, { method: 'GET', url: '/api/v1/exports/people?division=522731109' });
@@ -172,7 +226,12 @@ describe('/imports', () => {
   test('not a file is 415; a sponsor may not import; the template downloads', async () => {
     const json = await call(u.org!, { method: 'POST', url: '/api/v1/imports/people', payload: { rows: [] } });
     expect(json.status).toBe(415);
-    const sponsor = await call(u.sponsor!, { method: 'POST', url: '/api/v1/imports/reserve-nominations', headers: { 'content-type': 'text/csv' }, payload: 'x' });
+    const sponsor = await call(u.sponsor!, {
+      method: 'POST',
+      url: '/api/v1/imports/reserve-nominations',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'x',
+    });
     expect(sponsor.status).toBe(403);
     const template = await call(u.org!, { method: 'GET', url: '/api/v1/imports/templates/reserve-nominations' });
     expect(template.status).toBe(200);
@@ -183,16 +242,33 @@ describe('/imports', () => {
 describe('OpenAPI', () => {
   test('every statistics, export and import operation is documented with its responses', async () => {
     const spec = (await call(null, { method: 'GET', url: '/openapi.json' })).body;
-    const ops = Object.values(spec.paths as Record<string, Record<string, { operationId: string; tags: string[]; responses: Record<string, unknown> }>>).flatMap((p) => Object.values(p));
+    const ops = Object.values(
+      spec.paths as Record<string, Record<string, { operationId: string; tags: string[]; responses: Record<string, unknown> }>>,
+    ).flatMap((p) => Object.values(p));
     const ids = ops.map((o) => o.operationId);
     expect(ids).toEqual(
       expect.arrayContaining([
-        'getConversionStats', 'getTimeToDelistingStats', 'getOverdueStats', 'getReportTimelinessStats', 'getOpenEscalationStats', 'getMostOverdueCases',
-        'getReserveStats', 'getMentoringStats', 'getStructureSheet', 'exportStatistics', 'exportCases', 'exportTeamMembers', 'exportReserveNominations',
-        'importTeamMembers', 'importReserveNominations', 'getImportTemplate',
+        'getConversionStats',
+        'getTimeToDelistingStats',
+        'getOverdueStats',
+        'getReportTimelinessStats',
+        'getOpenEscalationStats',
+        'getMostOverdueCases',
+        'getReserveStats',
+        'getMentoringStats',
+        'getStructureSheet',
+        'exportStatistics',
+        'exportCases',
+        'exportTeamMembers',
+        'exportReserveNominations',
+        'importTeamMembers',
+        'importReserveNominations',
+        'getImportTemplate',
       ]),
     );
-    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['ConversionStats', 'SurvivalCurve', 'OverdueStats', 'ReserveStats', 'StructureStats', 'ImportReport', 'ImportProblem']));
+    expect(Object.keys(spec.components.schemas)).toEqual(
+      expect.arrayContaining(['ConversionStats', 'SurvivalCurve', 'OverdueStats', 'ReserveStats', 'StructureStats', 'ImportReport', 'ImportProblem']),
+    );
     const exportOp = spec.paths['/api/v1/exports/stats'].get;
     expect(Object.keys(exportOp.responses[200].content)).toEqual([XLSX_MIME, 'text/csv']);
     expect(exportOp.responses).toHaveProperty('404');

@@ -115,7 +115,13 @@ beforeAll(async () => {
   const d1 = await fx.case({ village: vS1[0]!, state: 'rectifying', designatedAt: cn('2024-12-01'), sponsorUserId: u.sponsor2.id });
   await fx.obligation(d1, { kind: 'plan', key: '1', dueAt: cn('2025-01-10 12:00'), status: 'satisfied', closedAt: cn('2025-01-08 12:00') });
   await fx.obligation(d1, { kind: 'monthly_report', key: '2025-01', dueAt: cn('2025-02-07 12:00'), status: 'satisfied', closedAt: cn('2025-02-06 12:00') });
-  const d1m2 = await fx.obligation(d1, { kind: 'monthly_report', key: '2025-02', dueAt: cn('2025-03-07 12:00'), status: 'satisfied', closedAt: cn('2025-03-10 12:00') });
+  const d1m2 = await fx.obligation(d1, {
+    kind: 'monthly_report',
+    key: '2025-02',
+    dueAt: cn('2025-03-07 12:00'),
+    status: 'satisfied',
+    closedAt: cn('2025-03-10 12:00'),
+  });
   const d1m3 = await fx.obligation(d1, { kind: 'monthly_report', key: '2025-03', dueAt: cn('2025-04-08 12:00'), status: 'open' });
   await fx.obligation(d1, { kind: 'rectification', key: '1', dueAt: cn('2025-12-20'), status: 'open' });
   const d2 = await fx.case({ village: vS1[1]!, state: 'rectifying', designatedAt: cn('2024-12-01') });
@@ -131,8 +137,20 @@ beforeAll(async () => {
   await fx.obligation(d2, { kind: 'monthly_report', key: '2025-03', dueAt: cn('2025-04-08 12:00'), status: 'satisfied', closedAt: cn('2025-04-08 09:00') });
   const d3 = await fx.case({ village: vS2[0]!, state: 'acceptance_pending', designatedAt: cn('2024-12-01') });
   await fx.obligation(d3, { kind: 'plan', key: '1', dueAt: cn('2025-01-10 12:00'), status: 'satisfied', closedAt: cn('2025-01-09 12:00') });
-  const d3m1 = await fx.obligation(d3, { kind: 'monthly_report', key: '2025-01', dueAt: cn('2025-02-07 12:00'), status: 'cancelled', closedAt: cn('2025-02-20 12:00') });
-  const d3a = await fx.obligation(d3, { kind: 'acceptance_review', key: '1', dueAt: cn('2025-03-15 12:00'), status: 'satisfied', closedAt: cn('2025-04-01 12:00') });
+  const d3m1 = await fx.obligation(d3, {
+    kind: 'monthly_report',
+    key: '2025-01',
+    dueAt: cn('2025-02-07 12:00'),
+    status: 'cancelled',
+    closedAt: cn('2025-02-20 12:00'),
+  });
+  const d3a = await fx.obligation(d3, {
+    kind: 'acceptance_review',
+    key: '1',
+    dueAt: cn('2025-03-15 12:00'),
+    status: 'satisfied',
+    closedAt: cn('2025-04-01 12:00'),
+  });
   await fx.obligation(d3, { kind: 'monthly_report', key: '2025-03', dueAt: cn('2025-04-20 12:00'), status: 'open' });
   await fx.escalation(d1, d1m3, 'reminder', cn('2025-04-05 09:00'));
   await fx.escalation(d1, d1m3, 'township_office', cn('2025-04-09 09:00'));
@@ -185,9 +203,29 @@ describe('conversion by cohort (scenario 4)', () => {
     // Every township of the county is listed (11), for every cohort (3).
     expect(r.rows).toHaveLength(33);
     const lianjiang = r.rows.find((x) => x.code === '522731001000' && x.cohort === 2025)!;
-    expect(lianjiang).toMatchObject({ name: '涟江街道', villages: 25, designated: 8, cancelled: 1, delisted: 7, onTimeDelisted: 5, failed: 0, designationRate: 0.32, conversionRate: 1, onTimeConversionRate: 0.7143 });
+    expect(lianjiang).toMatchObject({
+      name: '涟江街道',
+      villages: 25,
+      designated: 8,
+      cancelled: 1,
+      delisted: 7,
+      onTimeDelisted: 5,
+      failed: 0,
+      designationRate: 0.32,
+      conversionRate: 1,
+      onTimeConversionRate: 0.7143,
+    });
     const mengjiang = r.rows.find((x) => x.code === '522731002000' && x.cohort === 2025)!;
-    expect(mengjiang).toMatchObject({ villages: 27, designated: 6, cancelled: 0, delisted: 4, onTimeDelisted: 4, failed: 2, designationRate: 0.2222, conversionRate: 0.6667 });
+    expect(mengjiang).toMatchObject({
+      villages: 27,
+      designated: 6,
+      cancelled: 0,
+      delisted: 4,
+      onTimeDelisted: 4,
+      failed: 2,
+      designationRate: 0.2222,
+      conversionRate: 0.6667,
+    });
     const empty = r.rows.find((x) => x.code === '522731109000' && x.cohort === 2025)!;
     expect(empty).toMatchObject({ designated: 0, conversionRate: null, villages: 12 });
   });
@@ -205,7 +243,15 @@ describe('conversion by cohort (scenario 4)', () => {
     expect(r.rows).toHaveLength(12);
     expect(r.rows.find((x) => x.code === '522727000000')).toMatchObject({ designated: 1, delisted: 1, onTimeDelisted: 1, conversionRate: 1 });
     // 15 designated, 1 cancelled, 12 delisted (10 on time) in 1,464 villages.
-    expect(r.totals[0]).toMatchObject({ villages: 1464, designated: 15, cancelled: 1, delisted: 12, onTimeDelisted: 10, conversionRate: 0.8571, designationRate: 0.0102 });
+    expect(r.totals[0]).toMatchObject({
+      villages: 1464,
+      designated: 15,
+      cancelled: 1,
+      delisted: 12,
+      onTimeDelisted: 10,
+      conversionRate: 0.8571,
+      designationRate: 0.0102,
+    });
 
     await expect(stats.conversion(u.pingtang!, { division: '522731' })).rejects.toMatchObject({ statusCode: 404 });
     await expect(stats.conversion(u.county!, { division: '522799' })).rejects.toMatchObject({ statusCode: 404 });
@@ -266,7 +312,15 @@ describe('deadlines (三都县, as of 15 April 2025 noon)', () => {
 
   test('overdue rate per month; the exemption is shown apart and left out of the rate', async () => {
     const r = await stats.overdue(u.prefecture!, q);
-    const pick = ({ period, due, metOnTime, metLate, overdue, exempted, overdueRate }: (typeof r.totals)[number]) => ({ period, due, metOnTime, metLate, overdue, exempted, overdueRate });
+    const pick = ({ period, due, metOnTime, metLate, overdue, exempted, overdueRate }: (typeof r.totals)[number]) => ({
+      period,
+      due,
+      metOnTime,
+      metLate,
+      overdue,
+      exempted,
+      overdueRate,
+    });
     expect(r.totals.map(pick)).toEqual([
       { period: '2025-01', due: 3, metOnTime: 2, metLate: 0, overdue: 1, exempted: 0, overdueRate: 0.3333 },
       { period: '2025-02', due: 2, metOnTime: 1, metLate: 0, overdue: 1, exempted: 0, overdueRate: 0.5 },
@@ -287,7 +341,9 @@ describe('deadlines (三都县, as of 15 April 2025 noon)', () => {
 
   test('monthly report timeliness', async () => {
     const r = await stats.reportTimeliness(u.prefecture!, q);
-    expect(r.totals.map(({ period, expected, onTime, late, missing, exempted, timeliness }) => ({ period, expected, onTime, late, missing, exempted, timeliness }))).toEqual([
+    expect(
+      r.totals.map(({ period, expected, onTime, late, missing, exempted, timeliness }) => ({ period, expected, onTime, late, missing, exempted, timeliness })),
+    ).toEqual([
       { period: '2025-01', expected: 0, onTime: 0, late: 0, missing: 0, exempted: 0, timeliness: null },
       { period: '2025-02', expected: 2, onTime: 1, late: 0, missing: 1, exempted: 0, timeliness: 0.5 },
       { period: '2025-03', expected: 1, onTime: 0, late: 1, missing: 0, exempted: 1, timeliness: 0 },
@@ -306,7 +362,18 @@ describe('deadlines (三都县, as of 15 April 2025 noon)', () => {
   test('most overdue: an exempted obligation is not overdue; days counted to asOf', async () => {
     const r = await stats.mostOverdue(u.prefecture!, { division: '522732', asOf });
     expect(r.items).toEqual([
-      expect.objectContaining({ rank: 1, villageName: expect.any(String), townshipName: '三合街道', countyName: '三都水族自治县', sponsorName: '包保领导乙', obligationKind: 'monthly_report', obligationKey: '2025-03', daysOverdue: 7, overdueObligations: 1, highestRung: 'township_office' }),
+      expect.objectContaining({
+        rank: 1,
+        villageName: expect.any(String),
+        townshipName: '三合街道',
+        countyName: '三都水族自治县',
+        sponsorName: '包保领导乙',
+        obligationKind: 'monthly_report',
+        obligationKey: '2025-03',
+        daysOverdue: 7,
+        overdueObligations: 1,
+        highestRung: 'township_office',
+      }),
     ]);
   });
 
@@ -353,7 +420,8 @@ describe('the reserve and mentoring processes (独山县)', () => {
     const started = await person('庚', 'male', '1998-01-01', 'bachelor', false, v[2]!);
     const nomination = await fx.nomination(started, v[2]!, 'local_graduate', 'in_pool');
     await fx.candidate(started, v[2]!, 'local_graduate', 'in_pool', nomination);
-    for (const name of ['辛', '壬', '癸']) await fx.nomination(await person(name, 'male', '1996-01-01', 'bachelor', true, v[3]!), v[3]!, 'local_graduate', 'nominated');
+    for (const name of ['辛', '壬', '癸'])
+      await fx.nomination(await person(name, 'male', '1996-01-01', 'bachelor', true, v[3]!), v[3]!, 'local_graduate', 'nominated');
 
     const mentor = await person('导师', 'male', '1975-01-01', 'bachelor', true, v[0]!);
     const mentee = (i: number) => person(`新干部${i}`, 'male', '1996-01-01', 'bachelor', true, v[i]!);

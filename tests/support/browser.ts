@@ -10,7 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { CONSOLE_DIR } from '../../api/plugins/console.js';
 import type { AppDeps } from '../../api/app.js';
-import type { Harness } from './harness.js';
+import { startHarness, type Harness } from './harness.js';
+import { startTimeSkippingEnv } from './servers.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 export const INSTALL_BROWSER = 'apt-get install -y chromium fonts-wqy-microhei   (as root; scripts/setup.sh does it when it can)';
 export const SCREENSHOTS_DIR = path.join(PROJECT_ROOT, '.data', 'screenshots');
@@ -63,7 +65,12 @@ export async function accountWithPassword(
   const oneTime = created.json().oneTimePassword as string;
   const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: account.username, password: oneTime } });
   const cookie = `rectify_session=${login.cookies.find((c) => c.name === 'rectify_session')?.value}`;
-  const changed = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie, 'x-csrf-token': login.json().csrfToken }, payload: { currentPassword: oneTime, newPassword: password } });
+  const changed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    headers: { cookie, 'x-csrf-token': login.json().csrfToken },
+    payload: { currentPassword: oneTime, newPassword: password },
+  });
   if (changed.statusCode !== 204) throw new Error(`changing ${account.username}'s password: ${changed.statusCode} ${changed.body}`);
   return { id: created.json().account.id as string, username: account.username };
 }
@@ -80,4 +87,95 @@ export async function signInAt(page: Page, base: string, username: string, passw
 /** Pixels the page is wider than the viewport (0: no horizontal scrolling). */
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/**
+ * Every page `browser.newPage` opens from now on reports what the content security policy refused
+ * (Chromium logs "…violates the following Content Security Policy directive…", and the page sees a
+ * securitypolicyviolation event) into the returned list: a test asserts it stays empty.
+ */
+export function recordCspViolations(browser: Browser): string[] {
+  const violations: string[] = [];
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(`${page.url()}: ${message.text()}`);
+    });
+    await page.exposeFunction('__cspViolation', (text: string) => violations.push(`${page.url()}: ${text}`));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        void (window as unknown as { __cspViolation(text: string): Promise<void> }).__cspViolation(
+          `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`,
+        );
+      });
+    });
+    return page;
+  };
+  return violations;
+}
+
+/** A new desktop-sized page (1280 wide), signed in as `username` and on the workbench. */
+export async function signedInPage(browser: Browser, base: string, username: string, password: string, height = 900): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height } });
+  await signInAt(page, base, username, password);
+  return page;
+}
+
+/**
+ * The page at a phone's width (375): opens `url`, waits for `selector`, saves a full-page screenshot
+ * as `name`, and answers how far the page is wider than the screen (0: no horizontal scrolling).
+ */
+export async function overflowAtPhoneWidth(page: Page, url: string, selector: string, name: string): Promise<number> {
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.goto(url);
+  await page.waitForSelector(selector);
+  const overflow = await horizontalOverflow(page);
+  await page.screenshot({ path: await screenshotPath(name), fullPage: true });
+  return overflow;
+}
+
+/**
+ * The county the console tests play in: the prefecture's and the county's org depts as API users,
+ * the console served, and the county org dept's console account `<prefix>.county`.
+ */
+export async function countyConsole(h: Harness, prefix: string, password: string, overrides: Partial<AppDeps> = {}) {
+  const prefecture = await h.addUser('org_dept', '5227', '黔南州委组织部');
+  const org = await h.addUser('org_dept', '522731', '惠水县委组织部');
+  const { app, base } = await serveConsole(h, overrides);
+  await accountWithPassword(
+    app,
+    prefecture,
+    { username: `${prefix}.county`, name: '惠水县委组织部基层组织科', role: 'org_dept', jurisdictionCode: '522731' },
+    password,
+  );
+  return { prefecture, org, app, base };
+}
+
+/** One API call as `user` (by bearer token), answering the status and the parsed body. */
+export async function apiAs(app: FastifyInstance, user: { token: string }, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${user.token}` }, ...(payload ? { payload: payload as object } : {}) });
+  return { status: res.statusCode, body: res.json() };
+}
+
+/** Closes what a browser test's beforeAll started; any of it may be missing when that failed. */
+export async function closeConsoleTest(browser: Browser | undefined, h: Harness | undefined, env: { teardown(): Promise<void> } | undefined): Promise<void> {
+  await browser?.close();
+  await h?.close();
+  await env?.teardown();
+}
+
+/**
+ * What a browser test's beforeAll starts first: Temporal's time-skipping server and the browser side
+ * by side, then the harness on that server. If the harness fails, the other two are closed again.
+ */
+export async function startConsoleTest(): Promise<{ env: TestWorkflowEnvironment; browser: Browser; h: Harness }> {
+  const [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
+  try {
+    return { env, browser, h: await startHarness({ env }) };
+  } catch (error) {
+    await browser.close();
+    await env.teardown();
+    throw error;
+  }
 }

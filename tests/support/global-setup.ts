@@ -22,7 +22,9 @@ export async function setup(project: TestProject): Promise<void> {
   if (!testServer) log("temporal-test-server not found; time-skipping tests will try the SDK's download.");
 
   // The console, once (browser tests and `npm start` both serve it; two builds at once would race on web/dist).
-  const consoleBuild = ensureConsoleBuilt(log).catch((error: unknown) => log(`the console did not build: ${error instanceof Error ? error.message : String(error)}`));
+  const consoleBuild = ensureConsoleBuilt(log).catch((error: unknown) =>
+    log(`the console did not build: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   try {
     postgresServer = await startTestPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', 'test-pg') });

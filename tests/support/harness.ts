@@ -17,10 +17,14 @@ import { createMentorshipService, type MentorshipService } from '../../services/
 import { createReserveService, type ReserveService } from '../../services/reserves.js';
 import { createCalendarSource } from '../../services/calendar-source.js';
 import { buildApp, defaultAuthOptions, type AppDeps } from '../../api/app.js';
+import { RATE_LIMITS_OFF } from '../../api/plugins/rate-limits.js';
 import type { PasswordHashSettings } from '../../lib/password-hash.js';
 import type { AuthSettings } from '../../services/auth.js';
 import type { AuthUser, Role, UserPost } from '../../domain/roles.js';
 import type { Calendar } from '../../domain/calendar.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { Tracing } from '../../lib/tracing.js';
+import { clientTracingInterceptors } from '../../temporal/tracing.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
 import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
 
@@ -30,6 +34,8 @@ export interface TestUser extends AuthUser {
 
 export interface Harness {
   db: DbHandle;
+  /** The test database's URL: for a second pool with other settings (a statement_timeout), or a child process's own worker. */
+  databaseUrl: string;
   temporal: TemporalHandle;
   cases: CaseService;
   mentorships: MentorshipService;
@@ -61,7 +67,6 @@ export interface WorkerChoice {
   maxCachedWorkflows?: number;
 }
 
-
 /** scrypt at N=2^10: the same code path as production's 2^17, a thousandth of the cost. */
 export const TEST_PASSWORD_HASH: PasswordHashSettings = { logN: 10, r: 8, p: 1, concurrency: 4, maxQueued: 1000 };
 
@@ -78,7 +83,14 @@ export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
 
 export async function startHarness(
   server: { env: TestWorkflowEnvironment } | { address: string },
-  options: { divisions?: string[]; workflowHistoryLimit?: number } & WorkerChoice = {},
+  options: {
+    divisions?: string[];
+    workflowHistoryLimit?: number;
+    /** counted by the worker's activities */
+    metrics?: Metrics;
+    /** Started by the test (lib/tracing.ts): the client, the worker and the apps trace as in production. */
+    tracing?: Tracing;
+  } & WorkerChoice = {},
 ): Promise<Harness> {
   const database: TestDatabase = await testDatabaseUrl();
   const db = createDb(database.url, { max: 10 });
@@ -92,12 +104,14 @@ export async function startHarness(
   let temporal: TemporalHandle;
   let nativeConnection: NativeConnection;
   let ownsConnections = false;
+  const interceptors = { workflow: clientTracingInterceptors(options.tracing) };
   if ('env' in server) {
-    temporal = { client: server.env.client, connection: server.env.connection, taskQueue, close: async () => {} };
+    const client = options.tracing ? new Client({ connection: server.env.connection, interceptors }) : server.env.client;
+    temporal = { client, connection: server.env.connection, taskQueue, close: async () => {} };
     nativeConnection = server.env.nativeConnection;
   } else {
     const connection = await Connection.connect({ address: server.address });
-    temporal = { client: new Client({ connection }), connection, taskQueue, close: () => connection.close() };
+    temporal = { client: new Client({ connection, interceptors }), connection, taskQueue, close: () => connection.close() };
     nativeConnection = await NativeConnection.connect({ address: server.address });
     ownsConnections = true;
   }
@@ -111,6 +125,7 @@ export async function startHarness(
     designateRelapse: cases.designateRelapse,
     proposeMentorship: mentorships.proposeForPlacement,
     continueTransferredReserve: reserves.continueTransferred,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const startWorker = (choice: WorkerChoice) =>
     createWorker({
@@ -120,6 +135,7 @@ export async function startHarness(
       activities: (choice.wrapActivities ?? ((a) => a))(realActivities),
       maxCachedWorkflows: choice.maxCachedWorkflows ?? options.maxCachedWorkflows,
       workflowBundle: choice.workflowBundle,
+      tracing: options.tracing ?? null,
     });
   let worker = await startWorker(options);
   let workerRun = worker.run();
@@ -128,6 +144,7 @@ export async function startHarness(
 
   return {
     db,
+    databaseUrl: database.url,
     temporal,
     cases,
     mentorships,
@@ -142,16 +159,41 @@ export async function startHarness(
       workerRun = worker.run();
     },
     async app() {
-      app ??= await buildApp({ db: db.db, temporal, logger: false, auth: testAuthSettings(), passwordHash: TEST_PASSWORD_HASH });
+      // Tests send requests faster than anyone clicks: no rate limits unless a test sets its own.
+      app ??= await buildApp({
+        db: db.db,
+        temporal,
+        logger: false,
+        auth: testAuthSettings(),
+        passwordHash: TEST_PASSWORD_HASH,
+        rateLimits: RATE_LIMITS_OFF,
+        tracing: Boolean(options.tracing),
+      });
       return app;
     },
     async appWith(overrides) {
-      const built = await buildApp({ db: db.db, temporal, logger: false, auth: testAuthSettings(), passwordHash: TEST_PASSWORD_HASH, ...overrides });
+      const built = await buildApp({
+        db: db.db,
+        temporal,
+        logger: false,
+        auth: testAuthSettings(),
+        passwordHash: TEST_PASSWORD_HASH,
+        rateLimits: RATE_LIMITS_OFF,
+        tracing: Boolean(options.tracing),
+        ...overrides,
+      });
       extraApps.push(built);
       return built;
     },
     async addUser(role, jurisdictionCode, name = `${role}-${jurisdictionCode}`, extra = {}) {
-      const { user, token } = await createUser(db.db, { name, role, jurisdictionCode, personId: extra.personId, post: extra.post, actor: { actorLabel: 'test' } });
+      const { user, token } = await createUser(db.db, {
+        name,
+        role,
+        jurisdictionCode,
+        personId: extra.personId,
+        post: extra.post,
+        actor: { actorLabel: 'test' },
+      });
       return { id: user.id, name: user.name, role: user.role, jurisdictionCode: user.jurisdictionCode, token };
     },
     async villageCodes(prefix) {

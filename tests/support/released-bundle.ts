@@ -22,7 +22,12 @@ export async function releasedWorkflowBundle(commit: string): Promise<WorkflowBu
   // Inside the project, so webpack finds node_modules by walking up.
   const dir = path.join(PROJECT_ROOT, '.data', 'released', commit.slice(0, 12));
   const entry = path.join(dir, 'workflows', 'index.ts');
-  if (!(await access(entry).then(() => true, () => false))) {
+  if (
+    !(await access(entry).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     try {
@@ -32,6 +37,7 @@ export async function releasedWorkflowBundle(commit: string): Promise<WorkflowBu
       throw new Error(
         `Cannot read release ${commit} from git (${error instanceof Error ? error.message : String(error)}). ` +
           'This test needs the repository history: run it in a git clone, not an exported tree (git fetch --unshallow if shallow).',
+        { cause: error },
       );
     }
   }

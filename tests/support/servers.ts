@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -162,8 +161,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableFor(testServer) } });
   } catch (error) {
     throw new Error(
-      `Temporal time-skipping test server (${testServer ?? "SDK's cached download"}) failed to start: ` +
-        `${messageOf(error)}\n${INSTALL_HINT}`,
+      `Temporal time-skipping test server (${testServer ?? "SDK's cached download"}) failed to start: ` + `${messageOf(error)}\n${INSTALL_HINT}`,
       { cause: error },
     );
   }
@@ -187,34 +185,8 @@ async function moveToTestToday(env: TestWorkflowEnvironment): Promise<void> {
   await env.sleep(gap);
 }
 
-// Ports handed out by this process, so two picks in one test never coincide.
-const handedOut = new Set<number>();
-
-/**
- * A free port on 127.0.0.1 below Linux's ephemeral range (32768–60999). Port 0 would give one from
- * inside it, and between our check and the server's bind the OS may hand that same port to any
- * outgoing connection (seen: a Temporal dev server of one e2e test losing its gRPC port to another's).
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port found between 20000 and 32000 on 127.0.0.1');
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+import { freePort } from '../../lib/ports.js';
+export { freePort };
 
 /** null when `url` accepts a connection, else why not. */
 async function connectProblem(url: string): Promise<string | null> {

@@ -106,7 +106,13 @@ export async function useTestCalendar(db: Db, years: readonly number[], options:
   const days = years.flatMap((year) => (options.synthetic !== 'all' && real.get(year)) || syntheticNotice(year));
   if (days.some((d) => !isDateString(d.date))) throw new Error('test calendar: invalid date');
   await db.update(calendarVersions).set({ years: sql`'{}'::integer[]` });
-  const version = await insertCalendarVersion(db, { source: 'test-calendar', actorLabel: 'test', days, years: [...years], note: `test calendar: ${years[0]}–${years.at(-1)}` });
+  const version = await insertCalendarVersion(db, {
+    source: 'test-calendar',
+    actorLabel: 'test',
+    days,
+    years: [...years],
+    note: `test calendar: ${years[0]}–${years.at(-1)}`,
+  });
   return version.id;
 }
 

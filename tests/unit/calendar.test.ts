@@ -5,15 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { packageCalendar, parseCalendarFile } from '../../db/seed/calendar.js';
-import {
-  addWorkingDays,
-  describeDay,
-  nthWorkingDayOfMonth,
-  workingDaysBetween,
-  signedWorkingDays,
-  type Calendar,
-} from '../../domain/calendar.js';
-import { dueAfter, dueOnDate, lastDayOf, remainingUntil, reportPeriod, scheduleRungs, type ClockContext } from '../../domain/clock.js';
+import { addWorkingDays, describeDay, nthWorkingDayOfMonth, workingDaysBetween, signedWorkingDays, type Calendar } from '../../domain/calendar.js';
+import { dueAfter, dueOnDate, isValidDuration, lastDayOf, remainingUntil, reportPeriod, scheduleRungs, type ClockContext } from '../../domain/clock.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 
 let calendar: Calendar;
@@ -76,6 +69,21 @@ describe('deadlines on the calendar', () => {
     expect(due.dueDate).toBe('2025-10-17');
     expect(due.dueAt).toBe('2025-10-17T16:00:00.000Z'); // end of 10/17 in Beijing
     expect(due.provisional).toBe(false);
+  });
+
+  test('a deadline paused far from its due date resumes on the same date (a remainder of five digits of working days)', () => {
+    // An extension to 2099 leaves ~19,000 working days; resuming hands that count back as "NWD".
+    const due = dueOnDate('2099-06-30', ctx);
+    const left = remainingUntil(due, '2025-10-09T02:00:00Z', ctx);
+    if (!('workingDays' in left)) throw new Error('a dated deadline counts working days');
+    expect(left.workingDays).toBeGreaterThan(9999);
+    expect(dueAfter('2025-10-09T02:00:00Z', `${left.workingDays}WD`, ctx).dueDate).toBe(due.dueDate);
+  });
+
+  test('a policy names at most 9,999 working days; the engine may hand back more', () => {
+    expect(isValidDuration('9999WD')).toBe(true);
+    expect(isValidDuration('10000WD')).toBe(false);
+    expect(isValidDuration('-3WD')).toBe(true);
   });
 
   test('a due date on a rest day moves to the next working day', () => {
@@ -179,5 +187,15 @@ describe('calendar files', () => {
     expect(pick(parseCalendarFile('cd.json', chineseDays))).toEqual(pick(parseCalendarFile('2027.json', holidayCn)));
     expect(() => parseCalendarFile('bad.csv', 'date,isOffDay\n2027-02-30,true')).toThrow(/invalid date/);
     expect(() => parseCalendarFile('bad.json', '{"foo":1}')).toThrow(/unknown calendar shape/);
+  });
+});
+
+describe('a notice as CSV', () => {
+  test('a quoted holiday name may hold a comma; a BOM and CRLF line ends are read', () => {
+    const csv = '\ufeffdate,workday,name\r\n2027-10-01,false,"国庆节,中秋节"\r\n2027-10-09,true,国庆节后补班\r\n';
+    expect(parseCalendarFile('2027.csv', csv)).toEqual([
+      { date: '2027-10-01', workday: false, name: '国庆节,中秋节' },
+      { date: '2027-10-09', workday: true, name: '国庆节后补班' },
+    ]);
   });
 });

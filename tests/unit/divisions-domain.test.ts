@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DIVISION_CODE_PATTERN,
-  countyOf,
-  isWithin,
-  jurisdictionPrefix,
-  levelOfCode,
-  toFullCode,
-  townshipOf,
-} from '../../domain/divisions.js';
+import { DIVISION_CODE_PATTERN, countyOf, isWithin, jurisdictionPrefix, levelOfCode, toFullCode, townshipOf } from '../../domain/divisions.js';
 
 describe('toFullCode', () => {
   it('pads short codes to 12 digits and keeps full ones', () => {

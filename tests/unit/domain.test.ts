@@ -6,7 +6,7 @@ import { caseRag, describeDue, dueRungs, nextRungAt, obligationRag, type Obligat
 import { checkCommand, evaluateAcceptance, validateAcceptanceInput, CASE_STATES } from '../../domain/cases.js';
 import { DEFAULT_POLICY, DEMO_POLICY } from '../../domain/policy.js';
 import { DeadlinePolicySchema } from '../../domain/policy-schema.js';
-import { filingRefusal, ROLES } from '../../domain/roles.js';
+import { filingRefusal, officeName, ROLE_LABELS, ROLES } from '../../domain/roles.js';
 import { createDeadlineActivities } from '../../activities/deadlines.js';
 
 describe('clock', () => {
@@ -101,7 +101,10 @@ describe('escalation', () => {
 describe('cases', () => {
   test('acceptance: ≥70 passes unless more than half are dissatisfied (scenarios 1 and 2)', () => {
     expect(evaluateAcceptance({ score: 68, representativesTotal: 20, representativesDissatisfied: 2 })).toEqual({ passed: false, reason: 'score_below_pass' });
-    expect(evaluateAcceptance({ score: 82, representativesTotal: 20, representativesDissatisfied: 11 })).toEqual({ passed: false, reason: 'majority_dissatisfied' });
+    expect(evaluateAcceptance({ score: 82, representativesTotal: 20, representativesDissatisfied: 11 })).toEqual({
+      passed: false,
+      reason: 'majority_dissatisfied',
+    });
     expect(evaluateAcceptance({ score: 70, representativesTotal: 20, representativesDissatisfied: 10 })).toEqual({ passed: true });
     expect(validateAcceptanceInput({ score: 80, representativesTotal: 14, representativesDissatisfied: 0 })?.field).toBe('representativesTotal');
     expect(validateAcceptanceInput({ score: 80, representativesTotal: 15, representativesDissatisfied: 16 })?.field).toBe('representativesDissatisfied');
@@ -161,5 +164,16 @@ describe('deadline activities', () => {
     expect(result.dueDate).toBe('2025-03-24'); // Mon 3/3 + 15 working days (weekends only)
     expect(result.dueAt).toBe('2025-03-24T16:00:00.000Z');
     expect(result.rungs).toHaveLength(4);
+  });
+});
+
+describe('roles', () => {
+  test('an office is named after its jurisdiction as it signs its papers; without a name, the role', () => {
+    expect(officeName('township_office', '好花红镇')).toBe('好花红镇党委');
+    expect(officeName('township_office', '涟江街道')).toBe('涟江街道党工委');
+    expect(officeName('org_dept', '惠水县')).toBe('惠水县委组织部');
+    expect(officeName('org_dept', '都匀市')).toBe('都匀市委组织部');
+    expect(officeName('sponsor', '惠水县')).toBe('惠水县包保县级领导');
+    for (const role of ROLES) expect(officeName(role, null)).toBe(ROLE_LABELS[role]);
   });
 });

@@ -52,11 +52,22 @@ async function activeMentorship(mentor: { personId: string } | ReturnType<typeof
 }
 
 const periodNow = async () => DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Asia/Shanghai' }).toFormat('yyyy-MM');
-const checkIn = (period: string, handled = '共同走访群众，调解邻里纠纷') => ({ period, metOn: `${period}-10`, handled, problems: '群众工作经验不足', nextSteps: '下月一起开党员大会' });
+const checkIn = (period: string, handled = '共同走访群众，调解邻里纠纷') => ({
+  period,
+  metOn: `${period}-10`,
+  handled,
+  problems: '群众工作经验不足',
+  nextSteps: '下月一起开党员大会',
+});
 
 describe('lifecycle', () => {
   test('proposed → active → mid review (6 months) → active → final review (12 months) → completed; check-ins each month', async () => {
-    const proposed = await h.mentorships.propose(township, { villageCode: village(), mentee: person('新任村干部'), mentor: person('乡镇副书记'), note: '新任村委委员' });
+    const proposed = await h.mentorships.propose(township, {
+      villageCode: village(),
+      mentee: person('新任村干部'),
+      mentor: person('乡镇副书记'),
+      note: '新任村委委员',
+    });
     expect(proposed.state).toBe('proposed');
     expect(proposed.mentee.name).toMatch(/^新任村干部/);
     const approval = proposed.obligations.find((o) => o.kind === 'mentorship_approval')!;
@@ -81,7 +92,9 @@ describe('lifecycle', () => {
       const logged = await h.mentorships.logCheckIn(township, proposed.id, checkIn(current.key));
       expect(logged.checkIns.map((c) => c.period)).toContain(current.key);
       await skipTo(DateTime.fromISO(`${current.key}-01`, { zone: 'Asia/Shanghai' }).plus({ months: 1 }).toISO()!);
-      await eventually('next period', async () => (await h.mentorships.get(org, proposed.id)).obligations.some((o) => o.kind === 'mentoring_check_in' && o.status === 'open'));
+      await eventually('next period', async () =>
+        (await h.mentorships.get(org, proposed.id)).obligations.some((o) => o.kind === 'mentoring_check_in' && o.status === 'open'),
+      );
     }
     await skipTo(active.midReviewAt!);
     const mid = await eventually('mid review', async () => {
@@ -108,7 +121,15 @@ describe('lifecycle', () => {
     const runs = await h.temporal.client.workflow.getHandle(mentorshipWorkflowId(proposed.id)).fetchHistory();
     expect(runs.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
     expect(done.timeline.map((t) => t.action)).toEqual(
-      expect.arrayContaining(['approved', 'check_in_logged', 'check_in_period_opened', 'mid_review_opened', 'mid_review_passed', 'final_review_opened', 'completed']),
+      expect.arrayContaining([
+        'approved',
+        'check_in_logged',
+        'check_in_period_opened',
+        'mid_review_opened',
+        'mid_review_passed',
+        'final_review_opened',
+        'completed',
+      ]),
     );
     await expect(h.mentorships.logCheckIn(township, proposed.id, checkIn(await periodNow()))).rejects.toMatchObject({ statusCode: 409 });
   });
@@ -243,10 +264,20 @@ describe('延期 and 容错 on mentoring obligations (the engine shared with cas
 
     // Asked by the org dept for a mentor's check-in: not theirs to ask; the township may not decide.
     await expect(
-      h.mentorships.requestClockChange(org, m.id, { kind: 'extension', obligationId: due.id, reason: 'x', newDueDate: addWorkingDays(calendar, due.dueDate!, 10).date }),
+      h.mentorships.requestClockChange(org, m.id, {
+        kind: 'extension',
+        obligationId: due.id,
+        reason: 'x',
+        newDueDate: addWorkingDays(calendar, due.dueDate!, 10).date,
+      }),
     ).rejects.toMatchObject({ statusCode: 403 });
     const newDueDate = addWorkingDays(calendar, due.dueDate!, 10).date;
-    const asked = await h.mentorships.requestClockChange(mentorUser, m.id, { kind: 'extension', obligationId: due.id, reason: '导师参加县委党校培训', newDueDate });
+    const asked = await h.mentorships.requestClockChange(mentorUser, m.id, {
+      kind: 'extension',
+      obligationId: due.id,
+      reason: '导师参加县委党校培训',
+      newDueDate,
+    });
     const request = asked.clockRequests.at(-1)!;
     expect(request).toMatchObject({ kind: 'extension', status: 'pending', newDueDate, requestedBy: { userId: mentorUser.id } });
     await expect(h.mentorships.decideClockChange(township, m.id, { requestId: request.id, approved: true })).rejects.toMatchObject({ statusCode: 403 });
@@ -267,11 +298,19 @@ describe('延期 and 容错 on mentoring obligations (the engine shared with cas
     );
 
     // Now overdue: an exemption (容错) excuses it; it stays on record and stops climbing.
-    const ex = await h.mentorships.requestClockChange(township, m.id, { kind: 'exemption', obligationId: due.id, reason: '抗洪抢险', category: 'emergency_duty' });
+    const ex = await h.mentorships.requestClockChange(township, m.id, {
+      kind: 'exemption',
+      obligationId: due.id,
+      reason: '抗洪抢险',
+      category: 'emergency_duty',
+    });
     const exempted = await h.mentorships.decideClockChange(org, m.id, { requestId: ex.clockRequests.at(-1)!.id, approved: true });
     expect(exempted.obligations.find((o) => o.id === due.id)!.exemptedAt).not.toBeNull();
     await skipTo(moved.rungs.find((r) => r.rung === 'org_dept')!.at);
-    expect((await h.mentorships.get(org, m.id)).escalations.filter((e) => e.obligationId === due.id).map((e) => e.rung)).toEqual(['reminder', 'township_office']);
+    expect((await h.mentorships.get(org, m.id)).escalations.filter((e) => e.obligationId === due.id).map((e) => e.rung)).toEqual([
+      'reminder',
+      'township_office',
+    ]);
     await h.mentorships.terminate(org, m.id, { reason: '测试结束' });
   });
 });
@@ -283,7 +322,9 @@ describe('naming a mentor: the township rung goes above the township office', ()
     const assignment = proposed.obligations.find((o) => o.kind === 'mentor_assignment')!;
     expect(assignment.responsible).toBe('township_office');
     await skipTo(assignment.rungs.find((r) => r.rung === 'township_office')!.at);
-    const rung = await eventually('township rung', async () => (await h.mentorships.get(org, proposed.id)).escalations.find((e) => e.obligationId === assignment.id && e.rung === 'township_office'));
+    const rung = await eventually('township rung', async () =>
+      (await h.mentorships.get(org, proposed.id)).escalations.find((e) => e.obligationId === assignment.id && e.rung === 'township_office'),
+    );
     expect([rung.targetRole, rung.targetDivisionCode]).toEqual(['org_dept', '522731000000']);
     const notified = await h.db.sql<{ recipient_role: string; recipient_division_code: string }[]>`
       select recipient_role, recipient_division_code from notifications where mentorship_id = ${proposed.id} and kind = 'escalation.township_office'`;
@@ -292,10 +333,19 @@ describe('naming a mentor: the township rung goes above the township office', ()
   });
 
   test('the post belongs to a township_office user of a township, one holder each', async () => {
-    await expect(h.addUser('sponsor', '522731001', '不是乡镇用户', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
-    await expect(h.addUser('township_office', '522731', '县级用户', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
+    await expect(h.addUser('sponsor', '522731001', '不是乡镇用户', { post: 'township_party_secretary' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'post' },
+    });
+    await expect(h.addUser('township_office', '522731', '县级用户', { post: 'township_party_secretary' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'post' },
+    });
     await h.addUser('township_office', '522731002', '书记甲', { post: 'township_party_secretary' });
-    await expect(h.addUser('township_office', '522731002', '书记乙', { post: 'township_party_secretary' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'post' } });
+    await expect(h.addUser('township_office', '522731002', '书记乙', { post: 'township_party_secretary' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'post' },
+    });
   });
 });
 
@@ -309,7 +359,9 @@ describe('scenario 6: mentor transferred in month 5', () => {
       const open = (await h.mentorships.get(org, m.id)).obligations.find((o) => o.kind === 'mentoring_check_in' && o.status === 'open')!;
       await h.mentorships.logCheckIn(township, m.id, checkIn(open.key, `第${month + 1}个月：共同处理土地流转纠纷`));
       await skipTo(DateTime.fromISO(`${open.key}-01`, { zone: 'Asia/Shanghai' }).plus({ months: 1 }).toISO()!);
-      await eventually('next period', async () => (await h.mentorships.get(org, m.id)).obligations.some((o) => o.kind === 'mentoring_check_in' && o.status === 'open'));
+      await eventually('next period', async () =>
+        (await h.mentorships.get(org, m.id)).obligations.some((o) => o.kind === 'mentoring_check_in' && o.status === 'open'),
+      );
     }
     // Month 5: the mentor is transferred.
     const vacant = await h.mentorships.changeMentor(org, m.id, { mentor: null, reason: '调任县直部门' });
@@ -323,7 +375,9 @@ describe('scenario 6: mentor transferred in month 5', () => {
     // Past working day 10: the township's party secretary is escalated to (the office owes the step); at day 15 the org dept.
     expect(beijingDate(at('township_office'))).toBe(addWorkingDays(calendar, leftOn, 11).date);
     expect(beijingDate(at('org_dept'))).toBe(addWorkingDays(calendar, leftOn, 15).date);
-    const vacancyInbox = await h.db.sql<{ recipient_role: string }[]>`select recipient_role from notifications where mentorship_id = ${m.id} and kind = 'mentorship.mentor_vacant'`;
+    const vacancyInbox = await h.db.sql<
+      { recipient_role: string }[]
+    >`select recipient_role from notifications where mentorship_id = ${m.id} and kind = 'mentorship.mentor_vacant'`;
     expect(vacancyInbox.map((n) => n.recipient_role).sort()).toEqual(['org_dept', 'township_office']);
 
     const escalations = async () => (await h.mentorships.get(org, m.id)).escalations.filter((e) => e.obligationId === assignment.id);
@@ -334,7 +388,9 @@ describe('scenario 6: mentor transferred in month 5', () => {
       select recipient_user_id, recipient_role from notifications where mentorship_id = ${m.id} and kind = 'escalation.township_office'`;
     // Addressed to the secretary, so it is not in the inbox of the office's other users.
     expect(yellowTo).toEqual([{ recipient_user_id: secretary.id, recipient_role: 'township_office' }]);
-    const [target] = await h.db.sql<{ target_user_id: string | null }[]>`select target_user_id from escalations where obligation_id = ${assignment.id} and rung = 'township_office'`;
+    const [target] = await h.db.sql<
+      { target_user_id: string | null }[]
+    >`select target_user_id from escalations where obligation_id = ${assignment.id} and rung = 'township_office'`;
     expect(target!.target_user_id).toBe(secretary.id);
     expect((await escalations()).some((e) => e.rung === 'org_dept')).toBe(false);
     await skipTo(at('org_dept'));

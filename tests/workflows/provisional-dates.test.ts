@@ -25,6 +25,7 @@ import { createPolicyVersion } from '../../db/queries/policies.js';
 import { createCalendarService } from '../../services/calendar.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import { workflowBundle } from '../../temporal/worker.js';
+import { workerTracing } from '../../temporal/tracing.js';
 import { PER_DATE_PROVISIONAL_PATCH } from '../../workflows/deadline-engine.js';
 
 type CaseDetail = Awaited<ReturnType<Harness['cases']['get']>>;
@@ -88,7 +89,9 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     expect(plan.rungs.every((r) => r.provisional === undefined)).toBe(true); // no flags of their own
     // The API bounds them by the obligation's flag.
     const res = await (await h.app()).inject({ method: 'GET', url: `/api/v1/cases/${legacy.id}`, headers: { authorization: `Bearer ${org.token}` } });
-    const apiPlan = (res.json() as { obligations: Array<{ kind: string; rungs: Array<{ provisional: boolean }> }> }).obligations.find((o) => o.kind === 'plan')!;
+    const apiPlan = (res.json() as { obligations: Array<{ kind: string; rungs: Array<{ provisional: boolean }> }> }).obligations.find(
+      (o) => o.kind === 'plan',
+    )!;
     expect(apiPlan.rungs.map((r) => r.provisional)).toEqual([true, true, true, true]);
 
     await h.replaceWorker({}); // the deploy: this code, this code's activities
@@ -97,7 +100,11 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     const policy = await createPolicyVersion(h.db.db, org, {
       jurisdictionCode: '522731000000',
       name: 'provisional-test',
-      body: { ...DEFAULT_POLICY, planDue: 'P40D', ladder: [{ rung: 'reminder', offset: '-P30D', rag: 'yellow' }, ...DEFAULT_POLICY.ladder.filter((s) => s.rung !== 'reminder')] },
+      body: {
+        ...DEFAULT_POLICY,
+        planDue: 'P40D',
+        ladder: [{ rung: 'reminder', offset: '-P30D', rag: 'yellow' }, ...DEFAULT_POLICY.ladder.filter((s) => s.rung !== 'reminder')],
+      },
     });
     early = await h.cases.designate(org, { villageCode: villages[2]!, reasons: ['poor_service'], sponsorUserId: sponsor.id, policyId: policy.id });
   });
@@ -119,13 +126,17 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     // The API carries both, in its OpenAPI document too.
     const app = await h.app();
     const res = await app.inject({ method: 'GET', url: `/api/v1/cases/${certain.id}`, headers: { authorization: `Bearer ${org.token}` } });
-    const apiPlan = (res.json() as { obligations: Array<{ kind: string; provisional: boolean; rungs: Array<{ provisional: boolean }> }> }).obligations.find((o) => o.kind === 'plan')!;
+    const apiPlan = (res.json() as { obligations: Array<{ kind: string; provisional: boolean; rungs: Array<{ provisional: boolean }> }> }).obligations.find(
+      (o) => o.kind === 'plan',
+    )!;
     expect([apiPlan.provisional, ...apiPlan.rungs.map((r) => r.provisional)]).toEqual([false, false, false, false, true]);
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).body;
     expect(doc).toContain('rungs[].provisional');
 
     await skipTo(at(plan, 'reminder'));
-    const [reminder] = await eventually('reminder', async () => ((await noticesOf(certain.id, 'escalation.reminder')).length ? noticesOf(certain.id, 'escalation.reminder') : undefined));
+    const [reminder] = await eventually('reminder', async () =>
+      (await noticesOf(certain.id, 'escalation.reminder')).length ? noticesOf(certain.id, 'escalation.reminder') : undefined,
+    );
     expect(reminder).toBe(`整顿方案将于${people(plan.dueDate!, false)}到期，请按时完成。`);
     expect(reminder).not.toContain('暂定');
   });
@@ -151,7 +162,10 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
       ['standing_committee', true],
     ]);
     const recomputed = upgraded.timeline.find((t) => t.action === 'deadlines_recomputed')!;
-    expect(recomputed.details).toMatchObject({ reason: expect.stringContaining('provisional flags per date'), changes: [expect.objectContaining({ obligationId: plan.id, provisionalBefore: true, provisionalAfter: false })] });
+    expect(recomputed.details).toMatchObject({
+      reason: expect.stringContaining('provisional flags per date'),
+      changes: [expect.objectContaining({ obligationId: plan.id, provisionalBefore: true, provisionalAfter: false })],
+    });
     const [reminder] = await noticesOf(legacy.id, 'escalation.reminder');
     expect(reminder).toBe(`整顿方案将于${people(plan.dueDate!, false)}到期，请按时完成。`);
 
@@ -160,9 +174,11 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     const patches = (history.events ?? [])
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
       // The marker's payload ({"id": …}) as JSON: its data is base64 once serialised.
-      .flatMap((e) => [...JSON.stringify(e.markerRecordedEventAttributes!.details).matchAll(/"data":"([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')));
+      .flatMap((e) =>
+        [...JSON.stringify(e.markerRecordedEventAttributes!.details).matchAll(/"data":"([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')),
+      );
     expect(patches.some((p) => p.includes(PER_DATE_PROVISIONAL_PATCH))).toBe(true);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, rectificationWorkflowId(legacy.id));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), sinks: workerTracing(null).sinks }, history, rectificationWorkflowId(legacy.id));
   });
 
   test("loading next year's notice moves exactly the dates it changes and clears their 暂定, on record", async () => {
@@ -193,12 +209,22 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
           dueAfter: new Date(before.dueAt).toISOString(),
           provisionalBefore: false,
           provisionalAfter: false,
-          rungs: [{ rung: 'standing_committee', atBefore: new Date(at(before, 'standing_committee')).toISOString(), atAfter: new Date(moved).toISOString(), provisionalBefore: true, provisionalAfter: false }],
+          rungs: [
+            {
+              rung: 'standing_committee',
+              atBefore: new Date(at(before, 'standing_committee')).toISOString(),
+              atAfter: new Date(moved).toISOString(),
+              provisionalBefore: true,
+              provisionalAfter: false,
+            },
+          ],
         },
       ]),
     });
     // The rectification, due next December on a day the notice leaves alone: same dates, now certain.
-    const rectification = (event.details as { changes: Array<{ obligationId: string; dueBefore: string; dueAfter: string; provisionalAfter: boolean }> }).changes.find((c) => c.obligationId.endsWith(':rectification:1'))!;
+    const rectification = (
+      event.details as { changes: Array<{ obligationId: string; dueBefore: string; dueAfter: string; provisionalAfter: boolean }> }
+    ).changes.find((c) => c.obligationId.endsWith(':rectification:1'))!;
     expect(rectification).toMatchObject({ dueAfter: rectification.dueBefore, provisionalBefore: true, provisionalAfter: false });
 
     // The January due date is certain now, and its next notice names it without 暂定.
@@ -209,7 +235,9 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     expect(earlyPlan.rungs.filter((r) => !r.firedAt).every((r) => !r.provisional)).toBe(true);
     expect(earlyPlan.rungs.find((r) => r.rung === 'reminder')).toEqual(earlyBefore.rungs.find((r) => r.rung === 'reminder')); // fired: history
     await skipTo(at(earlyPlan, 'township_office'));
-    const [yellow] = await eventually('township rung', async () => ((await noticesOf(early.id, 'escalation.township_office')).length ? noticesOf(early.id, 'escalation.township_office') : undefined));
+    const [yellow] = await eventually('township rung', async () =>
+      (await noticesOf(early.id, 'escalation.township_office')).length ? noticesOf(early.id, 'escalation.township_office') : undefined,
+    );
     expect(yellow).toContain(`已于${people(earlyPlan.dueDate!, false)}到期仍未完成`);
   });
 });

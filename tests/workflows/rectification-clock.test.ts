@@ -62,7 +62,12 @@ describe('extension (延期)', () => {
     await eventually('reminder', async () => (await escalationRungs(plan.id)).includes('reminder'));
 
     const newDueDate = addCalendarDays(plan.dueDate!, 14);
-    const asked = await h.cases.requestClockChange(sponsor, c.id, { kind: 'extension', obligationId: plan.id, reason: '村两委换届，方案需重新研究', newDueDate });
+    const asked = await h.cases.requestClockChange(sponsor, c.id, {
+      kind: 'extension',
+      obligationId: plan.id,
+      reason: '村两委换届，方案需重新研究',
+      newDueDate,
+    });
     const request = asked.clockRequests.at(-1)!;
     expect(request).toMatchObject({ kind: 'extension', status: 'pending', newDueDate });
     // A sponsor cannot approve; the org dept (the level above) does.
@@ -109,7 +114,12 @@ describe('exemption (容错, scenario 7)', () => {
     await eventually('township rung', async () => (await escalationRungs(plan.id)).includes('township_office'));
     expect((await h.cases.get(org, c.id)).rag).toBe('yellow');
 
-    const asked = await h.cases.requestClockChange(sponsor, c.id, { kind: 'exemption', obligationId: plan.id, reason: '防汛抢险值守4个工作日', category: 'emergency_duty' });
+    const asked = await h.cases.requestClockChange(sponsor, c.id, {
+      kind: 'exemption',
+      obligationId: plan.id,
+      reason: '防汛抢险值守4个工作日',
+      category: 'emergency_duty',
+    });
     const approved = await h.cases.decideClockChange(org, c.id, { requestId: asked.clockRequests.at(-1)!.id, approved: true });
     const exempted = approved.obligations.find((o) => o.id === plan.id)!;
     expect(exempted.exemptedAt).not.toBeNull();
@@ -128,10 +138,12 @@ describe('exemption (容错, scenario 7)', () => {
   test('an exemption for an obligation not yet overdue is refused', async () => {
     const c = await designate();
     const plan = c.obligations.find((o) => o.kind === 'plan')!;
-    await expect(h.cases.requestClockChange(sponsor, c.id, { kind: 'exemption', obligationId: plan.id, reason: 'x', category: 'other' })).rejects.toMatchObject({
-      statusCode: 400,
-      details: { field: 'obligationId' },
-    });
+    await expect(h.cases.requestClockChange(sponsor, c.id, { kind: 'exemption', obligationId: plan.id, reason: 'x', category: 'other' })).rejects.toMatchObject(
+      {
+        statusCode: 400,
+        details: { field: 'obligationId' },
+      },
+    );
   });
 });
 
@@ -178,7 +190,10 @@ describe('suspension and interruption', () => {
       return now.state === 'closed' ? now : null;
     });
     expect(closed.suspendedSince).toBeNull();
-    expect(closed.timeline.at(-1)).toMatchObject({ action: 'closed', details: { reason: 'follow_up_completed', suspendedSince: delisted.suspendedSince!.toISOString() } });
+    expect(closed.timeline.at(-1)).toMatchObject({
+      action: 'closed',
+      details: { reason: 'follow_up_completed', suspendedSince: delisted.suspendedSince!.toISOString() },
+    });
     // The workflow ends (before the fix its loop kept waking without end).
     await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id)).result();
   });
@@ -226,7 +241,9 @@ describe('calendar versions and policies', () => {
     expect(moved.dueDate).toBe(nextWorkingDayOnOrAfter(await calendar.calendarFor(c.villageCode), addCalendarDays(rectification.dueDate!, 1)).date);
     expect(moved.rungs.every((r) => !r.provisional)).toBe(true);
     const event = final.timeline.find((t) => t.action === 'deadlines_recomputed')!;
-    expect(event.details).toMatchObject({ changes: [expect.objectContaining({ obligationId: rectification.id, provisionalBefore: true, provisionalAfter: false })] });
+    expect(event.details).toMatchObject({
+      changes: [expect.objectContaining({ obligationId: rectification.id, provisionalBefore: true, provisionalAfter: false })],
+    });
   });
 
   test('a new policy version leaves a running case alone until the org dept moves it, on record', async () => {
@@ -241,7 +258,9 @@ describe('calendar versions and policies', () => {
     expect(moved.policyId).toBe(v2.id);
     expect(moved.policy.planDue).toBe('20WD');
     const started = c.timeline.find((t) => t.action === 'planning_started')!;
-    expect(moved.obligations.find((o) => o.id === plan.id)!.dueDate).toBe(addWorkingDays(await calendar.calendarFor(c.villageCode), beijingDate(started.at), 20).date);
+    expect(moved.obligations.find((o) => o.id === plan.id)!.dueDate).toBe(
+      addWorkingDays(await calendar.calendarFor(c.villageCode), beijingDate(started.at), 20).date,
+    );
     expect(moved.timeline.at(-1)).toMatchObject({ action: 'policy_changed', actorUserId: org.id, details: { fromPolicyId: null, toPolicyId: v2.id } });
   });
 
@@ -253,7 +272,12 @@ describe('calendar versions and policies', () => {
     await expect(
       h.cases.requestClockChange(sponsor, c.id, { kind: 'extension', obligationId: review.id, reason: 'x', newDueDate: addCalendarDays(review.dueDate!, 10) }),
     ).rejects.toMatchObject({ statusCode: 403 });
-    const asked = await h.cases.requestClockChange(org, c.id, { kind: 'extension', obligationId: review.id, reason: '测评代表未到齐', newDueDate: addCalendarDays(review.dueDate!, 10) });
+    const asked = await h.cases.requestClockChange(org, c.id, {
+      kind: 'extension',
+      obligationId: review.id,
+      reason: '测评代表未到齐',
+      newDueDate: addCalendarDays(review.dueDate!, 10),
+    });
     const requestId = asked.clockRequests.at(-1)!.id;
     await expect(h.cases.decideClockChange(org, c.id, { requestId, approved: true })).rejects.toMatchObject({ statusCode: 403 });
     const refused = await h.cases.decideClockChange(prefectureOrg, c.id, { requestId, approved: false, comment: '按期验收' });

@@ -39,7 +39,18 @@ async function skipTo(iso: string, slackMs = 60_000): Promise<void> {
 }
 
 async function escalationsOf(caseId: string) {
-  return h.db.sql<{ obligation_id: string; rung: string; target_role: string; target_division_code: string; target_user_id: string | null; scheduled_at: Date; raised_at: Date; resolved_at: Date | null }[]>`
+  return h.db.sql<
+    {
+      obligation_id: string;
+      rung: string;
+      target_role: string;
+      target_division_code: string;
+      target_user_id: string | null;
+      scheduled_at: Date;
+      raised_at: Date;
+      resolved_at: Date | null;
+    }[]
+  >`
     select obligation_id, rung, target_role, target_division_code, target_user_id, scheduled_at, raised_at, resolved_at
     from escalations where case_id = ${caseId} order by raised_at, rung`;
 }
@@ -109,7 +120,9 @@ describe('plan deadline ladder', () => {
     expect(notes[1]!.body).toContain(`已于${y}年${m}月${d}日到期仍未完成`);
 
     // Filing the plan late resolves every open escalation; they stay in history; the light turns green.
-    const after = await h.cases.submitPlan(sponsor, c.id, { plan: { summary: '方案', issues: ['班子不健全'], measures: [{ measure: '选配书记', owner: '乡镇党委' }] } });
+    const after = await h.cases.submitPlan(sponsor, c.id, {
+      plan: { summary: '方案', issues: ['班子不健全'], measures: [{ measure: '选配书记', owner: '乡镇党委' }] },
+    });
     expect(after.state).toBe('rectifying');
     expect(after.rag).toBe('green');
     const resolved = await escalationsOf(c.id);
@@ -159,9 +172,13 @@ describe('sponsor vacancy (scenario 9)', () => {
       const notes = (await notificationsOf(c.id)).filter((n) => n.kind === 'escalation.reminder');
       return notes.length === 3 ? notes : undefined; // reassignment reminder (org dept) + plan reminder (township + org dept)
     });
-    const planReminderTargets = (await h.db.sql<{ recipient_role: string; recipient_user_id: string | null }[]>`
+    const planReminderTargets = (
+      await h.db.sql<{ recipient_role: string; recipient_user_id: string | null }[]>`
       select n.recipient_role, n.recipient_user_id from notifications n join escalations e on e.id = n.escalation_id
-      where e.obligation_id = ${plan.id} and e.rung = 'reminder'`).map((r) => r.recipient_role).sort();
+      where e.obligation_id = ${plan.id} and e.rung = 'reminder'`
+    )
+      .map((r) => r.recipient_role)
+      .sort();
     expect(planReminderTargets).toEqual(['org_dept', 'township_office']);
 
     // The township office may file for the case meanwhile; history and overdue counts stay with the case.

@@ -68,7 +68,9 @@ describe('acceptance review', () => {
     expect(await notificationKinds(c.id)).toContain('acceptance.failed@sponsor');
     // The notice names the new deadline as people read it (issue 16.6), 暂定 only if that date is.
     const [notice] = await h.db.sql<{ body: string }[]>`select body from notifications where case_id = ${c.id} and kind = 'acceptance.failed'`;
-    expect(notice!.body).toBe(`验收未通过（得分68低于70分），继续整顿，新的完成期限为${describeDue({ ...retry, dueAt: retry.dueAt.toISOString() }, 'Asia/Shanghai')}。`);
+    expect(notice!.body).toBe(
+      `验收未通过（得分68低于70分），继续整顿，新的完成期限为${describeDue({ ...retry, dueAt: retry.dueAt.toISOString() }, 'Asia/Shanghai')}。`,
+    );
     expect(notice!.body).toMatch(/新的完成期限为\d{4}年\d{1,2}月\d{1,2}日/);
   });
 
@@ -159,8 +161,13 @@ describe('cancellation and refused transitions', () => {
 
   test('commands out of order are refused with a message naming the state, and nothing changes', async () => {
     const c = await h.cases.designate(org, { villageCode: village(), reasons: ['poor_service'], sponsorUserId: sponsor.id });
-    await expect(h.cases.requestAcceptance(sponsor, c.id, { summary: 'x' })).rejects.toMatchObject({ statusCode: 409, message: expect.stringContaining('planning') });
-    await expect(h.cases.reviewAcceptance(org, c.id, { score: 90, representativesTotal: 20, representativesDissatisfied: 0 })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(h.cases.requestAcceptance(sponsor, c.id, { summary: 'x' })).rejects.toMatchObject({
+      statusCode: 409,
+      message: expect.stringContaining('planning'),
+    });
+    await expect(h.cases.reviewAcceptance(org, c.id, { score: 90, representativesTotal: 20, representativesDissatisfied: 0 })).rejects.toMatchObject({
+      statusCode: 409,
+    });
     await expect(h.cases.submitReport(sponsor, c.id, { period: '2026-01', report: { progress: 'x' } })).rejects.toMatchObject({ statusCode: 409 });
     // Roles: a sponsor may not review or cancel.
     await expect(h.cases.cancel(sponsor, c.id, { reason: 'x' })).rejects.toMatchObject({ statusCode: 403 });
@@ -174,9 +181,15 @@ describe('cancellation and refused transitions', () => {
     const period = c.obligations.find((o) => o.kind === 'monthly_report')!.key;
     const [y, m] = period.split('-').map(Number) as [number, number];
     const future = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-    await expect(h.cases.submitReport(sponsor, c.id, { period: future, report: { progress: 'x' } })).rejects.toMatchObject({ statusCode: 400, details: { field: 'period' } });
+    await expect(h.cases.submitReport(sponsor, c.id, { period: future, report: { progress: 'x' } })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'period' },
+    });
     const filed = await h.cases.submitReport(sponsor, c.id, { period, report: { progress: '推进中' } });
     expect(filed.obligations.find((o) => o.key === period)!.status).toBe('satisfied');
-    await expect(h.cases.submitReport(sponsor, c.id, { period, report: { progress: 'again' } })).rejects.toMatchObject({ statusCode: 400, details: { field: 'period' } });
+    await expect(h.cases.submitReport(sponsor, c.id, { period, report: { progress: 'again' } })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'period' },
+    });
   });
 });

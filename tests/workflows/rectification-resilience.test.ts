@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
-import type { CaseChange } from '../../workflows/rectification-types.js';
+import type { CaseChange } from '../../domain/contracts/rectification.js';
 import { insertDesignatedCase } from '../../db/queries/cases.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 

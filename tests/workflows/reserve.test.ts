@@ -137,7 +137,9 @@ describe('the pipeline to the pool', () => {
     await expect(h.reserves.place(org, c.id, { post: 'secretary', newInPost: true })).rejects.toMatchObject({ statusCode: 409 });
     await expect(h.reserves.qualify(township, c.id, { passed: true, comment: 'x' })).rejects.toMatchObject({ statusCode: 403 });
     await expect(h.reserves.qualify(pingtangOrg, c.id, { passed: true, comment: 'x' })).rejects.toMatchObject({ statusCode: 404 });
-    await expect(h.reserves.nominate(township, { villageCode: village(), person: { personId: c.personId }, source: 'returnee' })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(h.reserves.nominate(township, { villageCode: village(), person: { personId: c.personId }, source: 'returnee' })).rejects.toMatchObject({
+      statusCode: 409,
+    });
     await expect(h.reserves.nominate(org, { villageCode: village(), person: young(), source: 'returnee' })).rejects.toMatchObject({ statusCode: 403 });
     expect((await h.reserves.get(org, c.id)).timeline).toHaveLength(2);
     await h.reserves.exit(org, c.id, { reason: '测试结束' });
@@ -160,14 +162,27 @@ describe('training, reviews and placement', () => {
     expect(q1[0]!.dueDate).toBe(addWorkingDays(calendar, q1End.toISODate()!, 10).date);
 
     await h.reserves.fileTrainingRecord(township, c.id, { kind: 'written_report', period: 'Q1', summary: '参与村集体经济项目管理' });
-    const talked = await h.reserves.fileTrainingRecord(township, c.id, { kind: 'talk', period: 'Q1', summary: '谈心谈话：思想稳定', talkedWith: '乡镇组织委员' });
+    const talked = await h.reserves.fileTrainingRecord(township, c.id, {
+      kind: 'talk',
+      period: 'Q1',
+      summary: '谈心谈话：思想稳定',
+      talkedWith: '乡镇组织委员',
+    });
     expect(talked.obligations.filter((o) => o.key === 'Q1').every((o) => o.status === 'satisfied')).toBe(true);
-    await expect(h.reserves.fileTrainingRecord(township, c.id, { kind: 'talk', period: 'Q1', summary: '重复' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'period' } });
-    await expect(h.reserves.fileTrainingRecord(township, c.id, { kind: 'talk', period: 'Q3', summary: '未到' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'period' } });
+    await expect(h.reserves.fileTrainingRecord(township, c.id, { kind: 'talk', period: 'Q1', summary: '重复' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'period' },
+    });
+    await expect(h.reserves.fileTrainingRecord(township, c.id, { kind: 'talk', period: 'Q3', summary: '未到' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'period' },
+    });
 
     // Q2 goes unfiled: its report climbs the ladder (reminder and yellow to the township office, red to the org dept).
     await skipTo(q1End.toISO()!);
-    const q2 = await eventually('Q2 opened', async () => (await h.reserves.get(org, c.id)).obligations.find((o) => o.kind === 'training_report' && o.key === 'Q2'));
+    const q2 = await eventually('Q2 opened', async () =>
+      (await h.reserves.get(org, c.id)).obligations.find((o) => o.kind === 'training_report' && o.key === 'Q2'),
+    );
     const rung = (r: string) => q2.rungs.find((x) => x.rung === r)!.at;
     await skipTo(rung('org_dept'));
     const escalated = await eventually('Q2 report escalated to the org dept', async () => {
@@ -217,12 +232,23 @@ describe('training, reviews and placement', () => {
     expect(placed.mentorshipId).not.toBeNull();
     expect(placed.timeline.map((t) => t.action).slice(-2)).toEqual(['placed', 'mentorship_proposed']);
     const mentorship = await h.mentorships.get(township, placed.mentorshipId!);
-    expect(mentorship).toMatchObject({ state: 'proposed', menteePersonId: c.personId, mentorPersonId: null, sourceReserveCandidateId: c.id, villageCode: c.villageCode });
+    expect(mentorship).toMatchObject({
+      state: 'proposed',
+      menteePersonId: c.personId,
+      mentorPersonId: null,
+      sourceReserveCandidateId: c.id,
+      villageCode: c.villageCode,
+    });
     expect(mentorship.obligations.map((o) => [o.kind, o.responsible, o.status])).toEqual([['mentor_assignment', 'township_office', 'open']]);
     const inbox = await h.db.sql<{ kind: string }[]>`select kind from notifications where mentorship_id = ${mentorship.id}`;
     expect(inbox.map((n) => n.kind)).toContain('mentorship.mentor_needed');
     // Keyed by the candidate: asking again (a retried activity) finds the same mentorship.
-    const retried = await h.mentorships.proposeForPlacement({ candidateId: c.id, personId: c.personId, villageCode: c.villageCode, actor: { userId: org.id, label: org.name, role: 'org_dept' } });
+    const retried = await h.mentorships.proposeForPlacement({
+      candidateId: c.id,
+      personId: c.personId,
+      villageCode: c.villageCode,
+      actor: { userId: org.id, label: org.name, role: 'org_dept' },
+    });
     expect(retried.mentorshipId).toBe(mentorship.id);
     const [count] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from mentorships where mentee_person_id = ${c.personId}`;
     expect(count!.n).toBe(1);
@@ -237,14 +263,19 @@ describe('training, reviews and placement', () => {
     expect([reappointed.state, reappointed.mentorshipId]).toEqual(['placed', null]);
 
     await expect(h.reserves.transfer(org, c.id, { toVillageCode: c.villageCode, reason: 'x' })).rejects.toMatchObject({ statusCode: 400 });
-    await expect(h.reserves.transfer(org, c.id, { toVillageCode: '522727001200', reason: 'x' })).rejects.toMatchObject({ statusCode: 400, details: { field: 'toVillageCode' } });
+    await expect(h.reserves.transfer(org, c.id, { toVillageCode: '522727001200', reason: 'x' })).rejects.toMatchObject({
+      statusCode: 400,
+      details: { field: 'toVillageCode' },
+    });
     const other = villages.find((v) => v !== c.villageCode)!;
     const moved = await h.reserves.transfer(org, c.id, { toVillageCode: other, reason: '跨村任职需要' });
     expect([moved.state, moved.transferredTo]).toEqual(['transferred', other]);
 
     const d = await pooled();
     await skipTo(DateTime.fromJSDate(d.pooledAt!, { zone: 'Asia/Shanghai' }).plus({ months: 6 }).toISO()!);
-    await eventually('half-yearly review', async () => (await h.reserves.get(org, d.id)).obligations.some((o) => o.kind === 'periodic_review' && o.status === 'open'));
+    await eventually('half-yearly review', async () =>
+      (await h.reserves.get(org, d.id)).obligations.some((o) => o.kind === 'periodic_review' && o.status === 'open'),
+    );
     const removed = await h.reserves.periodicReview(township, d.id, { outcome: 'remove', comment: '外出务工，不再适合' });
     expect(removed.state).toBe('exited');
     expect(removed.exitReason).toContain('动态调整');
@@ -259,7 +290,9 @@ describe('延期 and 容错 on reserve obligations (the engine shared with cases
     expect(review.responsible).toBe('org_dept');
     const later = addWorkingDays(calendar, review.dueDate!, 5).date;
     // Only the side that answers for it asks: here the org dept, not the township office.
-    await expect(h.reserves.requestClockChange(township, c.id, { kind: 'extension', obligationId: review.id, reason: 'x', newDueDate: later })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(
+      h.reserves.requestClockChange(township, c.id, { kind: 'extension', obligationId: review.id, reason: 'x', newDueDate: later }),
+    ).rejects.toMatchObject({ statusCode: 403 });
     await expect(h.reserves.requestClockChange(org, c.id, { kind: 'extension', obligationId: 'nope', reason: 'x', newDueDate: later })).rejects.toMatchObject({
       statusCode: 400,
       details: { field: 'obligationId' },
@@ -272,7 +305,12 @@ describe('延期 and 容错 on reserve obligations (the engine shared with cases
     expect(refused.obligations.find((o) => o.id === review.id)!.dueDate).toBe(review.dueDate);
     expect(refused.clockRequests.at(-1)).toMatchObject({ status: 'refused', comment: '请按期完成' });
     // Asked again, approved by the prefecture: the date moves; the inbox of the asker hears both answers.
-    const again = await h.reserves.requestClockChange(org, c.id, { kind: 'extension', obligationId: review.id, reason: '档案调取中（补充说明）', newDueDate: later });
+    const again = await h.reserves.requestClockChange(org, c.id, {
+      kind: 'extension',
+      obligationId: review.id,
+      reason: '档案调取中（补充说明）',
+      newDueDate: later,
+    });
     const approved = await h.reserves.decideClockChange(prefecture, c.id, { requestId: again.clockRequests.at(-1)!.id, approved: true });
     expect(approved.obligations.find((o) => o.id === review.id)!.dueDate).toBe(later);
     const [answers] = await h.db.sql<{ n: number }[]>`
@@ -285,8 +323,10 @@ describe('延期 and 容错 on reserve obligations (the engine shared with cases
 describe('transfer to another village (调入)', () => {
   test('the candidate continues in the target village’s pool: one new candidate, linked both ways, seen by the target township only', async () => {
     const [origin] = (await pooledMany(1)) as [ReserveDetail];
-    const townshipCode = (await h.db.sql<{ code: string }[]>`
-      select code from divisions where level = 'township' and code like '522731%' and code <> '522731001000' order by code limit 1`)[0]!.code;
+    const townshipCode = (
+      await h.db.sql<{ code: string }[]>`
+      select code from divisions where level = 'township' and code like '522731%' and code <> '522731001000' order by code limit 1`
+    )[0]!.code;
     const target = (await h.villageCodes(townshipCode.slice(0, 9)))[0]!;
     const targetTownship = await h.addUser('township_office', townshipCode.slice(0, 9), '调入乡镇党委');
 
@@ -300,7 +340,14 @@ describe('transfer to another village (调入)', () => {
       const r = await h.reserves.get(targetTownship, continuedId);
       return r.state === 'in_pool' ? r : null;
     });
-    expect(continued).toMatchObject({ villageCode: target, townshipCode, personId: origin.personId, source: origin.source, transferredFromId: origin.id, note: '跨村任职需要' });
+    expect(continued).toMatchObject({
+      villageCode: target,
+      townshipCode,
+      personId: origin.personId,
+      source: origin.source,
+      transferredFromId: origin.id,
+      note: '跨村任职需要',
+    });
     expect(continued.pooledAt).not.toBeNull();
     expect(continued.obligations.filter((o) => o.status === 'open')).toEqual([]);
     expect(continued.timeline.map((t) => [t.action, t.actorLabel])).toEqual([
@@ -316,7 +363,12 @@ describe('transfer to another village (调入)', () => {
     expect(coverage.villages.find((v) => v.villageCode === target)!.inPool).toBe(1);
 
     // The activity may be retried: it finds the candidate it made.
-    const again = await h.reserves.continueTransferred({ fromCandidateId: origin.id, toVillageCode: target, reason: '跨村任职需要', actor: { userId: org.id, label: org.name, role: 'org_dept' } });
+    const again = await h.reserves.continueTransferred({
+      fromCandidateId: origin.id,
+      toVillageCode: target,
+      reason: '跨村任职需要',
+      actor: { userId: org.id, label: org.name, role: 'org_dept' },
+    });
     expect(again.candidateId).toBe(continuedId);
     const [rows] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from reserve_candidates where person_id = ${origin.personId}`;
     expect(rows!.n).toBe(2);
@@ -330,7 +382,12 @@ describe('scenario 5: coverage of a township', () => {
     // 2 in each of 9 villages, 1 in two more, none in the last: 20 reserves.
     const plan = [...jinpen.slice(0, 9).flatMap((v) => [v, v]), jinpen[9]!, jinpen[10]!];
     expect(plan).toHaveLength(20);
-    const older = { name: '三十六岁的提名人', gender: 'male' as const, birthDate: DateTime.now().setZone('Asia/Shanghai').minus({ years: 36, days: 10 }).toISODate()! /* ages count on the wall clock */, education: 'associate' as const };
+    const older = {
+      name: '三十六岁的提名人',
+      gender: 'male' as const,
+      birthDate: DateTime.now().setZone('Asia/Shanghai').minus({ years: 36, days: 10 }).toISODate()! /* ages count on the wall clock */,
+      education: 'associate' as const,
+    };
     const candidates = await Promise.all(plan.map((v, i) => throughPublicity(pingtangTownship, pingtangOrg, v, i === 19 ? older : young())));
     const aged = candidates[19]!;
     expect(aged.ageWarning).toBe(true);
@@ -340,7 +397,9 @@ describe('scenario 5: coverage of a township', () => {
 
     await skipTo(new Date(Math.max(...candidates.map((c) => c.publicityEndsAt!.getTime()))));
     await eventually('all pooled', async () => {
-      const rows = await h.db.sql<{ n: number }[]>`select count(*)::int as n from reserve_candidates where township_code = '522727001000' and state = 'in_pool'`;
+      const rows = await h.db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from reserve_candidates where township_code = '522727001000' and state = 'in_pool'`;
       return rows[0]!.n === 20;
     });
     const coverage = await eventually('coverage settled', async () => {
@@ -355,12 +414,16 @@ describe('scenario 5: coverage of a township', () => {
       [jinpen[11], 0],
     ]);
     expect(below.every((v) => v.alertId !== null && v.alertRaisedAt !== null)).toBe(true);
-    const openAlerts = await h.db.sql<{ village_code: string }[]>`select village_code from reserve_coverage_alerts where cleared_at is null and township_code = '522727001000' order by village_code`;
+    const openAlerts = await h.db.sql<
+      { village_code: string }[]
+    >`select village_code from reserve_coverage_alerts where cleared_at is null and township_code = '522727001000' order by village_code`;
     expect(openAlerts.map((a) => a.village_code)).toEqual([jinpen[9], jinpen[10], jinpen[11]]);
     // The township office was told of each, once.
     const told = await h.db.sql<{ body: string }[]>`
       select body from notifications where kind = 'reserve.coverage_alert' and recipient_role = 'township_office' and recipient_division_code = '522727001000'`;
-    const inbox = await h.db.sql<{ n: number }[]>`select count(*)::int as n from notifications where kind = 'reserve.coverage_alert' and body like '%522727001%' and recipient_division_code <> '522727001000'`;
+    const inbox = await h.db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from notifications where kind = 'reserve.coverage_alert' and body like '%522727001%' and recipient_division_code <> '522727001000'`;
     expect(inbox[0]!.n).toBe(0);
     for (const v of [jinpen[9]!, jinpen[10]!, jinpen[11]!]) expect(told.filter((n) => n.body.includes(v))).toHaveLength(1);
     // The org dept's list.
@@ -377,7 +440,10 @@ describe('scenario 5: coverage of a township', () => {
     });
     // A village drops below 2 (a reserve placed): a new alert is raised.
     await h.reserves.place(pingtangOrg, candidates[0]!.id, { post: 'committee_member', newInPost: true });
-    await eventually('alert raised', async () => (await h.db.sql`select 1 from reserve_coverage_alerts where village_code = ${jinpen[0]!} and cleared_at is null`).length === 1);
+    await eventually(
+      'alert raised',
+      async () => (await h.db.sql`select 1 from reserve_coverage_alerts where village_code = ${jinpen[0]!} and cleared_at is null`).length === 1,
+    );
     const after = await h.reserves.coverage(pingtangOrg, { division: '522727001', belowTargetOnly: false, limit: 100, offset: 0 });
     expect(after.totals).toMatchObject({ covered: 9, belowTarget: 3, openAlerts: 3, inPool: 20, coverage: 0.75 });
   });

@@ -22,8 +22,17 @@ const routes: RouteRecordRaw[] = [
       { path: 'inbox', name: 'inbox', component: () => import('./pages/inbox/InboxPage.vue'), meta: { title: '督办收件箱' } },
       { path: 'cases', name: 'cases', component: () => import('./pages/cases/CasesPage.vue'), meta: { title: '整顿台账' } },
       { path: 'cases/:id', name: 'case', component: () => import('./pages/cases/CaseDetailPage.vue'), meta: { title: '案件详情' } },
+      { path: 'mentorships', name: 'mentorships', component: () => import('./pages/mentorships/MentorshipsPage.vue'), meta: { title: '1+1 帮带' } },
+      { path: 'mentorships/:id', name: 'mentorship', component: () => import('./pages/mentorships/MentorshipDetailPage.vue'), meta: { title: '帮带详情' } },
+      { path: 'reserves', name: 'reserves', component: () => import('./pages/reserves/ReservesPage.vue'), meta: { title: '后备力量' } },
+      { path: 'reserves/:id', name: 'reserve', component: () => import('./pages/reserves/ReserveDetailPage.vue'), meta: { title: '后备人选详情' } },
+      { path: 'stats', name: 'stats', component: () => import('./pages/stats/StatsPage.vue'), meta: { title: '统计分析' } },
+      { path: 'imports', name: 'imports', component: () => import('./pages/imports/ImportsPage.vue'), meta: { title: '导入导出' } },
+      { path: 'settings/:tab?', name: 'settings', component: () => import('./pages/settings/SettingsPage.vue'), meta: { title: '设置' } },
     ],
   },
+  // Outside the console's layout: a sheet to print (signed in like every page).
+  { path: '/print/escalations/:id', name: 'escalation-sheet', component: () => import('./pages/print/EscalationSheetPage.vue'), meta: { title: '督办单' } },
   { path: '/:rest(.*)*', component: () => import('./pages/not-found/NotFoundPage.vue'), meta: { public: true } },
 ];
 

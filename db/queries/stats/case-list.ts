@@ -36,7 +36,15 @@ export async function listCasesForExport(
     rags?.length ? sql`and c.rag in ${rags}` : sql``,
     sponsorUserId ? sql`and c.sponsor_user_id = ${sponsorUserId}` : sql``,
   ];
-  const rows = await selectRows<CaseExportRow & { designatedAt: string; rectificationDueAt: string | null; delistedAt: string | null; followUpEndsAt: string | null; closedAt: string | null }>(
+  const rows = await selectRows<
+    CaseExportRow & {
+      designatedAt: string;
+      rectificationDueAt: string | null;
+      delistedAt: string | null;
+      followUpEndsAt: string | null;
+      closedAt: string | null;
+    }
+  >(
     db,
     sql`
     select c.id, c.village_code as "villageCode", v.name as "villageName", t.name as "townshipName", k.name as "countyName",

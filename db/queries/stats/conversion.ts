@@ -25,7 +25,9 @@ export async function countConversion(
 ): Promise<ConversionCounts[]> {
   const { scope, groupBy, fromYear, toYear, asOf } = params;
   const zone = sql.raw(`'${STATS_TIME_ZONE}'`);
-  const rows = await selectRows<ConversionCounts>(db, sql`
+  const rows = await selectRows<ConversionCounts>(
+    db,
+    sql`
     with c as (
       select c.id, c.state, c.designated_at, c.delisted_at, c.closed_at, c.acceptance_attempts,
         ${groupOf(sql`c.village_code`, groupBy)} as grp,
@@ -59,6 +61,7 @@ export async function countConversion(
     from c
     group by c.grp, c.cohort
     order by c.grp, c.cohort
-  `);
+  `,
+  );
   return rows;
 }

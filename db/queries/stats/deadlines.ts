@@ -52,7 +52,9 @@ export async function countDeadlines(
   const first = periods[0]!.start;
   const last = periods[periods.length - 1]!.end;
   const kindFilter = kinds?.length ? sql`and o.kind in ${kinds}` : sql``;
-  const rows = await selectRows<DeadlineCounts>(db, sql`
+  const rows = await selectRows<DeadlineCounts>(
+    db,
+    sql`
     with p(label, start_at, cutoff) as (values ${values}),
     o as (
       select o.kind, o.due_at, o.status, o.closed_at, ${exempted(asOf)} as exempted, ${groupOf(sql`c.village_code`, groupBy)} as grp
@@ -82,7 +84,8 @@ export async function countDeadlines(
     from x
     group by 1, 2
     order by 1, 2
-  `);
+  `,
+  );
   return rows;
 }
 
@@ -96,7 +99,9 @@ export interface EscalationCounts {
 /** Escalations raised by asOf and not resolved by then, per group and rung. */
 export async function countOpenEscalations(db: Db, params: { scope: StatsScope; groupBy: DivisionLevel; asOf: Date }): Promise<EscalationCounts[]> {
   const { scope, groupBy, asOf } = params;
-  const rows = await selectRows<EscalationCounts>(db, sql`
+  const rows = await selectRows<EscalationCounts>(
+    db,
+    sql`
     with x as (
       select ${groupOf(sql`c.village_code`, groupBy)} as grp, e.rung, count(*)::int as open
       from escalations e
@@ -107,7 +112,8 @@ export async function countOpenEscalations(db: Db, params: { scope: StatsScope; 
     )
     select grp as "group", ${groupName(sql`grp`)} as name, rung, open from x
     order by 1, 3
-  `);
+  `,
+  );
   return rows;
 }
 
@@ -133,7 +139,9 @@ export interface OverdueCaseRow {
  */
 export async function listMostOverdueCases(db: Db, params: { scope: StatsScope; asOf: Date; limit: number }): Promise<OverdueCaseRow[]> {
   const { scope, asOf, limit } = params;
-  const rows = await selectRows<OverdueCaseRow>(db, sql`
+  const rows = await selectRows<OverdueCaseRow>(
+    db,
+    sql`
     with o as (
       select c.id as case_id, c.village_code, c.state, c.rag, c.sponsor_user_id,
         o.id as obligation_id, o.kind, o.key, o.due_at,
@@ -160,6 +168,7 @@ export async function listMostOverdueCases(db: Db, params: { scope: StatsScope; 
     left join divisions k on k.code = rpad(left(w.village_code, 6), 12, '0')
     left join users u on u.id = w.sponsor_user_id
     order by w.due_at, w.case_id
-  `);
+  `,
+  );
   return rows.map((r) => ({ ...r, dueAt: toDate(r.dueAt) }));
 }

@@ -25,7 +25,9 @@ export interface MentoringCounts {
 export async function countMentoring(db: Db, params: { scope: StatsScope; groupBy: DivisionLevel; asOf: Date }): Promise<MentoringCounts[]> {
   const { scope, groupBy, asOf } = params;
   const n = sql.raw(String(PREFIX_LENGTH[groupBy]));
-  return selectRows<MentoringCounts>(db, sql`
+  return selectRows<MentoringCounts>(
+    db,
+    sql`
     with m as (
       select left(village_code, ${n}) as grp, mentee_person_id, mentor_person_id, state, closed_at
       from mentorships
@@ -47,5 +49,6 @@ export async function countMentoring(db: Db, params: { scope: StatsScope; groupB
       vacant as "mentorVacant", extended, ended, completed, terminated
     from x
     order by grp
-  `);
+  `,
+  );
 }

@@ -56,7 +56,9 @@ export interface VillageReserveCounts {
  */
 export async function countReservesByVillage(db: Db, params: { scope: StatsScope; asOfDate: string }): Promise<VillageReserveCounts[]> {
   const { scope, asOfDate } = params;
-  return selectRows<VillageReserveCounts>(db, sql`
+  return selectRows<VillageReserveCounts>(
+    db,
+    sql`
     with reserves as materialized (${reservesOnRecord(scope)})
     select r.village_code as village, r.source,
       (count(*) filter (where r.in_pool))::int as "inPool",
@@ -69,12 +71,16 @@ export async function countReservesByVillage(db: Db, params: { scope: StatsScope
     -- Only reserves in the pool are looked up: for the others the key is null, and the probe is empty.
     left join people p on p.id = case when r.in_pool then r.person_id end
     group by r.village_code, r.source
-  `);
+  `,
+  );
 }
 
 /** The villages and townships of a scope (for the list of villages below target, with names). */
 export async function listVillagesAndTownships(db: Db, params: { scope: StatsScope }) {
-  return selectRows<{ code: string; name: string; level: 'township' | 'village' }>(db, sql`
+  return selectRows<{ code: string; name: string; level: 'township' | 'village' }>(
+    db,
+    sql`
     select code, name, level from divisions
-    where level in ('township', 'village') and ${withPrefix(sql`code`, params.scope.prefix)}`);
+    where level in ('township', 'village') and ${withPrefix(sql`code`, params.scope.prefix)}`,
+  );
 }

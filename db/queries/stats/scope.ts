@@ -49,8 +49,7 @@ export function caseScope(scope: StatsScope): SQL {
   if (scope.level === 'village') where = sql`c.village_code = ${scope.code}`;
   else if (scope.level === 'township') where = sql`c.township_code = ${scope.code}`;
   else if (scope.prefix === '') where = sql`true`;
-  else
-    where = sql`c.township_code in (select d.code from divisions d where d.level = 'township' and ${withPrefix(sql`d.code`, scope.prefix)})`;
+  else where = sql`c.township_code in (select d.code from divisions d where d.level = 'township' and ${withPrefix(sql`d.code`, scope.prefix)})`;
   return scope.sponsorUserId ? sql`${where} and c.sponsor_user_id = ${scope.sponsorUserId}` : where;
 }
 
@@ -71,11 +70,16 @@ export interface GroupRow {
 export async function listGroups(db: Db, scope: StatsScope, level: DivisionLevel): Promise<GroupRow[]> {
   const n = sql.raw(String(PREFIX_LENGTH[level]));
   if (level === 'village') {
-    return selectRows<GroupRow>(db, sql`
+    return selectRows<GroupRow>(
+      db,
+      sql`
       select code as "group", code, name, 1 as villages from divisions
-      where level = 'village' and ${withPrefix(sql`code`, scope.prefix)} order by code`);
+      where level = 'village' and ${withPrefix(sql`code`, scope.prefix)} order by code`,
+    );
   }
-  return selectRows<GroupRow>(db, sql`
+  return selectRows<GroupRow>(
+    db,
+    sql`
     with v as (
       select left(code, ${n}) as grp, count(*)::int as villages from divisions
       where level = 'village' and ${withPrefix(sql`code`, scope.prefix)}
@@ -84,7 +88,8 @@ export async function listGroups(db: Db, scope: StatsScope, level: DivisionLevel
     select left(d.code, ${n}) as "group", d.code, d.name, coalesce(v.villages, 0) as villages
     from divisions d left join v on v.grp = left(d.code, ${n})
     where d.level = ${level} and ${withPrefix(sql`d.code`, scope.prefix)}
-    order by d.code`);
+    order by d.code`,
+  );
 }
 
 /** The name of a group (a code prefix), looked up by primary key: for the few rows of an aggregate. */

@@ -29,7 +29,9 @@ export interface TeamStructureCounts {
 export async function countTeamStructure(db: Db, params: { scope: StatsScope; team: TeamKind; asOfDate: string }): Promise<TeamStructureCounts[]> {
   const { scope, team, asOfDate } = params;
   // Aggregated per team first; the team's name is looked up for the few resulting rows only.
-  return selectRows<TeamStructureCounts>(db, sql`
+  return selectRows<TeamStructureCounts>(
+    db,
+    sql`
     with a as materialized (
       select m.division_code,
         extract(year from age(${asOfDate}::date, p.birth_date))::int as age,
@@ -60,5 +62,6 @@ export async function countTeamStructure(db: Db, params: { scope: StatsScope; te
       t.women, t.college, t.minority, t."partyMembers"
     from t
     order by t.division_code
-  `);
+  `,
+  );
 }

@@ -22,7 +22,9 @@ export async function countTimeToDelisting(
   params: { scope: StatsScope; groupBy: DivisionLevel; fromYear: number; toYear: number; asOf: Date },
 ): Promise<SurvivalCountRow[]> {
   const { scope, groupBy, fromYear, toYear, asOf } = params;
-  const rows = await selectRows<SurvivalCountRow>(db, sql`
+  const rows = await selectRows<SurvivalCountRow>(
+    db,
+    sql`
     with c as (
       select ${groupOf(sql`c.village_code`, groupBy)} as grp,
         (c.delisted_at is not null and c.delisted_at <= ${ts(asOf)}) as event,
@@ -47,6 +49,7 @@ export async function countTimeToDelisting(
     select grp as "group", ${groupName(sql`grp`)} as name, days, events, censored
     from counts
     order by 1, 3
-  `);
+  `,
+  );
   return rows;
 }

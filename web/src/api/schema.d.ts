@@ -154,6 +154,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审计记录（谁在何时做了什么）：组织部查阅管辖范围内的，最新的在前；每条带哈希链，可用 npm run admin -- verify-audit 校验 */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/events": {
         parameters: {
             query?: never;
@@ -632,6 +649,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/divisions/{code}/lights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 下级区划的红黄绿灯数（未结案的案例、帮带、后备人选）
+         * @description 逐级下钻：县 → 乡镇 → 村。村级区划没有下级，只给本村合计。只统计本人管辖范围；包保领导只统计本人包保的案例。
+         */
+        get: operations["getDivisionLights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalations/{id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 打印督办单：记录打印人和打印时间，返回本次为第几次打印 */
+        post: operations["printEscalationSheet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalations/{id}/sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 督办单内容（查看不留痕；打印另见 print） */
+        get: operations["getEscalationSheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出审计记录（组织部，管辖范围内；与 GET /audit 同样的筛选；最多 50000 条） */
+        get: operations["exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/cases": {
         parameters: {
             query?: never;
@@ -808,6 +896,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbox/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 收件箱未确认条数：按督办级别（菜单角标） */
+        get: operations["inboxSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -849,7 +954,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 1+1帮带列表（按状态、红黄绿灯、区划筛选） */
+        /** 1+1帮带列表（按状态、红黄绿灯、区划筛选；村、乡镇、导师姓名与最近期限） */
         get: operations["listMentorships"];
         put?: never;
         /** 提出1+1帮带结对（乡镇党委） */
@@ -996,6 +1101,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/obligations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 待办：本人（本单位）须完成的各项义务，跨整顿、帮带、后备力量，按到期先后 */
+        get: operations["listObligations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies": {
         parameters: {
             query?: never;
@@ -1048,6 +1170,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 期限预览：按策略（草稿或现行版本）与起算日，在工作日历上计算到期日与各梯级（提醒、黄牌、红牌、通报）的触发时间；不保存 */
+        post: operations["previewPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/readyz": {
         parameters: {
             query?: never;
@@ -1082,6 +1221,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reserve-pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 后备力量培养漏斗：各流程状态的人数（提名 → 资格审查 → 考察 → 公示 → 入库 → 实训 → 使用） */
+        get: operations["getReservePipeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reserves": {
         parameters: {
             query?: never;
@@ -1089,7 +1245,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 后备力量列表（按状态、红黄绿灯、来源、区划筛选） */
+        /** 后备力量列表（按状态、红黄绿灯、来源、区划筛选；村、乡镇、姓名与最近期限） */
         get: operations["listReserves"];
         put?: never;
         /** 提名村党组织书记后备力量（乡镇党委）；超过35岁仅提示 */
@@ -1605,6 +1761,50 @@ export interface components {
         ApproveMentorshipRequestInput: {
             comment?: string;
         };
+        AuditEvent: {
+            action: string;
+            actorLabel: string;
+            actorUserId: string | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            at: string;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            entityId: string;
+            entityType: string;
+            /** @description 本条的链式哈希（hashAlg 算法，覆盖本条内容与前条哈希） */
+            hash: string | null;
+            hashAlg: string | null;
+            id: number;
+            prevHash: string | null;
+        };
+        AuditEventInput: {
+            action: string;
+            actorLabel: string;
+            actorUserId: string | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            at: string;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            entityId: string;
+            entityType: string;
+            /** @description 本条的链式哈希（hashAlg 算法，覆盖本条内容与前条哈希） */
+            hash: string | null;
+            hashAlg: string | null;
+            id: number;
+            prevHash: string | null;
+        };
         CalendarDay: {
             date: string;
             name: string | null;
@@ -1717,6 +1917,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -1862,6 +2082,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -2523,6 +2763,86 @@ export interface components {
             name: string;
             parentCode: string | null;
         };
+        DivisionLights: {
+            children: components["schemas"]["DivisionLightsChild"][];
+            code: string;
+            /** @enum {string} */
+            level: "province" | "prefecture" | "county" | "township" | "village";
+            name: string;
+            parentCode: string | null;
+            /** @description 从本人管辖区划到该区划（面包屑） */
+            path: {
+                code: string;
+                /** @enum {string} */
+                level: "province" | "prefecture" | "county" | "township" | "village";
+                name: string;
+            }[];
+            /**
+             * @description own_cases：包保领导只统计本人包保的案例
+             * @enum {string}
+             */
+            scope: "jurisdiction" | "own_cases";
+            totals: {
+                /** @description 未结案的整顿案例 */
+                cases: components["schemas"]["LightCounts"];
+                /** @description 未结束的 1+1 帮带；包保领导为 null */
+                mentorships: components["schemas"]["LightCounts"] | null;
+                /** @description 培养中的后备人选；包保领导为 null */
+                reserves: components["schemas"]["LightCounts"] | null;
+            };
+        };
+        DivisionLightsChild: {
+            /** @description 未结案的整顿案例 */
+            cases: components["schemas"]["LightCounts"];
+            code: string;
+            /** @enum {string} */
+            level: "province" | "prefecture" | "county" | "township" | "village";
+            /** @description 未结束的 1+1 帮带；包保领导为 null */
+            mentorships: components["schemas"]["LightCounts"] | null;
+            name: string;
+            /** @description 培养中的后备人选；包保领导为 null */
+            reserves: components["schemas"]["LightCounts"] | null;
+        };
+        DivisionLightsChildInput: {
+            /** @description 未结案的整顿案例 */
+            cases: components["schemas"]["LightCountsInput"];
+            code: string;
+            /** @enum {string} */
+            level: "province" | "prefecture" | "county" | "township" | "village";
+            /** @description 未结束的 1+1 帮带；包保领导为 null */
+            mentorships: components["schemas"]["LightCountsInput"] | null;
+            name: string;
+            /** @description 培养中的后备人选；包保领导为 null */
+            reserves: components["schemas"]["LightCountsInput"] | null;
+        };
+        DivisionLightsInput: {
+            children: components["schemas"]["DivisionLightsChildInput"][];
+            code: string;
+            /** @enum {string} */
+            level: "province" | "prefecture" | "county" | "township" | "village";
+            name: string;
+            parentCode: string | null;
+            /** @description 从本人管辖区划到该区划（面包屑） */
+            path: {
+                code: string;
+                /** @enum {string} */
+                level: "province" | "prefecture" | "county" | "township" | "village";
+                name: string;
+            }[];
+            /**
+             * @description own_cases：包保领导只统计本人包保的案例
+             * @enum {string}
+             */
+            scope: "jurisdiction" | "own_cases";
+            totals: {
+                /** @description 未结案的整顿案例 */
+                cases: components["schemas"]["LightCountsInput"];
+                /** @description 未结束的 1+1 帮带；包保领导为 null */
+                mentorships: components["schemas"]["LightCountsInput"] | null;
+                /** @description 培养中的后备人选；包保领导为 null */
+                reserves: components["schemas"]["LightCountsInput"] | null;
+            };
+        };
         Error: {
             /** @description issues[]（出错字段）；导入失败另有 report，/readyz 另有 checks */
             details?: {
@@ -2560,6 +2880,108 @@ export interface components {
             message: string;
             requestId: string;
             statusCode: number;
+        };
+        EscalationPrint: {
+            /** @description ISO-8601 instant (UTC) */
+            printedAt: string;
+            printedBy: string;
+            /** @description 本次为第几次打印 */
+            printNo: number;
+            sheet: components["schemas"]["EscalationSheet"];
+        };
+        EscalationPrintInput: {
+            /** @description ISO-8601 instant (UTC) */
+            printedAt: string;
+            printedBy: string;
+            /** @description 本次为第几次打印 */
+            printNo: number;
+            sheet: components["schemas"]["EscalationSheetInput"];
+        };
+        EscalationSheet: {
+            countyName: string | null;
+            /** Format: uuid */
+            entityId: string;
+            /** Format: uuid */
+            id: string;
+            obligation: {
+                /** @description ISO-8601 instant (UTC) */
+                closedAt: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                dueDate: string | null;
+                /** @enum {string} */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @enum {string} */
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                /** @enum {string} */
+                status: "open" | "satisfied" | "cancelled";
+            };
+            /** @description 打印时已超期的工作日数（按该村日历）；已完成的为 null */
+            overdueWorkingDays: number | null;
+            /** @description 已打印次数（每次打印都记录打印人和时间） */
+            prints: number;
+            /** @enum {string} */
+            process: "case" | "mentorship" | "reserve";
+            /** @description ISO-8601 instant (UTC) */
+            raisedAt: string;
+            /** @description ISO-8601 instant (UTC) */
+            resolvedAt: string | null;
+            /** @enum {string} */
+            rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+            /** @description ISO-8601 instant (UTC) */
+            scheduledAt: string;
+            sponsorName: string | null;
+            subjectName: string | null;
+            /** @description 督办对象单位所在区划 */
+            targetDivisionName: string | null;
+            /** @enum {string} */
+            targetRole: "sponsor" | "township_office" | "org_dept";
+            townshipName: string | null;
+            villageCode: string;
+            villageName: string | null;
+        };
+        EscalationSheetInput: {
+            countyName: string | null;
+            /** Format: uuid */
+            entityId: string;
+            /** Format: uuid */
+            id: string;
+            obligation: {
+                /** @description ISO-8601 instant (UTC) */
+                closedAt: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                dueDate: string | null;
+                /** @enum {string} */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @enum {string} */
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                /** @enum {string} */
+                status: "open" | "satisfied" | "cancelled";
+            };
+            /** @description 打印时已超期的工作日数（按该村日历）；已完成的为 null */
+            overdueWorkingDays: number | null;
+            /** @description 已打印次数（每次打印都记录打印人和时间） */
+            prints: number;
+            /** @enum {string} */
+            process: "case" | "mentorship" | "reserve";
+            /** @description ISO-8601 instant (UTC) */
+            raisedAt: string;
+            /** @description ISO-8601 instant (UTC) */
+            resolvedAt: string | null;
+            /** @enum {string} */
+            rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+            /** @description ISO-8601 instant (UTC) */
+            scheduledAt: string;
+            sponsorName: string | null;
+            subjectName: string | null;
+            /** @description 督办对象单位所在区划 */
+            targetDivisionName: string | null;
+            /** @enum {string} */
+            targetRole: "sponsor" | "township_office" | "org_dept";
+            townshipName: string | null;
+            villageCode: string;
+            villageName: string | null;
         };
         ExitReserveRequest: {
             reason: string;
@@ -2644,6 +3066,13 @@ export interface components {
             kind: string;
             /** Format: uuid */
             mentorshipId: string | null;
+            /** @description 督办所针对的义务（到期日与超期工作日）；其他通知为 null */
+            obligation: components["schemas"]["InboxObligation"] | null;
+            /**
+             * @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（覆盖预警亦属后备力量）
+             * @enum {string|null}
+             */
+            process: "case" | "mentorship" | "reserve" | null;
             recipientDivisionCode: string;
             /** @enum {string} */
             recipientRole: "sponsor" | "township_office" | "org_dept";
@@ -2652,7 +3081,13 @@ export interface components {
              * @description 后备力量；覆盖预警不指向具体人员，三者皆空
              */
             reserveCandidateId: string | null;
+            /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
+            subjectName: string | null;
             title: string;
+            townshipName: string | null;
+            /** @description 所涉村；覆盖预警不指向具体村，为 null */
+            villageCode: string | null;
+            villageName: string | null;
         };
         InboxItemInput: {
             ackedAt: string | null;
@@ -2669,6 +3104,13 @@ export interface components {
             kind: string;
             /** Format: uuid */
             mentorshipId: string | null;
+            /** @description 督办所针对的义务（到期日与超期工作日）；其他通知为 null */
+            obligation: components["schemas"]["InboxObligationInput"] | null;
+            /**
+             * @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（覆盖预警亦属后备力量）
+             * @enum {string|null}
+             */
+            process: "case" | "mentorship" | "reserve" | null;
             recipientDivisionCode: string;
             /** @enum {string} */
             recipientRole: "sponsor" | "township_office" | "org_dept";
@@ -2677,7 +3119,51 @@ export interface components {
              * @description 后备力量；覆盖预警不指向具体人员，三者皆空
              */
             reserveCandidateId: string | null;
+            /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
+            subjectName: string | null;
             title: string;
+            townshipName: string | null;
+            /** @description 所涉村；覆盖预警不指向具体村，为 null */
+            villageCode: string | null;
+            villageName: string | null;
+        };
+        InboxObligation: {
+            /** @description ISO-8601 instant (UTC) */
+            dueAt: string;
+            /** @description 按日计的到期日（北京时间）；按时刻计的为 null */
+            dueDate: string | null;
+            /** @description 容错免责批准时间 */
+            exemptedAt: string | null;
+            id: string;
+            /** @description 期次（月度报告为 YYYY-MM） */
+            key: string;
+            /** @enum {string} */
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            /** @description 暂定：所在年份的节假日安排尚未公布 */
+            provisional: boolean;
+            /** @enum {string} */
+            status: "open" | "satisfied" | "cancelled";
+            /** @description 距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；已完成、已容错或按时刻计的为 null */
+            workingDaysLeft: number | null;
+        };
+        InboxObligationInput: {
+            /** @description ISO-8601 instant (UTC) */
+            dueAt: string;
+            /** @description 按日计的到期日（北京时间）；按时刻计的为 null */
+            dueDate: string | null;
+            /** @description 容错免责批准时间 */
+            exemptedAt: string | null;
+            id: string;
+            /** @description 期次（月度报告为 YYYY-MM） */
+            key: string;
+            /** @enum {string} */
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            /** @description 暂定：所在年份的节假日安排尚未公布 */
+            provisional: boolean;
+            /** @enum {string} */
+            status: "open" | "satisfied" | "cancelled";
+            /** @description 距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；已完成、已容错或按时刻计的为 null */
+            workingDaysLeft: number | null;
         };
         InterruptRequest: {
             obligationId?: string;
@@ -2686,6 +3172,18 @@ export interface components {
         InterruptRequestInput: {
             obligationId?: string;
             reason: string;
+        };
+        LightCounts: {
+            green: number;
+            red: number;
+            total: number;
+            yellow: number;
+        };
+        LightCountsInput: {
+            green: number;
+            red: number;
+            total: number;
+            yellow: number;
         };
         ListedSession: {
             createdAt: string;
@@ -2980,7 +3478,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             mentee: components["schemas"]["Person"];
-            menteeName?: string;
+            menteeName: string | null;
             /** Format: uuid */
             menteePersonId: string;
             mentor: components["schemas"]["Person"] | null;
@@ -2997,12 +3495,30 @@ export interface components {
                 /** Format: uuid */
                 userId: string | null;
             }[];
+            /** @description 现任帮带导师；空缺或待明确时为 null */
+            mentorName: string | null;
             /** Format: uuid */
             mentorPersonId: string | null;
             /** Format: uuid */
             mentorUserId: string | null;
             /** @description ISO-8601 instant (UTC) */
             midReviewAt: string | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             note: string | null;
             obligations: {
                 /** @description ISO-8601 instant (UTC) */
@@ -3017,6 +3533,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -3074,6 +3610,7 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             /**
@@ -3082,6 +3619,7 @@ export interface components {
              */
             vacantFrom: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated" | null;
             villageCode: string;
+            villageName: string | null;
         };
         MentorshipDetailInput: {
             checkIns: {
@@ -3132,7 +3670,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             mentee: components["schemas"]["PersonInput"];
-            menteeName?: string;
+            menteeName: string | null;
             /** Format: uuid */
             menteePersonId: string;
             mentor: components["schemas"]["PersonInput"] | null;
@@ -3149,12 +3687,30 @@ export interface components {
                 /** Format: uuid */
                 userId: string | null;
             }[];
+            /** @description 现任帮带导师；空缺或待明确时为 null */
+            mentorName: string | null;
             /** Format: uuid */
             mentorPersonId: string | null;
             /** Format: uuid */
             mentorUserId: string | null;
             /** @description ISO-8601 instant (UTC) */
             midReviewAt: string | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             note: string | null;
             obligations: {
                 /** @description ISO-8601 instant (UTC) */
@@ -3169,6 +3725,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -3226,6 +3802,7 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             /**
@@ -3234,6 +3811,7 @@ export interface components {
              */
             vacantFrom: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated" | null;
             villageCode: string;
+            villageName: string | null;
         };
         MentorshipReviewRequest: {
             comment?: string;
@@ -3260,15 +3838,33 @@ export interface components {
             finalReviewAt: string | null;
             /** Format: uuid */
             id: string;
-            menteeName?: string;
+            menteeName: string | null;
             /** Format: uuid */
             menteePersonId: string;
+            /** @description 现任帮带导师；空缺或待明确时为 null */
+            mentorName: string | null;
             /** Format: uuid */
             mentorPersonId: string | null;
             /** Format: uuid */
             mentorUserId: string | null;
             /** @description ISO-8601 instant (UTC) */
             midReviewAt: string | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             note: string | null;
             outcome: string | null;
             /** Format: uuid */
@@ -3287,6 +3883,7 @@ export interface components {
             /** @enum {string} */
             state: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated";
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             /**
@@ -3295,6 +3892,7 @@ export interface components {
              */
             vacantFrom: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated" | null;
             villageCode: string;
+            villageName: string | null;
         };
         MentorshipSummaryInput: {
             /** @description ISO-8601 instant (UTC) */
@@ -3305,15 +3903,33 @@ export interface components {
             finalReviewAt: string | null;
             /** Format: uuid */
             id: string;
-            menteeName?: string;
+            menteeName: string | null;
             /** Format: uuid */
             menteePersonId: string;
+            /** @description 现任帮带导师；空缺或待明确时为 null */
+            mentorName: string | null;
             /** Format: uuid */
             mentorPersonId: string | null;
             /** Format: uuid */
             mentorUserId: string | null;
             /** @description ISO-8601 instant (UTC) */
             midReviewAt: string | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             note: string | null;
             outcome: string | null;
             /** Format: uuid */
@@ -3332,6 +3948,7 @@ export interface components {
             /** @enum {string} */
             state: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated";
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             /**
@@ -3340,6 +3957,7 @@ export interface components {
              */
             vacantFrom: "proposed" | "active" | "mid_review" | "final_review" | "extended" | "mentor_vacant" | "completed" | "terminated" | null;
             villageCode: string;
+            villageName: string | null;
         };
         MostOverdueStats: {
             /** @description ISO-8601 instant (UTC) */
@@ -3486,6 +4104,82 @@ export interface components {
             source?: "current_committee" | "local_talent" | "local_graduate" | "returnee" | "sent_down_cadre";
             /** @description 村（12位区划代码） */
             villageCode: string;
+        };
+        ObligationRow: {
+            /** @description 完成（或撤销）时间 */
+            closedAt: string | null;
+            /** @description ISO-8601 instant (UTC) */
+            dueAt: string;
+            /** @description 按日计的到期日（北京时间） */
+            dueDate: string | null;
+            /**
+             * Format: uuid
+             * @description 所属案例、帮带或后备人选的编号
+             */
+            entityId: string;
+            /** @description 已批准容错 */
+            exempted: boolean;
+            id: string;
+            /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
+            key: string;
+            /** @enum {string} */
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            /**
+             * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
+             * @enum {string}
+             */
+            process: "case" | "mentorship" | "reserve";
+            /** @description 暂定：所在年份的节假日安排尚未公布 */
+            provisional: boolean;
+            /** @enum {string} */
+            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+            /** @enum {string} */
+            status: "open" | "satisfied" | "cancelled";
+            /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
+            subjectName: string | null;
+            townshipName: string | null;
+            villageCode: string;
+            villageName: string | null;
+            /** @description 距到期的工作日数（按该村日历，含调休）；负数为已超期；已完成或按时刻计的为 null */
+            workingDaysLeft: number | null;
+        };
+        ObligationRowInput: {
+            /** @description 完成（或撤销）时间 */
+            closedAt: string | null;
+            /** @description ISO-8601 instant (UTC) */
+            dueAt: string;
+            /** @description 按日计的到期日（北京时间） */
+            dueDate: string | null;
+            /**
+             * Format: uuid
+             * @description 所属案例、帮带或后备人选的编号
+             */
+            entityId: string;
+            /** @description 已批准容错 */
+            exempted: boolean;
+            id: string;
+            /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
+            key: string;
+            /** @enum {string} */
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            /**
+             * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
+             * @enum {string}
+             */
+            process: "case" | "mentorship" | "reserve";
+            /** @description 暂定：所在年份的节假日安排尚未公布 */
+            provisional: boolean;
+            /** @enum {string} */
+            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+            /** @enum {string} */
+            status: "open" | "satisfied" | "cancelled";
+            /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
+            subjectName: string | null;
+            townshipName: string | null;
+            villageCode: string;
+            villageName: string | null;
+            /** @description 距到期的工作日数（按该村日历，含调休）；负数为已超期；已完成或按时刻计的为 null */
+            workingDaysLeft: number | null;
         };
         OpenEscalationRow: {
             code: string;
@@ -3730,6 +4424,52 @@ export interface components {
             retiredBy: string | null;
             retiredReason: string | null;
             version: number;
+        };
+        PolicyPreview: {
+            /** @description 到期所用的策略时长（如 15WD）；直接给出 dueDate 时为 null */
+            after: string | null;
+            /** @description 起算日（月度报告为该月最后一天） */
+            countedFrom: string | null;
+            /** @description 按其工作日历（含本地调整）计算的区划 */
+            division: string;
+            due: {
+                dueAt: string;
+                dueDate: string | null;
+                provisional: boolean;
+            };
+            rungs: {
+                /** @description 该梯级触发的时刻（工作日的办公时间） */
+                at: string;
+                offset: string;
+                provisional?: boolean;
+                /** @enum {string} */
+                rag: "green" | "yellow" | "red";
+                /** @enum {string} */
+                rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+            }[];
+        };
+        PolicyPreviewInput: {
+            /** @description 到期所用的策略时长（如 15WD）；直接给出 dueDate 时为 null */
+            after: string | null;
+            /** @description 起算日（月度报告为该月最后一天） */
+            countedFrom: string | null;
+            /** @description 按其工作日历（含本地调整）计算的区划 */
+            division: string;
+            due: {
+                dueAt: string;
+                dueDate: string | null;
+                provisional: boolean;
+            };
+            rungs: {
+                /** @description 该梯级触发的时刻（工作日的办公时间） */
+                at: string;
+                offset: string;
+                provisional?: boolean;
+                /** @enum {string} */
+                rag: "green" | "yellow" | "red";
+                /** @enum {string} */
+                rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+            }[];
         };
         ProposeMentorshipRequest: {
             /** @description 被帮带人（新任村干部） */
@@ -4015,6 +4755,22 @@ export interface components {
              */
             mentorshipId: string | null;
             newInPost: boolean | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             /** @description ISO-8601 instant (UTC) */
             nominatedAt: string;
             /**
@@ -4036,6 +4792,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -4058,7 +4834,7 @@ export interface components {
             person: components["schemas"]["Person"];
             /** Format: uuid */
             personId: string;
-            personName?: string;
+            personName: string | null;
             /** @enum {string|null} */
             placedPost: "secretary" | "committee_member" | null;
             policy: {
@@ -4114,6 +4890,7 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             trainingStartedAt: string | null;
             /**
@@ -4131,6 +4908,7 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
             warnings: components["schemas"]["ReserveWarning"][];
         };
         ReserveDetailInput: {
@@ -4171,6 +4949,22 @@ export interface components {
              */
             mentorshipId: string | null;
             newInPost: boolean | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             /** @description ISO-8601 instant (UTC) */
             nominatedAt: string;
             /**
@@ -4192,6 +4986,26 @@ export interface components {
                 key: string;
                 /** @enum {string} */
                 kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
+                previousDues: {
+                    /** @description ISO-8601 instant (UTC) */
+                    dueAt: string;
+                    dueDate: string | null;
+                    /** @description ISO-8601 instant (UTC) */
+                    replacedAt: string;
+                    rungs: {
+                        /** @description ISO-8601 instant (UTC) */
+                        at: string;
+                        /** @description ISO-8601 instant (UTC) */
+                        firedAt?: string;
+                        /** @description 该级督办的日期按尚未公布的年度安排推定（或截止日期本身暂定），公布后自动重算 */
+                        provisional: boolean;
+                        /** @enum {string} */
+                        rag: "green" | "yellow" | "red";
+                        /** @enum {string} */
+                        rung: "reminder" | "township_office" | "org_dept" | "standing_committee";
+                    }[];
+                }[];
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
@@ -4214,7 +5028,7 @@ export interface components {
             person: components["schemas"]["PersonInput"];
             /** Format: uuid */
             personId: string;
-            personName?: string;
+            personName: string | null;
             /** @enum {string|null} */
             placedPost: "secretary" | "committee_member" | null;
             policy: {
@@ -4270,6 +5084,7 @@ export interface components {
                 id: number;
             }[];
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             trainingStartedAt: string | null;
             /**
@@ -4287,7 +5102,28 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
             warnings: components["schemas"]["ReserveWarningInput"][];
+        };
+        ReservePipeline: {
+            division: string;
+            /** @description 每个流程状态的人数（按流程顺序，含 0） */
+            states: {
+                count: number;
+                /** @enum {string} */
+                state: "nominated" | "qualification_review" | "inspected" | "publicized" | "in_pool" | "in_training" | "annual_review" | "placed" | "exited" | "transferred";
+            }[];
+            total: number;
+        };
+        ReservePipelineInput: {
+            division: string;
+            /** @description 每个流程状态的人数（按流程顺序，含 0） */
+            states: {
+                count: number;
+                /** @enum {string} */
+                state: "nominated" | "qualification_review" | "inspected" | "publicized" | "in_pool" | "in_training" | "annual_review" | "placed" | "exited" | "transferred";
+            }[];
+            total: number;
         };
         ReserveReviewResultRequest: {
             comment: string;
@@ -4446,6 +5282,22 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             inspectedAt: string | null;
             newInPost: boolean | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             /** @description ISO-8601 instant (UTC) */
             nominatedAt: string;
             /**
@@ -4456,7 +5308,7 @@ export interface components {
             note: string | null;
             /** Format: uuid */
             personId: string;
-            personName?: string;
+            personName: string | null;
             /** @enum {string|null} */
             placedPost: "secretary" | "committee_member" | null;
             /** Format: uuid */
@@ -4477,6 +5329,7 @@ export interface components {
             /** @enum {string} */
             state: "nominated" | "qualification_review" | "inspected" | "publicized" | "in_pool" | "in_training" | "annual_review" | "placed" | "exited" | "transferred";
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             trainingStartedAt: string | null;
             /**
@@ -4489,6 +5342,7 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         ReserveSummaryInput: {
             ageAtNomination: number | null;
@@ -4503,6 +5357,22 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             inspectedAt: string | null;
             newInPost: boolean | null;
+            /** @description 最近一项未完成的义务；没有时为 null */
+            nextDue: {
+                /** @description ISO-8601 instant (UTC) */
+                dueAt: string;
+                /** @description 按日计的到期日（北京时间） */
+                dueDate: string | null;
+                /**
+                 * @description 义务类型
+                 * @enum {string}
+                 */
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                /** @description 暂定：所在年份的节假日安排尚未公布 */
+                provisional: boolean;
+                /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
+                workingDaysLeft: number | null;
+            } | null;
             /** @description ISO-8601 instant (UTC) */
             nominatedAt: string;
             /**
@@ -4513,7 +5383,7 @@ export interface components {
             note: string | null;
             /** Format: uuid */
             personId: string;
-            personName?: string;
+            personName: string | null;
             /** @enum {string|null} */
             placedPost: "secretary" | "committee_member" | null;
             /** Format: uuid */
@@ -4534,6 +5404,7 @@ export interface components {
             /** @enum {string} */
             state: "nominated" | "qualification_review" | "inspected" | "publicized" | "in_pool" | "in_training" | "annual_review" | "placed" | "exited" | "transferred";
             townshipCode: string;
+            townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             trainingStartedAt: string | null;
             /**
@@ -4546,6 +5417,7 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
             villageCode: string;
+            villageName: string | null;
         };
         ReserveWarning: {
             /** @enum {string} */
@@ -4600,7 +5472,11 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 jurisdictionCode: string;
+                /** @description 管辖区划名称（如 惠水县）；区划未导入时为 null */
+                jurisdictionName: string | null;
                 name: string;
+                /** @description 所在单位（如 某某镇党委、某某县委组织部），水印与页眉显示 */
+                officeName: string;
                 /** @enum {string} */
                 role: "sponsor" | "township_office" | "org_dept";
                 username: string;
@@ -4621,7 +5497,11 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 jurisdictionCode: string;
+                /** @description 管辖区划名称（如 惠水县）；区划未导入时为 null */
+                jurisdictionName: string | null;
                 name: string;
+                /** @description 所在单位（如 某某镇党委、某某县委组织部），水印与页眉显示 */
+                officeName: string;
                 /** @enum {string} */
                 role: "sponsor" | "township_office" | "org_dept";
                 username: string;
@@ -5659,6 +6539,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description 操作人：用户编号，或标签（如 system、admin-cli） */
+                actor?: string;
+                /** @description 对象类型（case、mentorship、reserve_candidate、escalation、notification、user、policy、calendar_override、calendar_version、people_import、audit_chain），或 类型:编号 */
+                entity?: string & (string);
+                from?: string & (string);
+                limit?: number;
+                offset?: number;
+                to?: string & (string);
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEvent"][];
+                        total: number;
+                    };
                 };
             };
             /** @description Default Response */
@@ -8313,6 +9279,318 @@ export interface operations {
             };
         };
     };
+    getDivisionLights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DivisionLights"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    printEscalationSheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationPrint"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEscalationSheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationSheet"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description 操作人：用户编号，或标签（如 system、admin-cli） */
+                actor?: string;
+                /** @description 对象类型（case、mentorship、reserve_candidate、escalation、notification、user、policy、calendar_override、calendar_version、people_import、audit_chain），或 类型:编号 */
+                entity?: string & (string);
+                /** @description xlsx（默认）或 csv（UTF-8 带 BOM） */
+                format?: "xlsx" | "csv";
+                from?: string & (string);
+                to?: string & (string);
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 审计记录文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     exportCases: {
         parameters: {
             query?: {
@@ -8980,6 +10258,8 @@ export interface operations {
                 /** @description 只看该帮带结对的 */
                 mentorshipId?: string;
                 offset?: number;
+                /** @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（含覆盖预警） */
+                process?: "case" | "mentorship" | "reserve";
                 /** @description 只看该后备人选的 */
                 reserveCandidateId?: string;
                 /** @description 督办级别，逗号分隔：reminder 提醒、township_office 黄牌、org_dept 红牌、standing_committee 通报 */
@@ -9093,6 +10373,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboxItem"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inboxSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 各级督办未确认条数 */
+                        byRung: {
+                            org_dept: number;
+                            reminder: number;
+                            standing_committee: number;
+                            township_office: number;
+                        };
+                        /** @description 其他通知未确认条数 */
+                        other: number;
+                        /** @description 未确认总数 */
+                        unacked: number;
+                    };
                 };
             };
             /** @description Default Response */
@@ -9319,6 +10685,8 @@ export interface operations {
                 offset?: number;
                 /** @description 逗号分隔的红黄绿灯 */
                 rag?: string;
+                /** @description proposed 最新提出在前；next_due 最近到期在前；updated 最近变动在前 */
+                sort?: "proposed" | "next_due" | "updated";
                 /** @description 逗号分隔的状态 */
                 state?: string;
             };
@@ -10209,6 +11577,94 @@ export interface operations {
             };
         };
     };
+    listObligations: {
+        parameters: {
+            query?: {
+                /** @description true：只看本期——各事项每类义务的最新一期（如本月月报），已撤销的不列，已完成的到期前仍列出（显示“已提交”）；先取本期，再按 status 筛选 */
+                current?: "true" | "false";
+                /** @description 义务类型，逗号分隔（如 monthly_report） */
+                kind?: string;
+                limit?: number;
+                offset?: number;
+                process?: "case" | "mentorship" | "reserve";
+                /** @description me 本人或本单位须完成的；visible 管辖范围内可见的全部 */
+                responsible?: "me" | "visible";
+                status?: "open" | "satisfied" | "cancelled" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ObligationRow"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listPolicies: {
         parameters: {
             query?: {
@@ -10535,6 +11991,107 @@ export interface operations {
             };
         };
     };
+    previewPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 所基于的策略 id，或 defaults；不给 changes 即预览该版本本身 */
+                    basedOn?: "defaults" | string;
+                    /** @description 完整的策略草稿；与 basedOn 二选一 */
+                    body?: components["schemas"]["DeadlinePolicyInput"];
+                    changes?: components["schemas"]["DeadlinePolicyChangesInput"];
+                    /** @description 按该区划的日历；缺省为本人管辖区划 */
+                    division?: string;
+                    /**
+                     * Format: date
+                     * @description 直接给出到期日（顺延至工作日），只看梯级
+                     */
+                    dueDate?: string & (string);
+                    /**
+                     * Format: date
+                     * @description 起算日（如认定日）；与 dueDate 二选一
+                     */
+                    from?: string & (string);
+                    /**
+                     * @description 事项类型：决定按哪个时长到期（与 from 同用）
+                     * @enum {string}
+                     */
+                    kind?: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyPreview"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ready: {
         parameters: {
             query?: never;
@@ -10651,6 +12208,83 @@ export interface operations {
             };
         };
     };
+    getReservePipeline: {
+        parameters: {
+            query?: {
+                /** @description 缺省为本人管辖范围 */
+                division?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservePipeline"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listReserves: {
         parameters: {
             query?: {
@@ -10660,6 +12294,8 @@ export interface operations {
                 offset?: number;
                 /** @description 逗号分隔的红黄绿灯 */
                 rag?: string;
+                /** @description nominated 最新提名在前；next_due 最近到期在前；updated 最近变动在前 */
+                sort?: "nominated" | "next_due" | "updated";
                 /** @description 逗号分隔的来源 */
                 source?: string;
                 /** @description 逗号分隔的状态 */

@@ -1,9 +1,20 @@
-import { ref } from 'vue';
-import { api, fieldErrors, type ApiError } from '../../api/client';
+import { api } from '../../api/client';
+import { useCommand } from '../../components/use-command';
 import type { CaseDetail } from './use-case-detail';
 import { idempotencyKey } from '../../api/idempotency';
 
-type Command = '/api/v1/cases/{id}/plan' | '/api/v1/cases/{id}/reports' | '/api/v1/cases/{id}/acceptance-requests' | '/api/v1/cases/{id}/acceptance-reviews';
+type Command =
+  | '/api/v1/cases/{id}/plan'
+  | '/api/v1/cases/{id}/reports'
+  | '/api/v1/cases/{id}/acceptance-requests'
+  | '/api/v1/cases/{id}/acceptance-reviews'
+  | '/api/v1/cases/{id}/sponsor'
+  | '/api/v1/cases/{id}/cancel'
+  | '/api/v1/cases/{id}/relapse'
+  | '/api/v1/cases/{id}/suspend'
+  | '/api/v1/cases/{id}/resume'
+  | '/api/v1/cases/{id}/interrupt'
+  | '/api/v1/cases/{id}/policy';
 
 /**
  * One command on a case: it answers the case's new state. Each submission carries its own
@@ -11,33 +22,14 @@ type Command = '/api/v1/cases/{id}/plan' | '/api/v1/cases/{id}/reports' | '/api/
  * back by the form's field names (`measures.0.owner`).
  */
 export function useCaseCommand(onDone: (detail: CaseDetail) => void) {
-  const busy = ref(false);
-  const errors = ref<Record<string, string>>({});
-  const message = ref<string | null>(null);
-
-  async function run(path: Command, id: string, body: unknown): Promise<boolean> {
-    busy.value = true;
-    errors.value = {};
-    message.value = null;
-    try {
-      const { data, error } = await api.POST(path, {
+  return useCommand(
+    (path: Command, id: string, body: unknown) =>
+      api.POST(path, {
         params: { path: { id } },
         headers: { 'idempotency-key': idempotencyKey() },
         // Each form builds its own command's body; the server validates it (and names bad fields).
         body: body as never,
-      });
-      if (data) {
-        onDone(data as CaseDetail);
-        return true;
-      }
-      const failure = error as ApiError | undefined;
-      errors.value = fieldErrors(failure);
-      if (Object.keys(errors.value).length === 0) message.value = failure?.message ?? null;
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  }
-
-  return { busy, errors, message, run };
+      }),
+    (data) => onDone(data as CaseDetail),
+  );
 }

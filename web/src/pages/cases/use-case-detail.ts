@@ -1,28 +1,12 @@
-import { ref, watch, type Ref } from 'vue';
+import type { Ref } from 'vue';
+import { useDetail } from '../../api/use-detail';
 import { api, type Schemas } from '../../api/client';
 
 export type CaseDetail = Schemas['CaseDetail'];
 
 /** One case (404 and out-of-jurisdiction alike end as `notFound`). */
 export function useCaseDetail(id: Ref<string>) {
-  const detail = ref<CaseDetail | null>(null);
-  const notFound = ref(false);
-  const loading = ref(false);
-
-  async function load() {
-    loading.value = true;
-    notFound.value = false;
-    try {
-      const { data, response } = await api.GET('/api/v1/cases/{id}', { params: { path: { id: id.value } } });
-      detail.value = data ?? null;
-      notFound.value = !data && (response.status === 404 || response.status === 400);
-    } finally {
-      loading.value = false;
-    }
-  }
-
-  watch(id, () => void load(), { immediate: true });
-  return { detail, notFound, loading, load };
+  return useDetail<CaseDetail>(id, (value) => api.GET('/api/v1/cases/{id}', { params: { path: { id: value } } }));
 }
 
 /** Where a case stands on 研判 → 方案 → 整顿 → 验收 → 销号 → 回头看 (index of the active step). */

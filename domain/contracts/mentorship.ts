@@ -1,11 +1,11 @@
 /** Plain-JSON shapes shared by the mentorship workflow, its activities and the API. */
-import type { Obligation, Rag } from '../domain/escalation.js';
-import type { MentorshipReviewOutcome, MentorshipState } from '../domain/mentorships.js';
-import type { MentorshipPolicy } from '../domain/policy.js';
-import type { Role } from '../domain/roles.js';
-import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
+import type { Obligation, Rag } from '../escalation.js';
+import type { MentorshipReviewOutcome, MentorshipState } from '../mentorships.js';
+import type { MentorshipPolicy } from '../policy.js';
+import type { Role } from '../roles.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadlines.js';
 
-export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadline-types.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadlines.js';
 
 /** A mentor as the workflow knows them: a person, and their user account if they have one. */
 export interface MentorRef {

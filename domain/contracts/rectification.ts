@@ -1,11 +1,11 @@
 /** Plain-JSON shapes shared by the rectification workflow, its activities and the API. */
-import type { CaseState } from '../domain/cases.js';
-import type { Obligation, Rag } from '../domain/escalation.js';
-import type { DeadlinePolicy } from '../domain/policy.js';
-import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadline-types.js';
+import type { CaseState } from '../cases.js';
+import type { Obligation, Rag } from '../escalation.js';
+import type { DeadlinePolicy } from '../policy.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadlines.js';
 
-export { SYSTEM_ACTOR } from './deadline-types.js';
-export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, EscalationSpec, NotificationSpec, RecomputeArgs, Suspension } from './deadline-types.js';
+export { SYSTEM_ACTOR } from './deadlines.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs, EscalationSpec, NotificationSpec, RecomputeArgs, Suspension } from './deadlines.js';
 
 export interface CaseSnapshot {
   caseId: string;
@@ -40,7 +40,6 @@ export interface CaseSnapshot {
   /** Extension (延期) and exemption (容错) requests, pending and decided. */
   clockRequests?: ClockRequest[];
 }
-
 
 export interface RectificationInput {
   /** Input schema version, so later releases can tell old starts apart. */

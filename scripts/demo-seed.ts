@@ -15,21 +15,22 @@ import path from 'node:path';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Logger } from 'pino';
-import type { Db } from '../client.js';
-import { auditEvents, policies, users } from '../schema/index.js';
-import { findCaseByDesignationKey } from '../queries/cases.js';
-import { createPolicyVersion } from '../queries/policies.js';
-import { createUser, findLoginAccount, findUserByToken, generateToken, hashToken } from '../queries/users.js';
-import type { PasswordHasher } from '../../lib/password-hash.js';
-import { isOpenState, type DesignationReason } from '../../domain/cases.js';
-import { toFullCode } from '../../domain/divisions.js';
-import { DEMO_POLICY } from '../../domain/policy.js';
-import { ROLE_LABELS, type AuthUser, type Role } from '../../domain/roles.js';
-import type { CaseService } from '../../services/cases.js';
-import { createMentorshipService, type MentorshipService } from '../../services/mentorships.js';
-import { createReserveService, type ReserveService } from '../../services/reserves.js';
-import type { TemporalHandle } from '../../temporal/client.js';
-import type { PersonInput } from '../queries/people.js';
+import type { Db } from '../db/client.js';
+import { policies, users } from '../db/schema/index.js';
+import { findCaseByDesignationKey } from '../db/queries/cases.js';
+import { createPolicyVersion } from '../db/queries/policies.js';
+import { createUser, findLoginAccount, findUserByToken, generateToken, hashToken } from '../db/queries/users.js';
+import type { PasswordHasher } from '../lib/password-hash.js';
+import { isOpenState, type DesignationReason } from '../domain/cases.js';
+import { toFullCode } from '../domain/divisions.js';
+import { DEMO_POLICY } from '../domain/policy.js';
+import { ROLE_LABELS, type AuthUser, type Role } from '../domain/roles.js';
+import type { CaseService } from '../services/cases.js';
+import { createMentorshipService, type MentorshipService } from '../services/mentorships.js';
+import { createReserveService, type ReserveService } from '../services/reserves.js';
+import type { TemporalHandle } from '../temporal/client.js';
+import type { PersonInput } from '../db/queries/people.js';
+import { appendAuditEvents } from '../db/queries/audit-chain.js';
 
 /** The demo county and prefecture (domain.md: 惠水县 522731 in 黔南州 5227). */
 export const DEMO_COUNTY = '522731';
@@ -117,7 +118,9 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
 
   const county = await divisionName(sql, toFullCode(DEMO_COUNTY));
   if (!county) {
-    throw new Error(`Demo data needs the divisions of 惠水县 ${DEMO_COUNTY}; import them first (npm run admin -- import-divisions --prefix ${DEMO_PREFECTURE}).`);
+    throw new Error(
+      `Demo data needs the divisions of 惠水县 ${DEMO_COUNTY}; import them first (npm run admin -- import-divisions --prefix ${DEMO_PREFECTURE}).`,
+    );
   }
   const prefecture = (await divisionName(sql, toFullCode(DEMO_PREFECTURE))) ?? '黔南州';
   const townships = await pickTownships(sql);
@@ -140,7 +143,15 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   const save = (complete: boolean, demoCases: DemoCase[], processes?: { mentorships: DemoProcess[]; reserves: DemoProcess[] }) =>
     writeTokensFile(tokensFile, { version: 1, complete, updatedAt: new Date().toISOString(), users: demoUsers, cases: demoCases, ...processes });
   for (const spec of specs) {
-    demoUsers.push(await ensureUser(db, deps.hasher, spec, stored?.users.find((u) => u.key === spec.key), logger));
+    demoUsers.push(
+      await ensureUser(
+        db,
+        deps.hasher,
+        spec,
+        stored?.users.find((u) => u.key === spec.key),
+        logger,
+      ),
+    );
     // After every user: a crash now still leaves the tokens of the users it created.
     await save(false, stored?.cases ?? []);
   }
@@ -174,7 +185,10 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   if (failure) throw failure.reason;
   const demoCases = results.map((r) => (r as PromiseFulfilledResult<DemoCase>).value);
   await save(true, demoCases, processes);
-  logger?.info({ tokensFile, users: demoUsers.length, cases: demoCases.length, mentorships: processes.mentorships.length, reserves: processes.reserves.length }, 'demo data seeded');
+  logger?.info(
+    { tokensFile, users: demoUsers.length, cases: demoCases.length, mentorships: processes.mentorships.length, reserves: processes.reserves.length },
+    'demo data seeded',
+  );
   return { seeded: true, tokensFile, users: demoUsers, cases: demoCases, ...processes };
 }
 
@@ -217,7 +231,12 @@ async function ensureUserToken(db: Db, spec: DemoUserSpec, stored: DemoUser | un
     logger?.warn({ user: spec.name }, 'demo user had no stored token; issued a new one');
     return { id: existing.id, token };
   }
-  const { user, token } = await createUser(db, { name: spec.name, role: spec.role, jurisdictionCode: spec.jurisdictionCode, actor: { actorLabel: SEED_ACTOR } });
+  const { user, token } = await createUser(db, {
+    name: spec.name,
+    role: spec.role,
+    jurisdictionCode: spec.jurisdictionCode,
+    actor: { actorLabel: SEED_ACTOR },
+  });
   return { id: user.id, token };
 }
 
@@ -225,19 +244,24 @@ async function reissueToken(db: Db, userId: string): Promise<string> {
   const token = generateToken();
   const at = new Date();
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ tokenHash: hashToken(token) }).where(eq(users.id, userId));
-    await tx.insert(auditEvents).values({
-      dedupeKey: `user:${userId}:token-reissued:${at.toISOString()}`,
-      entityType: 'user',
-      entityId: userId,
-      action: 'token_reissued',
-      actorUserId: null,
-      actorLabel: SEED_ACTOR,
-      at,
-      before: null,
-      after: null,
-      details: { reason: 'demo seed found the user without a stored token' },
-    });
+    await tx
+      .update(users)
+      .set({ tokenHash: hashToken(token) })
+      .where(eq(users.id, userId));
+    await appendAuditEvents(tx, [
+      {
+        dedupeKey: `user:${userId}:token-reissued:${at.toISOString()}`,
+        entityType: 'user',
+        entityId: userId,
+        action: 'token_reissued',
+        actorUserId: null,
+        actorLabel: SEED_ACTOR,
+        at,
+        before: null,
+        after: null,
+        details: { reason: 'demo seed found the user without a stored token' },
+      },
+    ]);
   });
   return token;
 }
@@ -270,7 +294,9 @@ async function ensureDemoPolicy(db: Db, org: AuthUser): Promise<string> {
 /** JSON with object keys sorted: jsonb gives keys back in its own order. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }
 
@@ -431,7 +457,11 @@ async function driveCase(
   policyId: string | undefined,
   logger?: Logger,
 ): Promise<DemoCase> {
-  const designated = await cases.designate(org, { villageCode: village.code, reasons: plan.reasons, sponsorUserId: plan.sponsor.id, policyId, note: plan.note }, plan.key);
+  const designated = await cases.designate(
+    org,
+    { villageCode: village.code, reasons: plan.reasons, sponsorUserId: plan.sponsor.id, policyId, note: plan.note },
+    plan.key,
+  );
   const id = designated.id;
   const key = (step: string) => `${plan.key}:${step}`;
   for (const step of plan.steps) {
@@ -526,7 +556,13 @@ function bornYearsAgo(years: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-const cadre = (name: string, years: number, gender: 'male' | 'female', education: 'bachelor' | 'associate' | 'high_school', position?: string): PersonInput => ({
+const cadre = (
+  name: string,
+  years: number,
+  gender: 'male' | 'female',
+  education: 'bachelor' | 'associate' | 'high_school',
+  position?: string,
+): PersonInput => ({
   name,
   gender,
   birthDate: bornYearsAgo(years),
@@ -554,7 +590,15 @@ async function seedProcesses(input: {
   const { mentorships, reserves, org, offices, villages, policyId } = input;
   const v = (t: 0 | 1, i: number) => villages[t]![i % villages[t]!.length]!;
 
-  const mentorship = async (key: string, t: 0 | 1, i: number, mentee: PersonInput, mentor: PersonInput, steps: Array<'approve' | 'checkIn' | 'vacate'>, seededAs: string): Promise<DemoProcess> => {
+  const mentorship = async (
+    key: string,
+    t: 0 | 1,
+    i: number,
+    mentee: PersonInput,
+    mentor: PersonInput,
+    steps: Array<'approve' | 'checkIn' | 'vacate'>,
+    seededAs: string,
+  ): Promise<DemoProcess> => {
     const village = v(t, i);
     let m = await mentorships.propose(offices[t], { villageCode: village.code, mentee, mentor, policyId, note: '新任村“两委”成员，开展1+1帮带' }, key);
     for (const step of steps) {
@@ -562,25 +606,52 @@ async function seedProcesses(input: {
       if (step === 'checkIn' && m.checkIns.length === 0 && m.state === 'active') {
         const period = m.obligations.find((o) => o.kind === 'mentoring_check_in' && o.status === 'open')?.key;
         if (period) {
-          m = await mentorships.logCheckIn(offices[t], m.id, { period, metOn: new Date().toISOString().slice(0, 10), handled: '一同走访脱贫户，协调解决灌溉用水纠纷', problems: '群众工作方法还需磨练', nextSteps: '下月共同筹备党员大会' }, `${key}:check-in`);
+          m = await mentorships.logCheckIn(
+            offices[t],
+            m.id,
+            {
+              period,
+              metOn: new Date().toISOString().slice(0, 10),
+              handled: '一同走访脱贫户，协调解决灌溉用水纠纷',
+              problems: '群众工作方法还需磨练',
+              nextSteps: '下月共同筹备党员大会',
+            },
+            `${key}:check-in`,
+          );
         }
       }
-      if (step === 'vacate' && m.state === 'active') m = await mentorships.changeMentor(org, m.id, { mentor: null, reason: '导师调任县直部门' }, `${key}:vacate`);
+      if (step === 'vacate' && m.state === 'active')
+        m = await mentorships.changeMentor(org, m.id, { mentor: null, reason: '导师调任县直部门' }, `${key}:vacate`);
     }
     return { key, id: m.id, villageCode: village.code, villageName: village.name, seededAs };
   };
 
   type Step = 'qualify' | 'inspect' | 'publicize' | 'pooled' | 'train' | 'placeSecretary';
-  const reserve = async (key: string, t: 0 | 1, i: number, person: PersonInput, source: Parameters<ReserveService['nominate']>[1]['source'], steps: Step[], seededAs: string): Promise<DemoProcess> => {
+  const reserve = async (
+    key: string,
+    t: 0 | 1,
+    i: number,
+    person: PersonInput,
+    source: Parameters<ReserveService['nominate']>[1]['source'],
+    steps: Step[],
+    seededAs: string,
+  ): Promise<DemoProcess> => {
     const village = v(t, i);
     let r = await reserves.nominate(offices[t], { villageCode: village.code, person, source, policyId }, key);
     for (const step of steps) {
       if (step === 'qualify' && r.state === 'nominated') r = await reserves.qualify(org, r.id, { passed: true, comment: '符合后备力量条件' }, `${key}:qualify`);
-      if (step === 'inspect' && r.state === 'qualification_review') r = await reserves.inspect(org, r.id, { passed: true, comment: '群众公认，考察合格' }, `${key}:inspect`);
+      if (step === 'inspect' && r.state === 'qualification_review')
+        r = await reserves.inspect(org, r.id, { passed: true, comment: '群众公认，考察合格' }, `${key}:inspect`);
       if (step === 'publicize' && r.state === 'inspected') r = await reserves.publicize(org, r.id, { note: '村务公开栏和微信群公示' }, `${key}:publicize`);
       // The demo publicity lasts seconds: wait for the pool before the steps that need it.
-      if (step === 'pooled') r = await waitFor(() => reserves.get(org, r.id), (x) => x.state !== 'publicized', 90_000);
-      if (step === 'train' && r.state === 'in_pool') r = await reserves.startTraining(offices[t], r.id, { arrangement: '跟岗村党支部书记，参与村集体经济管理' }, `${key}:train`);
+      if (step === 'pooled')
+        r = await waitFor(
+          () => reserves.get(org, r.id),
+          (x) => x.state !== 'publicized',
+          90_000,
+        );
+      if (step === 'train' && r.state === 'in_pool')
+        r = await reserves.startTraining(offices[t], r.id, { arrangement: '跟岗村党支部书记，参与村集体经济管理' }, `${key}:train`);
       if (step === 'placeSecretary' && r.state === 'in_pool') {
         r = await reserves.place(org, r.id, { post: 'secretary', newInPost: true, note: '村党支部书记调整，经乡镇党委研究任命' }, `${key}:place`);
       }
@@ -590,18 +661,98 @@ async function seedProcesses(input: {
 
   const [ms, rs] = await Promise.all([
     Promise.all([
-      mentorship('demo-mentorship-1', 0, 0, cadre('陈某某', 29, 'male', 'associate', '村委会委员'), cadre('吴某某', 45, 'male', 'bachelor', '镇党委副书记'), [], 'proposed（待组织部审核）'),
-      mentorship('demo-mentorship-2', 0, 1, cadre('罗某某', 27, 'female', 'bachelor', '村党支部委员'), cadre('杨某某', 41, 'female', 'bachelor', '镇组织委员'), ['approve', 'checkIn'], 'active（已填写本月帮带记录）'),
-      mentorship('demo-mentorship-3', 1, 0, cadre('韦某某', 31, 'male', 'high_school', '村委会副主任'), cadre('王某某', 48, 'male', 'bachelor', '乡人大主席'), ['approve', 'vacate'], 'mentor_vacant（导师调离，待明确新导师）'),
+      mentorship(
+        'demo-mentorship-1',
+        0,
+        0,
+        cadre('陈某某', 29, 'male', 'associate', '村委会委员'),
+        cadre('吴某某', 45, 'male', 'bachelor', '镇党委副书记'),
+        [],
+        'proposed（待组织部审核）',
+      ),
+      mentorship(
+        'demo-mentorship-2',
+        0,
+        1,
+        cadre('罗某某', 27, 'female', 'bachelor', '村党支部委员'),
+        cadre('杨某某', 41, 'female', 'bachelor', '镇组织委员'),
+        ['approve', 'checkIn'],
+        'active（已填写本月帮带记录）',
+      ),
+      mentorship(
+        'demo-mentorship-3',
+        1,
+        0,
+        cadre('韦某某', 31, 'male', 'high_school', '村委会副主任'),
+        cadre('王某某', 48, 'male', 'bachelor', '乡人大主席'),
+        ['approve', 'vacate'],
+        'mentor_vacant（导师调离，待明确新导师）',
+      ),
     ]),
     Promise.all([
-      reserve('demo-reserve-1', 0, 2, cadre('刘某某', 38, 'male', 'high_school', '致富带头人'), 'local_talent', [], 'nominated（待资格审查；超过35岁，仅提示）'),
-      reserve('demo-reserve-2', 0, 2, cadre('黄某某', 26, 'female', 'bachelor', '返乡大学生'), 'local_graduate', ['qualify'], 'qualification_review（资格审查通过，待考察）'),
-      reserve('demo-reserve-3', 0, 3, cadre('周某某', 30, 'male', 'associate', '村委会委员'), 'current_committee', ['qualify', 'inspect', 'publicize'], 'in_pool（公示期满入库）'),
-      reserve('demo-reserve-4', 0, 3, cadre('蒙某某', 28, 'female', 'bachelor', '外出务工返乡'), 'returnee', ['qualify', 'inspect', 'publicize'], 'in_pool（公示期满入库；该村在库2人）'),
-      reserve('demo-reserve-5', 0, 4, cadre('潘某某', 33, 'male', 'associate'), 'sent_down_cadre', ['qualify', 'inspect', 'publicize'], 'in_pool（该村在库仅1人：覆盖预警）'),
-      reserve('demo-reserve-6', 1, 1, cadre('班某某', 27, 'male', 'bachelor'), 'local_graduate', ['qualify', 'inspect', 'publicize', 'pooled', 'train'], 'in_training（跟岗实训）'),
-      reserve('demo-reserve-7', 1, 2, cadre('岑某某', 32, 'female', 'bachelor', '村委会委员'), 'current_committee', ['qualify', 'inspect', 'publicize', 'pooled', 'placeSecretary'], 'placed（新任村党支部书记，已自动提出1+1帮带）'),
+      reserve(
+        'demo-reserve-1',
+        0,
+        2,
+        cadre('刘某某', 38, 'male', 'high_school', '致富带头人'),
+        'local_talent',
+        [],
+        'nominated（待资格审查；超过35岁，仅提示）',
+      ),
+      reserve(
+        'demo-reserve-2',
+        0,
+        2,
+        cadre('黄某某', 26, 'female', 'bachelor', '返乡大学生'),
+        'local_graduate',
+        ['qualify'],
+        'qualification_review（资格审查通过，待考察）',
+      ),
+      reserve(
+        'demo-reserve-3',
+        0,
+        3,
+        cadre('周某某', 30, 'male', 'associate', '村委会委员'),
+        'current_committee',
+        ['qualify', 'inspect', 'publicize'],
+        'in_pool（公示期满入库）',
+      ),
+      reserve(
+        'demo-reserve-4',
+        0,
+        3,
+        cadre('蒙某某', 28, 'female', 'bachelor', '外出务工返乡'),
+        'returnee',
+        ['qualify', 'inspect', 'publicize'],
+        'in_pool（公示期满入库；该村在库2人）',
+      ),
+      reserve(
+        'demo-reserve-5',
+        0,
+        4,
+        cadre('潘某某', 33, 'male', 'associate'),
+        'sent_down_cadre',
+        ['qualify', 'inspect', 'publicize'],
+        'in_pool（该村在库仅1人：覆盖预警）',
+      ),
+      reserve(
+        'demo-reserve-6',
+        1,
+        1,
+        cadre('班某某', 27, 'male', 'bachelor'),
+        'local_graduate',
+        ['qualify', 'inspect', 'publicize', 'pooled', 'train'],
+        'in_training（跟岗实训）',
+      ),
+      reserve(
+        'demo-reserve-7',
+        1,
+        2,
+        cadre('岑某某', 32, 'female', 'bachelor', '村委会委员'),
+        'current_committee',
+        ['qualify', 'inspect', 'publicize', 'pooled', 'placeSecretary'],
+        'placed（新任村党支部书记，已自动提出1+1帮带）',
+      ),
     ]),
   ]);
   return { mentorships: ms, reserves: rs };

@@ -1,11 +1,11 @@
 /** Plain-JSON shapes shared by the reserve workflow, its activities and the API. */
-import type { Obligation, Rag } from '../domain/escalation.js';
-import type { ReserveSource } from '../domain/people.js';
-import type { ReservePolicy } from '../domain/policy.js';
-import type { AnnualReviewOutcome, PeriodicReviewOutcome, PlacementPost, ReserveState, TrainingRecordKind } from '../domain/reserves.js';
-import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadline-types.js';
+import type { Obligation, Rag } from '../escalation.js';
+import type { ReserveSource } from '../people.js';
+import type { ReservePolicy } from '../policy.js';
+import type { AnnualReviewOutcome, PeriodicReviewOutcome, PlacementPost, ReserveState, TrainingRecordKind } from '../reserves.js';
+import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent } from './deadlines.js';
 
-export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadline-types.js';
+export type { Actor, ClockDecisionArgs, ClockRequest, ClockRequestArgs } from './deadlines.js';
 
 export type ReserveOutcome =
   | { kind: 'placed'; post: PlacementPost; newInPost: boolean; mentorshipId: string | null }

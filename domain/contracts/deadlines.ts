@@ -3,8 +3,8 @@
  * acted, what a change notifies, a fired rung, a suspended clock. Each process's own types file
  * re-exports what it uses.
  */
-import type { EscalationRung, ExemptionCategory } from '../domain/escalation.js';
-import type { Role } from '../domain/roles.js';
+import type { EscalationRung, ExemptionCategory } from '../escalation.js';
+import type { Role } from '../roles.js';
 
 /** Who did it: a user, or the system (timers). */
 export interface Actor {

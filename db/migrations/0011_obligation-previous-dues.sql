@@ -1,0 +1,1 @@
+ALTER TABLE "obligations" ADD COLUMN "previous_dues" jsonb DEFAULT '[]'::jsonb NOT NULL;
