@@ -41,3 +41,12 @@ export function createDb(url: string, options: DbOptions = {}): DbHandle {
 export function poolMax(db: Db): number {
   return Number((db as unknown as { $client: postgres.Sql }).$client.options.max);
 }
+
+/**
+ * Runs several reads on one consistent snapshot (a read-only REPEATABLE READ transaction): a detail
+ * page read in parallel queries on the pool could otherwise show a timeline entry whose obligation
+ * change, committed between two of the reads, it does not show.
+ */
+export function readSnapshot<T>(db: Db, read: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => read(tx as unknown as Db), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import { readSnapshot, type Db } from '../client.js';
 import { escalations, mentorships, obligations, reserveCandidates, reserveNominations, reserveRecords } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
@@ -245,23 +245,25 @@ function reserveOrder(sort: ReserveSort): SQL[] {
 }
 
 export async function getReserveParts(db: Db, id: string) {
-  const [obligationRows, escalationRows, records, timeline, [mentorship], [continued]] = await Promise.all([
-    db.select().from(obligations).where(eq(obligations.reserveCandidateId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
-    db.select().from(escalations).where(eq(escalations.reserveCandidateId, id)).orderBy(asc(escalations.raisedAt)),
-    db.select().from(reserveRecords).where(eq(reserveRecords.candidateId, id)).orderBy(asc(reserveRecords.submittedAt), asc(reserveRecords.kind)),
-    timelineOf(db, 'reserve_candidate', id),
-    db.select({ id: mentorships.id }).from(mentorships).where(eq(mentorships.sourceReserveCandidateId, id)),
-    db.select({ id: reserveCandidates.id }).from(reserveCandidates).where(eq(reserveCandidates.transferredFromId, id)),
-  ]);
-  return {
-    obligations: obligationRows,
-    escalations: escalationRows,
-    records,
-    timeline,
-    mentorshipId: mentorship?.id ?? null,
-    /** The candidate this one continues as at the village it was transferred to. */
-    transferredToCandidateId: continued?.id ?? null,
-  };
+  return readSnapshot(db, async (db) => {
+    const [obligationRows, escalationRows, records, timeline, [mentorship], [continued]] = await Promise.all([
+      db.select().from(obligations).where(eq(obligations.reserveCandidateId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
+      db.select().from(escalations).where(eq(escalations.reserveCandidateId, id)).orderBy(asc(escalations.raisedAt)),
+      db.select().from(reserveRecords).where(eq(reserveRecords.candidateId, id)).orderBy(asc(reserveRecords.submittedAt), asc(reserveRecords.kind)),
+      timelineOf(db, 'reserve_candidate', id),
+      db.select({ id: mentorships.id }).from(mentorships).where(eq(mentorships.sourceReserveCandidateId, id)),
+      db.select({ id: reserveCandidates.id }).from(reserveCandidates).where(eq(reserveCandidates.transferredFromId, id)),
+    ]);
+    return {
+      obligations: obligationRows,
+      escalations: escalationRows,
+      records,
+      timeline,
+      mentorshipId: mentorship?.id ?? null,
+      /** The candidate this one continues as at the village it was transferred to. */
+      transferredToCandidateId: continued?.id ?? null,
+    };
+  });
 }
 
 /** Candidates inserted but never projected by a workflow (its start never happened): to start again. */
