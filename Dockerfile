@@ -16,6 +16,7 @@ COPY tsconfig.json ./
 COPY config ./config
 COPY domain ./domain
 COPY lib ./lib
+COPY notifiers ./notifiers
 COPY db ./db
 COPY services ./services
 COPY activities ./activities

@@ -89,6 +89,23 @@ export default tseslint.config(
     },
   },
   {
+    // Channel adapters talk to providers: they know the domain and lib/, never storage or the layers above.
+    files: ['notifiers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layer(['db', 'workflows', 'services', 'api', 'activities', 'temporal', 'scripts']),
+              message: 'notifiers/ send messages; they name domain/ and lib/ only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

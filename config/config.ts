@@ -120,6 +120,18 @@ const configSchema = z.object({
   ),
   /** The hash of the tamper-evident logs' chains (SM3 for 商用密码应用安全性评估, or SHA-256); each row records its own, so a change leaves older rows verifiable. */
   AUDIT_HASH_ALGORITHM: z.enum(['sm3', 'sha256']).default('sm3'),
+  // --- Delivery (issue 12): contact points and office channels at rest, the dispatcher's queue.
+  /**
+   * AES-256-GCM key for phone numbers, e-mail addresses, robot URLs and secrets (32 bytes, base64:
+   * `openssl rand -base64 32`). Required in production; `npm start` keeps one in DATA_DIR.
+   */
+  DELIVERY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes in base64 (openssl rand -base64 32)')
+    .optional(),
+  /** The dispatcher's task queue (sending runs apart from the processes' queue). */
+  DELIVERY_TASK_QUEUE: z.string().default('rectify-deliveries'),
+  // --- Channels (issue 12): provider endpoints and credentials. (notifiers block)
   /** Division code prefix imported as demo data by `npm start`. */
   DEMO_DIVISION: z
     .string()

@@ -1,4 +1,5 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
+import { CONTACT_KINDS, DELIVERY_CHANNELS, DELIVERY_STATUSES, NOTIFICATION_CATEGORIES, OFFICE_CHANNEL_KINDS } from '../../domain/delivery.js';
 import { ROLES } from '../../domain/roles.js';
 import { LOGIN_OUTCOMES } from '../../domain/accounts.js';
 import { CASE_STATES } from '../../domain/cases.js';
@@ -20,3 +21,8 @@ export const mentorshipStateEnum = pgEnum('mentorship_state', MENTORSHIP_STATES)
 export const reserveStateEnum = pgEnum('reserve_state', RESERVE_STATES);
 export const placementPostEnum = pgEnum('placement_post', PLACEMENT_POSTS);
 export const loginOutcomeEnum = pgEnum('login_outcome', LOGIN_OUTCOMES);
+export const contactKindEnum = pgEnum('contact_kind', CONTACT_KINDS);
+export const officeChannelKindEnum = pgEnum('office_channel_kind', OFFICE_CHANNEL_KINDS);
+export const deliveryChannelEnum = pgEnum('delivery_channel', DELIVERY_CHANNELS);
+export const deliveryStatusEnum = pgEnum('delivery_status', DELIVERY_STATUSES);
+export const notificationCategoryEnum = pgEnum('notification_category', NOTIFICATION_CATEGORIES);

@@ -10,3 +10,4 @@ export * from './notifications.js';
 export * from './audit.js';
 export * from './calendar.js';
 export * from './people-import.js';
+export * from './deliveries.js';
