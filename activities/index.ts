@@ -38,6 +38,8 @@ export interface ActivityDeps {
   continueTransferredReserve?(input: TransferContinuation): Promise<{ candidateId: string }>;
   /** The process's figures (escalations fired and committed, their lateness, notifications); none: not counted. */
   metrics?: Metrics;
+  /** Called after a projection committed outbox rows (SMS, e-mail, robots): wakes the delivery dispatcher. */
+  deliveriesWritten?: () => void;
 }
 
 /** The running activity's logger (its lines carry workflowId and workflowRunId); null when called outside an activity. */
@@ -73,6 +75,7 @@ export function createActivities(deps: ActivityDeps) {
     let result: { applied: boolean; commit?: ProjectionCommit } | undefined;
     try {
       result = await write();
+      if (result.commit?.deliveries) deps.deliveriesWritten?.();
       return { applied: result.applied };
     } finally {
       // A failed attempt still fired: fired − committed shows retries and duplicates.

@@ -129,8 +129,6 @@ const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes in base64 (openssl rand -base64 32)')
     .optional(),
-  /** The dispatcher's task queue (sending runs apart from the processes' queue). */
-  DELIVERY_TASK_QUEUE: z.string().default('rectify-deliveries'),
   // --- Channels (issue 12): provider endpoints and credentials. (notifiers block)
   /** Division code prefix imported as demo data by `npm start`. */
   DEMO_DIVISION: z

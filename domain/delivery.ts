@@ -214,3 +214,8 @@ export function isValidWindow(window: SendWindow): boolean {
 export const ROBOT_MESSAGES_PER_MINUTE = 20;
 /** A merged message lists at most this many items, then "另有 N 项". */
 export const DIGEST_MAX_LINES = 20;
+
+/** Attempts of one send activity (Temporal's retry policy and the activity's "last attempt" agree on it). */
+export const MAX_SEND_ATTEMPTS = 6;
+/** A robot's messages are spaced at least this far apart: 20 a minute. */
+export const ROBOT_SPACING_MS = Math.ceil(60_000 / ROBOT_MESSAGES_PER_MINUTE);

@@ -12,6 +12,8 @@ const duration = z
   .refine((v) => !v.startsWith('-') && isValidDuration(v), '时长：工作日如 15WD，日历如 P15D、P3M，精确如 PT30S (working days "15WD", or ISO-8601)');
 const offset = z.string().refine(isValidDuration, '偏移：可带负号，如 -3WD、1WD、-P3D、PT30S (offset; "-" for before)');
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间 HH:mm，如 08:30 (HH:mm)');
+
 const period = z.union([
   z.literal('calendar'),
   duration.refine((v) => !v.endsWith('WD'), '周期须为 calendar 或日历/精确时长 (calendar, or a calendar/exact duration)'),
@@ -72,6 +74,13 @@ const DeadlinePolicyShape = z.strictObject({
     .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
   mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
   reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
+  sendWindow: z
+    .union([
+      z.literal('always'),
+      z.strictObject({ start: hhmm, end: hhmm }).refine((w) => w.start < w.end, { message: '发送时段须开始早于结束 (start before end)', path: ['end'] }),
+    ])
+    .optional()
+    .describe('短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时）'),
 });
 
 export const DeadlinePolicySchema: z.ZodType<DeadlinePolicy> = DeadlinePolicyShape.meta({ id: 'DeadlinePolicy' });

@@ -1,3 +1,4 @@
+import type { SendWindow } from './delivery.js';
 import type { EscalationRung, ObligationKind, Rag } from './escalation.js';
 
 /**
@@ -38,6 +39,11 @@ export interface DeadlinePolicy {
   followUpLength: string;
   /** A new sponsor within this long of the post falling vacant. */
   sponsorReassignmentDue: string;
+  /**
+   * When SMS, e-mail and robot messages may go out (domain/delivery.ts): `always`, or HH:mm–HH:mm
+   * on the recipient's working days. Absent: 08:30–18:00. Workflows never read it.
+   */
+  sendWindow?: SendWindow;
   ladder: LadderStep[];
   /** Process B (1+1 mentoring): durations; absent ones take DEFAULT_MENTORSHIP_TIMINGS. */
   mentorship?: Partial<MentorshipTimings>;
@@ -210,4 +216,6 @@ export const DEMO_POLICY: DeadlinePolicy = {
     annualReviewAfter: 'PT24M',
     annualReviewDue: 'PT3M',
   },
+  // A year in half an hour: messages go out at any hour, so a newcomer's robot hears the demo's escalations.
+  sendWindow: 'always',
 };

@@ -23,6 +23,8 @@ export interface ProjectionCommit {
   escalation: { rung: EscalationRung; latenessMs: number } | null;
   /** The kinds of the notifications this commit created (one entry per row). */
   notifications: string[];
+  /** Outbox rows (SMS, e-mail, robots) written with them: the dispatcher is woken when there are any. */
+  deliveries: number;
 }
 
 export interface Metrics {

@@ -15,8 +15,17 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { rectificationWorkflow } from '../workflows/rectification.js';
 import { mentorshipWorkflow } from '../workflows/mentorship.js';
 import { reserveWorkflow } from '../workflows/reserve.js';
-import { calendarChangeWorkflowId, mentorshipWorkflowId, rectificationWorkflowId, reserveWorkflowId } from '../workflows/ids.js';
+import {
+  calendarChangeWorkflowId,
+  deliveryDispatcherWorkflowId,
+  deliverySenderWorkflowId,
+  mentorshipWorkflowId,
+  rectificationWorkflowId,
+  reserveWorkflowId,
+} from '../workflows/ids.js';
 import { calendarChangeWorkflow, type CalendarChangeInput } from '../workflows/calendar-change.js';
+import { deliveryDispatcherWorkflow, deliverySenderWorkflow } from '../workflows/delivery.js';
+import { wakeDispatcherSignal, wakeSenderSignal } from '../workflows/delivery-messages.js';
 import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from '../workflows/deadline-messages.js';
 import { readyUpdate, snapshotQuery } from '../workflows/rectification-messages.js';
 import { mentorshipReadyUpdate } from '../workflows/mentorship-messages.js';
@@ -182,4 +191,30 @@ export async function startCalendarChange(temporal: TemporalHandle, key: string,
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+}
+
+/** Sending runs on a task queue of its own beside the processes' (a slow provider never holds up a deadline). */
+export const deliveryTaskQueue = (taskQueue: string): string => `${taskQueue}-deliveries`;
+
+/** Wakes the delivery dispatcher, starting it if it is not running. */
+export async function wakeDeliveryDispatcher(temporal: TemporalHandle): Promise<void> {
+  const taskQueue = deliveryTaskQueue(temporal.taskQueue);
+  await temporal.client.workflow.signalWithStart(deliveryDispatcherWorkflow, {
+    workflowId: deliveryDispatcherWorkflowId(taskQueue),
+    taskQueue,
+    signal: wakeDispatcherSignal,
+    signalArgs: [],
+  });
+}
+
+/** Wakes (or starts) the sender of one contact point or office channel. */
+export async function wakeDeliverySender(temporal: TemporalHandle, targetId: string): Promise<void> {
+  const taskQueue = deliveryTaskQueue(temporal.taskQueue);
+  await temporal.client.workflow.signalWithStart(deliverySenderWorkflow, {
+    workflowId: deliverySenderWorkflowId(targetId),
+    taskQueue,
+    args: [{ targetId }],
+    signal: wakeSenderSignal,
+    signalArgs: [],
+  });
 }

@@ -22,6 +22,9 @@ import { createMentorshipService } from '../services/mentorships.js';
 import { createReserveService } from '../services/reserves.js';
 import { connectTemporal, type TemporalHandle } from './client.js';
 import { createWorker } from './worker.js';
+import { startDeliveryWorker } from './delivery-worker.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Notifiers } from '../notifiers/types.js';
 
 /**
  * Installs the Temporal Runtime with our pino logger. Must run before the first NativeConnection or
@@ -61,6 +64,8 @@ export interface WorkerDeps {
   metrics?: Metrics;
   /** Tracing (lib/tracing.ts): activity and workflow spans exported; `temporal` should carry it too. */
   tracing?: Tracing | null;
+  /** Delivery to SMS, e-mail and robots (its own task queue); none: notifications stay in the inbox. */
+  delivery?: { secretBox: SecretBox; notifiers: Notifiers };
 }
 
 export interface RunningWorker {
@@ -76,13 +81,28 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const cases = createCaseService({ db, temporal });
   const mentorships = createMentorshipService({ db, temporal });
   const reserves = createReserveService({ db, temporal });
+  const calendars = createCalendarSource(db);
+  const delivery = deps.delivery
+    ? await startDeliveryWorker({
+        db,
+        temporal,
+        connection: deps.connection,
+        namespace: deps.namespace,
+        calendars,
+        secretBox: deps.delivery.secretBox,
+        notifiers: deps.delivery.notifiers,
+        logger,
+        tracing: deps.tracing ?? null,
+      })
+    : null;
   const worker = await createWorker({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: temporal.taskQueue,
     activities: createActivities({
       db,
-      calendars: createCalendarSource(db),
+      calendars,
+      ...(delivery ? { deliveriesWritten: delivery.wake } : {}),
       designateRelapse: cases.designateRelapse,
       proposeMentorship: mentorships.proposeForPlacement,
       continueTransferredReserve: reserves.continueTransferred,
@@ -117,7 +137,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
       clearInterval(reconciler);
       // shutdown() throws unless the worker is RUNNING (e.g. it already failed or stopped).
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done.catch((error: unknown) => logger.warn({ err: error }, 'worker stopped with an error'));
+      await Promise.all([done.catch((error: unknown) => logger.warn({ err: error }, 'worker stopped with an error')), delivery?.stop()]);
     })();
     return stopping;
   };

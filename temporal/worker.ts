@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import type { DeliveryActivities } from '../activities/deliveries.js';
 import type { Tracing } from '../lib/tracing.js';
 import { PROJECT_ROOT } from './binaries.js';
 import { WORKFLOW_TRACING_INTERCEPTORS, workerTracing } from './tracing.js';
@@ -95,7 +96,8 @@ export async function createWorker(options: {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: Activities;
+  /** The processes' activities, or (on the delivery queue) the delivery activities. */
+  activities: Activities | DeliveryActivities;
   maxCachedWorkflows?: number;
   /** Another build of the workflows (tests run a released version's); default: this code's. */
   workflowBundle?: WorkflowBundleWithSourceMap;

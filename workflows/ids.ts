@@ -3,3 +3,7 @@ export const rectificationWorkflowId = (caseId: string): string => `rectificatio
 export const mentorshipWorkflowId = (mentorshipId: string): string => `mentorship-${mentorshipId}`;
 export const reserveWorkflowId = (candidateId: string): string => `reserve-${candidateId}`;
 export const calendarChangeWorkflowId = (key: string): string => `calendar-change-${key}`;
+/** The one delivery dispatcher of a deployment (named by its task queue, so test backends sharing a server keep apart). */
+export const deliveryDispatcherWorkflowId = (deliveryTaskQueue: string): string => `delivery-dispatcher-${deliveryTaskQueue}`;
+/** The sender of one target (a contact point or an office channel). */
+export const deliverySenderWorkflowId = (targetId: string): string => `delivery-sender-${targetId}`;

@@ -3,3 +3,4 @@ export { rectificationWorkflow } from './rectification.js';
 export { mentorshipWorkflow } from './mentorship.js';
 export { reserveWorkflow } from './reserve.js';
 export { calendarChangeWorkflow } from './calendar-change.js';
+export { deliveryDispatcherWorkflow, deliverySenderWorkflow } from './delivery.js';

@@ -33,6 +33,7 @@ CREATE TABLE "deliveries" (
 	"status" "delivery_status" DEFAULT 'pending' NOT NULL,
 	"not_before" timestamp with time zone,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"dispatched_at" timestamp with time zone,
 	"claimed_at" timestamp with time zone,
 	"sent_at" timestamp with time zone,
 	"delivered_at" timestamp with time zone,

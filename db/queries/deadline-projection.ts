@@ -6,6 +6,8 @@
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { insertDeliveries } from './deliveries.js';
+import { resolveDeliveryTargets } from './delivery-targets.js';
 import { escalations, notifications, obligations } from '../schema/index.js';
 import type { Obligation } from '../../domain/escalation.js';
 import type { EscalationSpec, NotificationSpec, ProcessEvent } from '../../domain/contracts/deadlines.js';
@@ -88,7 +90,7 @@ async function upsertObligations(tx: Tx, owner: ProcessOwner, list: readonly Obl
 
 /** A new commit's tally, filled by the helpers below as they write (rows new in this transaction only). */
 function emptyCommit(): ProjectionCommit {
-  return { escalation: null, notifications: [] };
+  return { escalation: null, notifications: [], deliveries: 0 };
 }
 
 /**
@@ -181,9 +183,25 @@ export async function insertNotifications(
       })),
     )
     .onConflictDoNothing({ target: notifications.dedupeKey })
-    .returning({ kind: notifications.kind });
+    .returning({
+      id: notifications.id,
+      kind: notifications.kind,
+      recipientUserId: notifications.recipientUserId,
+      recipientRole: notifications.recipientRole,
+      recipientDivisionCode: notifications.recipientDivisionCode,
+    });
   // Only rows this call created: a retried activity's notifications already exist and are not returned.
   commit?.notifications.push(...created.map((n) => n.kind));
+  // Their outbox rows in the same transaction: a notification never exists without its deliveries.
+  const written = await insertDeliveries(
+    tx,
+    await resolveDeliveryTargets(
+      tx,
+      created.map(({ id, ...n }) => ({ notificationId: id, ...n })),
+    ),
+    at,
+  );
+  if (commit) commit.deliveries += written;
 }
 
 /** The shared part of one process's change: its obligations, a fired rung, the notifications and the audit event. */

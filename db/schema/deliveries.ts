@@ -123,6 +123,8 @@ export const deliveries = pgTable(
     /** When the send window opens for it (set when scheduled). */
     notBefore: timestamp('not_before', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
+    /** When the dispatcher last handed its target to a sender workflow (not again for a while: the sender is on it). */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),

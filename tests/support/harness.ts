@@ -25,6 +25,9 @@ import type { Calendar } from '../../domain/calendar.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Tracing } from '../../lib/tracing.js';
 import { clientTracingInterceptors } from '../../temporal/tracing.js';
+import { startDeliveryWorker, type DeliveryWorker } from '../../temporal/delivery-worker.js';
+import { createSecretBox } from '../../lib/secret-box.js';
+import type { Notifiers } from '../../notifiers/types.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
 import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
 
@@ -41,6 +44,8 @@ export interface Harness {
   mentorships: MentorshipService;
   reserves: ReserveService;
   worker: Worker;
+  /** The delivery worker (with the `deliveries` option): `wake()` wakes the dispatcher. */
+  delivery: DeliveryWorker | null;
   /** Stops the worker and starts another on the same task queue (a deploy: other code or activities). */
   replaceWorker(choice: WorkerChoice): Promise<void>;
   /** Builds the API on the same backend (lazily; workflow tests need none). */
@@ -58,6 +63,10 @@ export interface Harness {
 }
 
 let taskQueueCounter = 0;
+
+/** Every test backend seals addresses with this key (32 bytes; a test key, never a real one). */
+export const TEST_DELIVERY_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_SECRET_BOX = createSecretBox(TEST_DELIVERY_KEY);
 
 /** What a worker runs: the activities (wrapped, for fault tests) and the workflow build (default: this code). */
 export interface WorkerChoice {
@@ -90,6 +99,8 @@ export async function startHarness(
     metrics?: Metrics;
     /** Started by the test (lib/tracing.ts): the client, the worker and the apps trace as in production. */
     tracing?: Tracing;
+    /** Delivery to SMS, e-mail and robots through these notifiers (a delivery worker on its own queue, sealing with TEST_SECRET_BOX). */
+    deliveries?: { notifiers: Notifiers; now?: () => Date };
   } & WorkerChoice = {},
 ): Promise<Harness> {
   const database: TestDatabase = await testDatabaseUrl();
@@ -119,9 +130,23 @@ export async function startHarness(
   const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const mentorships = createMentorshipService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const reserves = createReserveService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
+  const delivery = options.deliveries
+    ? await startDeliveryWorker({
+        db: db.db,
+        temporal,
+        connection: nativeConnection,
+        namespace: 'default',
+        calendars,
+        secretBox: TEST_SECRET_BOX,
+        notifiers: options.deliveries.notifiers,
+        nudgeEveryMs: 0,
+        ...(options.deliveries.now ? { now: options.deliveries.now } : {}),
+      })
+    : null;
   const realActivities = createActivities({
     db: db.db,
     calendars,
+    ...(delivery ? { deliveriesWritten: delivery.wake } : {}),
     designateRelapse: cases.designateRelapse,
     proposeMentorship: mentorships.proposeForPlacement,
     continueTransferredReserve: reserves.continueTransferred,
@@ -152,6 +177,7 @@ export async function startHarness(
     get worker() {
       return worker;
     },
+    delivery,
     async replaceWorker(choice) {
       worker.shutdown();
       await workerRun;
@@ -208,7 +234,7 @@ export async function startHarness(
       await app?.close();
       for (const extra of extraApps) await extra.close();
       worker.shutdown();
-      await workerRun;
+      await Promise.all([workerRun, delivery?.stop()]);
       if (ownsConnections) {
         await nativeConnection.close();
         await temporal.close();
