@@ -137,7 +137,9 @@ export function createAliyunSms(options: AliyunSmsOptions): Notifier {
             const e = (error ?? {}) as SdkError;
             // A code only, and no cause: the SDK's message holds the request URL with the phone number.
             // eslint-disable-next-line preserve-caught-error
-            throw new Error(`aliyun QuerySendDetails failed: ${e.code ?? transportFailure(error) ?? 'unexpected_error'}`);
+            throw new Error(
+              `aliyun QuerySendDetails failed: ${(typeof e.statusCode === 'number' ? e.code : undefined) ?? transportFailure(error) ?? e.code ?? 'unexpected_error'}`,
+            );
           }
           if (body?.code !== 'OK') throw new Error(`aliyun QuerySendDetails failed: ${body?.code ?? 'bad_answer'}`);
           const records = body.smsSendDetailDTOs?.smsSendDetailDTO ?? [];
