@@ -129,7 +129,37 @@ const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes in base64 (openssl rand -base64 32)')
     .optional(),
-  // --- Channels (issue 12): provider endpoints and credentials. (notifiers block)
+  // --- Channels (issue 12): provider endpoints and credentials.
+  /** Which SMS provider sends (`none`: the SMS channel is not configured and its deliveries fail with channel_not_configured). */
+  SMS_PROVIDER: z.enum(['aliyun', 'tencent', 'none']).default('none'),
+  /** Aliyun AccessKey of a RAM user allowed dysms:SendSms and dysms:QuerySendDetails only. */
+  ALIYUN_SMS_ACCESS_KEY_ID: z.string().optional(),
+  ALIYUN_SMS_ACCESS_KEY_SECRET: z.string().optional(),
+  /** Aliyun SMS API host; `http://host:port` only for a local stub (the scheme picks the protocol, https when absent). */
+  ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
+  /** The approved 短信签名 (e.g. 某某县委组织部). */
+  ALIYUN_SMS_SIGN_NAME: z.string().optional(),
+  /** The approved notification template (SMS_…) with the variables ${title} and ${count}. */
+  ALIYUN_SMS_TEMPLATE_CODE: z.string().optional(),
+  /** Tencent Cloud API key of a CAM user allowed sms:SendSms and sms:PullSmsSendStatusByPhoneNumber only. */
+  TENCENT_SMS_SECRET_ID: z.string().optional(),
+  TENCENT_SMS_SECRET_KEY: z.string().optional(),
+  /** Tencent SMS region (ap-guangzhou, ap-beijing or ap-nanjing). */
+  TENCENT_SMS_REGION: z.string().default('ap-guangzhou'),
+  /** Tencent SMS API host; `http://host:port` only for a local stub (https when no scheme). */
+  TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
+  /** The SmsSdkAppId (1400…) of the SMS application. */
+  TENCENT_SMS_APP_ID: z.string().optional(),
+  /** The approved 短信签名 content. */
+  TENCENT_SMS_SIGN_NAME: z.string().optional(),
+  /** The approved notification template's id, with two variables: {1} the title, {2} the number of items. */
+  TENCENT_SMS_TEMPLATE_ID: z.string().optional(),
+  /** SMTP server as a URL (smtps://user:pass@smtp.example.gov.cn:465); unset: no e-mail channel. */
+  SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** The From of our e-mails ("整改督办" <noreply@example.gov.cn>). */
+  SMTP_FROM: z.string().default('"整改督办" <noreply@rectify.invalid>'),
+  /** Longest wait for a provider's answer (SMS APIs, SMTP, robots, webhooks); past it the outcome is unknown. */
+  DELIVERY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Division code prefix imported as demo data by `npm start`. */
   DEMO_DIVISION: z
     .string()
