@@ -3,6 +3,7 @@
  * the robots and our webhook always (their URL and secret come with each target).
  */
 import type { Config } from '../config/config.js';
+import { createSecretBox, type SecretBox } from '../lib/secret-box.js';
 import { createAliyunSms } from './aliyun-sms.js';
 import { createDingtalkRobot } from './dingtalk-robot.js';
 import { createEmail } from './email.js';
@@ -65,4 +66,21 @@ export function createNotifiers(config: Config): Notifiers {
   if (sms) notifiers.sms = sms;
   if (config.SMTP_URL) notifiers.email = createEmail({ url: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs });
   return notifiers;
+}
+
+/** What a process needs to deliver: the key that opens addresses and the notifiers. */
+export interface DeliverySetup {
+  secretBox: SecretBox;
+  notifiers: Notifiers;
+}
+
+/**
+ * The delivery setup of a process, or null without a key (then nothing can be sealed or opened:
+ * contact points and office channels cannot be saved and notifications stay in the inbox).
+ * `fallbackKey`: `npm start` keeps one in DATA_DIR when the config names none.
+ */
+export function deliveryFromConfig(config: Config, fallbackKey?: string): DeliverySetup | null {
+  const key = config.DELIVERY_ENCRYPTION_KEY ?? fallbackKey;
+  if (!key) return null;
+  return { secretBox: createSecretBox(key), notifiers: createNotifiers(config) };
 }

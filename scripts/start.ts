@@ -7,6 +7,7 @@
  * and demo tokens. Ctrl-C stops API → worker → Temporal dev server → Postgres, each once. The next
  * `npm start` resumes on the same data: the workflows are still there and the demo seed is skipped.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -30,7 +31,7 @@ import type { RunningWorker } from '../temporal/worker-main.js';
  * the services): loaded while Postgres and the dev server start, which saves seconds on every start.
  */
 async function loadLater() {
-  const [workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing] = await Promise.all([
+  const [workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing, notifiers] = await Promise.all([
     import('../temporal/worker-main.js'),
     import('../temporal/worker.js'),
     import('../temporal/client.js'),
@@ -42,8 +43,23 @@ async function loadLater() {
     import('../lib/password-hash.js'),
     import('../db/client.js'),
     import('../lib/tracing.js'),
+    import('../notifiers/index.js'),
   ]);
-  return { workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing };
+  return { workerMain, worker, client, server, app, demo, cases, sdk, hash, dbClient, tracing, notifiers };
+}
+
+/**
+ * The delivery key of a local run, created once in DATA_DIR (mode 0600) so contact points and robot
+ * URLs saved in one run open in the next. Production passes DELIVERY_ENCRYPTION_KEY instead.
+ */
+async function localDeliveryKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'delivery.key');
+  const existing = await fs.readFile(file, 'utf8').catch(() => null);
+  if (existing?.trim()) return existing.trim();
+  await fs.mkdir(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  await fs.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => undefined);
+  return (await fs.readFile(file, 'utf8')).trim();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -226,9 +242,21 @@ async function main(): Promise<void> {
       (c) => () => c.close(),
     );
     await bundling;
+    // Addresses and robot keys are sealed with DELIVERY_ENCRYPTION_KEY, or a key of this DATA_DIR's own.
+    const delivery = m.notifiers.deliveryFromConfig(config, await localDeliveryKey(dataDir));
     const worker: RunningWorker = await lifecycle.start(
       'worker',
-      () => m.workerMain.runWorker({ db: database.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger, metrics, tracing }),
+      () =>
+        m.workerMain.runWorker({
+          db: database.db,
+          temporal,
+          connection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          logger,
+          metrics,
+          tracing,
+          ...(delivery ? { delivery } : {}),
+        }),
       (w) => () => w.stop(),
     );
     worker.done.then(

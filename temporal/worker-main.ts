@@ -23,6 +23,7 @@ import { createReserveService } from '../services/reserves.js';
 import { connectTemporal, type TemporalHandle } from './client.js';
 import { createWorker } from './worker.js';
 import { startDeliveryWorker } from './delivery-worker.js';
+import { deliveryFromConfig } from '../notifiers/index.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Notifiers } from '../notifiers/types.js';
 
@@ -183,7 +184,18 @@ async function main(): Promise<void> {
     const options = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tracing };
     temporal = await connectTemporal(options);
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    running = await runWorker({ db: db.db, temporal, connection, namespace: config.TEMPORAL_NAMESPACE, logger, metrics, tracing });
+    const delivery = deliveryFromConfig(config);
+    if (!delivery) logger.warn('DELIVERY_ENCRYPTION_KEY is not set: no SMS, e-mail or robot messages are sent (notifications stay in the inbox)');
+    running = await runWorker({
+      db: db.db,
+      temporal,
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      logger,
+      metrics,
+      tracing,
+      ...(delivery ? { delivery } : {}),
+    });
     if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');
     // The worker's own registry (its pool, escalations, notifications); the database-wide gauges are the API's.
     if (config.METRICS_PORT !== undefined) {

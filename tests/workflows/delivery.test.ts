@@ -69,11 +69,19 @@ describe('the ladder reaches phones and robots', () => {
     const rungAt = (rung: string) => plan.rungs.find((r) => r.rung === rung)!.at;
     const before = providers.sent.length;
 
-    await skipTo(rungAt('org_dept'));
-    const rows = await eventually('three rungs delivered', async () => {
-      const r = await deliveriesOf(c.id);
-      return r.length === 4 && r.every((d) => d.status === 'sent') ? r : undefined;
-    });
+    // Rung by rung (a skip over several would fire them all before the first message went out, and merge them).
+    for (const [rung, expected] of [
+      ['reminder', 1],
+      ['township_office', 2],
+      ['org_dept', 4],
+    ] as const) {
+      await skipTo(rungAt(rung));
+      await eventually(`${rung} delivered`, async () => {
+        const r = await deliveriesOf(c.id);
+        return r.length === expected && r.every((d) => d.status === 'sent') ? r : undefined;
+      });
+    }
+    const rows = await deliveriesOf(c.id);
     expect(rows.map((d) => [d.kind, d.channel]).sort()).toEqual(
       [
         ['escalation.org_dept', 'dingtalk_robot'],
@@ -123,9 +131,9 @@ async function notifyOffice(kind: string, title: string): Promise<string> {
 }
 
 async function deliveryOfNotification(notificationId: string) {
-  const [row] = await h.db.sql<{ id: string; status: string; not_before: Date | null; sent_at: Date | null }[]>`
+  const [row] = await h.db.sql<{ id: string; status: string; not_before: string | null; sent_at: string | null }[]>`
     select id, status, not_before, sent_at from deliveries where notification_id = ${notificationId}`;
-  return row;
+  return row && { ...row, not_before: row.not_before ? new Date(row.not_before) : null, sent_at: row.sent_at ? new Date(row.sent_at) : null };
 }
 
 /** The first date on or after `from` that satisfies `pick`. */
@@ -199,6 +207,7 @@ describe('refusals', () => {
     const sentBefore = providers.sent.length;
     providers.answerNext('wecom_robot', { ok: false, retryable: true, code: 'errcode:45009', retryAfterMs: 60_000 });
     const throttled = await notifyOffice('escalation.township_office', '限流后重试的黄牌');
+    await eventually('refused once', async () => (await deliveryOfNotification(throttled))?.status === 'scheduled' && providers.sent.length === sentBefore);
     await skipTo(new Date((await env.currentTimeMs()) + 2 * 60_000), 0);
     const retried = await eventually('sent after the throttle', async () => {
       const d = await deliveryOfNotification(throttled);
