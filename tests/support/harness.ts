@@ -25,6 +25,8 @@ import type { Calendar } from '../../domain/calendar.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Tracing } from '../../lib/tracing.js';
 import { clientTracingInterceptors } from '../../temporal/tracing.js';
+import { createSecretBox, type SecretBox } from '../../lib/secret-box.js';
+import type { Notifiers } from '../../notifiers/types.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
 import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
 
@@ -78,6 +80,10 @@ export function testAuthSettings(overrides: Partial<AuthSettings> = {}): AuthSet
   return { ...defaultAuthOptions().auth, loginLimitPerIp: 10_000, loginLimitPerUsername: 10_000, ...overrides };
 }
 
+/** The fixed DELIVERY_ENCRYPTION_KEY of tests (32 bytes, base64): a test can open what the app sealed. */
+export const TEST_DELIVERY_KEY = Buffer.alloc(32, 7).toString('base64');
+export const testSecretBox = (): SecretBox => createSecretBox(TEST_DELIVERY_KEY);
+
 /** Divisions every test database gets: two townships of 惠水县 and one of 平塘县. */
 export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
 
@@ -90,6 +96,8 @@ export async function startHarness(
     metrics?: Metrics;
     /** Started by the test (lib/tracing.ts): the client, the worker and the apps trace as in production. */
     tracing?: Tracing;
+    /** The channels the apps send on (a recording notifier in tests); default none: every channel not configured. */
+    notifiers?: Notifiers;
   } & WorkerChoice = {},
 ): Promise<Harness> {
   const database: TestDatabase = await testDatabaseUrl();
@@ -141,6 +149,8 @@ export async function startHarness(
   let workerRun = worker.run();
   let app: FastifyInstance | undefined;
   const extraApps: FastifyInstance[] = [];
+  const secretBox = testSecretBox();
+  const delivery = { secretBox, notifiers: options.notifiers ?? {}, allowLoopbackHttpChannels: true };
 
   return {
     db,
@@ -168,6 +178,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        ...delivery,
       });
       return app;
     },
@@ -180,6 +191,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        ...delivery,
         ...overrides,
       });
       extraApps.push(built);
