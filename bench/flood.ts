@@ -76,7 +76,14 @@ await runBench(async (registerCleanup) => {
   // The routes measured never touch Temporal.
   const temporal = detachedTemporalHandle();
   const serve = async (rateLimits: RateLimits): Promise<string> => {
-    const app: FastifyInstance = await buildApp({ db: db.db, temporal, secretBox: createSecretBox(randomBytes(32).toString('base64')), notifiers: {}, logger: false, rateLimits });
+    const app: FastifyInstance = await buildApp({
+      db: db.db,
+      temporal,
+      secretBox: createSecretBox(randomBytes(32).toString('base64')),
+      notifiers: {},
+      logger: false,
+      rateLimits,
+    });
     registerCleanup(() => app.close());
     const port = await freePort();
     await app.listen({ host: '127.0.0.1', port });

@@ -68,7 +68,14 @@ export function normalizeAddress(kind: ContactKind, raw: string): string {
   return value.toLowerCase();
 }
 
-const publicOf = (p: ContactPoint): ContactPoint => ({ id: p.id, userId: p.userId, kind: p.kind, hint: p.hint, verifiedAt: p.verifiedAt, createdAt: p.createdAt });
+const publicOf = (p: ContactPoint): ContactPoint => ({
+  id: p.id,
+  userId: p.userId,
+  kind: p.kind,
+  hint: p.hint,
+  verifiedAt: p.verifiedAt,
+  createdAt: p.createdAt,
+});
 
 export interface ContactPointAnswer {
   contactPoint: ContactPoint;
@@ -211,10 +218,16 @@ export function createContactPointService(deps: { db: Db; secretBox: SecretBox; 
         if (!point) throw new NotFoundError(NOT_FOUND);
         if (point.verifiedAt) return { point: publicOf(point), error: null };
         if (!point.verificationDigest || !point.verificationExpiresAt || point.verificationExpiresAt <= at) {
-          return { point: null, error: new ValidationError('验证码已过期，请重新获取 (the code has expired: ask for a new one)', 'code', { reason: 'code_expired' }) };
+          return {
+            point: null,
+            error: new ValidationError('验证码已过期，请重新获取 (the code has expired: ask for a new one)', 'code', { reason: 'code_expired' }),
+          };
         }
         if (point.verificationAttempts >= CODE_MAX_ATTEMPTS) {
-          return { point: null, error: new ValidationError('错误次数过多，请重新获取验证码 (too many wrong codes: ask for a new one)', 'code', { reason: 'too_many_attempts' }) };
+          return {
+            point: null,
+            error: new ValidationError('错误次数过多，请重新获取验证码 (too many wrong codes: ask for a new one)', 'code', { reason: 'too_many_attempts' }),
+          };
         }
         const expected = Buffer.from(point.verificationDigest);
         const given = Buffer.from(codeDigest(id, code));
@@ -266,7 +279,14 @@ export function createContactPointService(deps: { db: Db; secretBox: SecretBox; 
           notSince: new Date(at.getTime() - RESEND_INTERVAL_MS),
         });
         if (!set) throw new TooManyRequestsError('验证码发送过于频繁，请稍后再试 (a code is sent at most once a minute)', 60);
-        await recordDeliveryAudit(tx, { entityType: 'contact_point', entityId: id, action: 'code_resent', actor: actorOf(caller), at, details: { kind: point.kind, hint: point.hint } });
+        await recordDeliveryAudit(tx, {
+          entityType: 'contact_point',
+          entityId: id,
+          action: 'code_resent',
+          actor: actorOf(caller),
+          at,
+          details: { kind: point.kind, hint: point.hint },
+        });
         return sealedAddressOf(tx, id);
       });
       const sent = await sendCode(point.kind, secretBox.open(sealed!), code);

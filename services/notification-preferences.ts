@@ -50,7 +50,8 @@ export function createPreferenceService(deps: { db: Db; now?: () => Date }) {
   };
 
   const change = async (caller: AuthUser, owner: PreferenceOwner, entityId: string, channels: readonly DeliveryChannel[], input: PreferenceChange) => {
-    if (!channels.includes(input.channel)) throw new ValidationError(`渠道须为 ${channels.join('、')} 之一 (channel must be one of ${channels.join(', ')})`, 'channel');
+    if (!channels.includes(input.channel))
+      throw new ValidationError(`渠道须为 ${channels.join('、')} 之一 (channel must be one of ${channels.join(', ')})`, 'channel');
     if (!input.enabled && !mayDisable(input.category, input.channel)) {
       throw new ValidationError(
         `${CATEGORY_LABELS[input.category]}必须经${CHANNEL_LABELS[input.channel]}送达，不能关闭 (${input.category} cannot be switched off on ${input.channel})`,
@@ -61,7 +62,13 @@ export function createPreferenceService(deps: { db: Db; now?: () => Date }) {
     if (current.enabled === input.enabled) return;
     const at = now();
     await db.transaction(async (tx) => {
-      await setPreference(tx, owner, { category: input.category, channel: input.channel, enabled: input.enabled === current.default ? null : input.enabled, by: caller.id, at });
+      await setPreference(tx, owner, {
+        category: input.category,
+        channel: input.channel,
+        enabled: input.enabled === current.default ? null : input.enabled,
+        by: caller.id,
+        at,
+      });
       await recordDeliveryAudit(tx, {
         entityType: 'notification_preference',
         entityId,

@@ -131,7 +131,8 @@ export function createOfficeChannelService(deps: { db: Db; secretBox: SecretBox;
       const office = await resolveOffice(db, caller, input);
       const url = checkChannelUrl(input.url, deps.allowLoopbackHttp ?? false);
       const secret = input.secret?.trim() ? input.secret.trim() : null;
-      if (SIGNED_KINDS.includes(input.kind) && !secret) throw new ValidationError(`${CHANNEL_LABELS[input.kind]}须填写签名密钥 (a secret is required)`, 'secret');
+      if (SIGNED_KINDS.includes(input.kind) && !secret)
+        throw new ValidationError(`${CHANNEL_LABELS[input.kind]}须填写签名密钥 (a secret is required)`, 'secret');
       if (!SIGNED_KINDS.includes(input.kind) && secret)
         throw new ValidationError(`${CHANNEL_LABELS[input.kind]}的密钥在地址里，不另填 (this kind has no separate secret)`, 'secret');
       const at = now();
@@ -147,7 +148,14 @@ export function createOfficeChannelService(deps: { db: Db; secretBox: SecretBox;
           createdBy: caller.id,
           at,
         });
-        await recordDeliveryAudit(tx, { entityType: 'office_channel', entityId: created.id, action: 'created', actor: actorOf(caller), at, after: snapshot(created) });
+        await recordDeliveryAudit(tx, {
+          entityType: 'office_channel',
+          entityId: created.id,
+          action: 'created',
+          actor: actorOf(caller),
+          at,
+          after: snapshot(created),
+        });
         return created;
       });
     },

@@ -108,7 +108,11 @@ export const officeChannelRoutes: FastifyPluginAsyncZod<{ officeChannels: Office
       tags: ['delivery'],
       params: Id,
       response: {
-        200: z.object({ ok: z.boolean(), code: z.string().meta({ description: 'ok，或服务商的错误码、channel_not_configured' }), channel: OfficeChannelSchema }),
+        200: z.object({
+          ok: z.boolean(),
+          code: z.string().meta({ description: 'ok，或服务商的错误码、channel_not_configured' }),
+          channel: OfficeChannelSchema,
+        }),
         ...errorResponses,
       },
     },

@@ -280,7 +280,11 @@ export async function updateOfficeChannel(db: DbOrTx, id: string, change: { labe
 }
 
 export async function recordOfficeChannelTest(db: DbOrTx, id: string, at: Date, result: string): Promise<OfficeChannel> {
-  const [row] = await db.update(officeChannels).set({ lastTestAt: at, lastTestResult: result }).where(eq(officeChannels.id, id)).returning(officeChannelColumns);
+  const [row] = await db
+    .update(officeChannels)
+    .set({ lastTestAt: at, lastTestResult: result })
+    .where(eq(officeChannels.id, id))
+    .returning(officeChannelColumns);
   return row!;
 }
 

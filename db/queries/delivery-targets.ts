@@ -5,7 +5,14 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import type { Tx } from './deadline-projection.js';
-import { categoryOf, DELIVERY_CHANNELS, defaultEnabled, NOTIFICATION_CATEGORIES, type DeliveryChannel, type NotificationCategory } from '../../domain/delivery.js';
+import {
+  categoryOf,
+  DELIVERY_CHANNELS,
+  defaultEnabled,
+  NOTIFICATION_CATEGORIES,
+  type DeliveryChannel,
+  type NotificationCategory,
+} from '../../domain/delivery.js';
 import type { Role } from '../../domain/roles.js';
 
 export interface DeliveryRecipient {
@@ -30,7 +37,9 @@ export interface DeliveryTarget {
 }
 
 /** domain/delivery.ts defaultEnabled as rows, so the statement applies the same defaults. */
-const DEFAULTS = JSON.stringify(NOTIFICATION_CATEGORIES.flatMap((category) => DELIVERY_CHANNELS.map((channel) => ({ category, channel, enabled: defaultEnabled(category, channel) }))));
+const DEFAULTS = JSON.stringify(
+  NOTIFICATION_CATEGORIES.flatMap((category) => DELIVERY_CHANNELS.map((channel) => ({ category, channel, enabled: defaultEnabled(category, channel) }))),
+);
 
 /**
  * The targets of each notification:

@@ -76,7 +76,11 @@ describe('my contact points', () => {
   test('adding an SMS number sends a code to it; the code verifies it', async () => {
     const added = await call(sponsor, 'POST', '/me/contact-points', { kind: 'sms', address: '+86 138-0013-8000' });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
-    expect(added.body).toMatchObject({ codeSent: true, codeError: null, contactPoint: { kind: 'sms', hint: '138****8000', verified: false, verifiedAt: null } });
+    expect(added.body).toMatchObject({
+      codeSent: true,
+      codeError: null,
+      contactPoint: { kind: 'sms', hint: '138****8000', verified: false, verifiedAt: null },
+    });
     expect(Object.keys(added.body.contactPoint).sort()).toEqual(['createdAt', 'hint', 'id', 'kind', 'verified', 'verifiedAt']);
     smsId = added.body.contactPoint.id;
     const sent = notifiers.sms.sent.at(-1)!;
@@ -292,16 +296,19 @@ describe('my notification preferences', () => {
     const off = await call(sponsor, 'PUT', '/me/notification-preferences', { category: 'red_card', channel: 'sms', enabled: false });
     expect(off.status).toBe(400);
     expect(fieldsOf(off.body)).toEqual(['body.enabled']);
-    expect(fieldsOf((await call(sponsor, 'PUT', '/me/notification-preferences', { category: 'red_card', channel: 'wecom_robot', enabled: true })).body)).toEqual([
-      'body.channel',
-    ]);
+    expect(
+      fieldsOf((await call(sponsor, 'PUT', '/me/notification-preferences', { category: 'red_card', channel: 'wecom_robot', enabled: true })).body),
+    ).toEqual(['body.channel']);
 
     const on = await call(sponsor, 'PUT', '/me/notification-preferences', { category: 'event', channel: 'email', enabled: true });
     expect(on.status).toBe(200);
     expect(on.body.items).toContainEqual({ category: 'event', channel: 'email', enabled: true, default: false, mayChange: true });
     const quiet = await call(sponsor, 'PUT', '/me/notification-preferences', { category: 'reminder', channel: 'sms', enabled: false });
     expect(quiet.body.items).toContainEqual({ category: 'reminder', channel: 'sms', enabled: false, default: true, mayChange: true });
-    const rows = () => h.db.sql<{ category: string; enabled: boolean }[]>`select category, enabled from notification_preferences where user_id = ${sponsor.id} order by category`;
+    const rows = () =>
+      h.db.sql<
+        { category: string; enabled: boolean }[]
+      >`select category, enabled from notification_preferences where user_id = ${sponsor.id} order by category`;
     expect(await rows()).toEqual([
       { category: 'reminder', enabled: false },
       { category: 'event', enabled: true },
@@ -312,7 +319,9 @@ describe('my notification preferences', () => {
     const audits = await h.db.sql`select 1 from audit_events where entity_type = 'notification_preference' and entity_id = ${`user:${sponsor.id}`}`;
     expect(audits).toHaveLength(4);
     // Another person's preferences are untouched.
-    expect((await call(sponsor2, 'GET', '/me/notification-preferences')).body.items.every((i: { enabled: boolean; default: boolean }) => i.enabled === i.default)).toBe(true);
+    expect(
+      (await call(sponsor2, 'GET', '/me/notification-preferences')).body.items.every((i: { enabled: boolean; default: boolean }) => i.enabled === i.default),
+    ).toBe(true);
   });
 });
 
@@ -324,7 +333,9 @@ describe('nothing shows an address or a code', () => {
     for (const s of secrets) expect(answerText).not.toContain(s.toLowerCase());
     for (const code of codes) expect(answerText).not.toMatch(new RegExp(`\\b${code}\\b`));
 
-    const audit = JSON.stringify(await h.db.sql`select before, after, details from audit_events where entity_type in ('contact_point', 'notification_preference')`);
+    const audit = JSON.stringify(
+      await h.db.sql`select before, after, details from audit_events where entity_type in ('contact_point', 'notification_preference')`,
+    );
     for (const s of secrets) expect(audit.toLowerCase()).not.toContain(s.toLowerCase());
     for (const code of codes) expect(audit).not.toContain(code);
 
