@@ -56,6 +56,13 @@ import { importRoutes } from './routes/imports.js';
 import { authRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
+import { contactPointRoutes } from './routes/contact-points.js';
+import { myPreferenceRoutes, officeChannelRoutes } from './routes/office-channels.js';
+import { createContactPointService } from '../services/contact-points.js';
+import { createOfficeChannelService } from '../services/office-channels.js';
+import { createPreferenceService } from '../services/notification-preferences.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Notifiers } from '../notifiers/types.js';
 
 export interface AppDeps {
   db: Db;
@@ -83,6 +90,12 @@ export interface AppDeps {
   requestLogging?: boolean;
   /** A server span per request, the parent of its Temporal calls (when lib/tracing.ts has started the SDK). */
   tracing?: boolean;
+  /** Seals contact addresses, robot URLs and secrets (DELIVERY_ENCRYPTION_KEY). */
+  secretBox: SecretBox;
+  /** The channels this process can send on (verification codes, channel tests); a missing one is not configured. */
+  notifiers: Notifiers;
+  /** Office channels may be http://127.0.0.1 or localhost (tests' local receivers); otherwise https only. */
+  allowLoopbackHttpChannels?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -166,6 +179,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     stats: createStatsService({ db }),
     imports: createImportService({ db }),
     audit: createAuditService({ db }),
+    contactPoints: createContactPointService({ db, secretBox: deps.secretBox, notifiers: deps.notifiers, now: deps.now }),
+    officeChannels: createOfficeChannelService({
+      db,
+      secretBox: deps.secretBox,
+      notifiers: deps.notifiers,
+      allowLoopbackHttp: deps.allowLoopbackHttpChannels ?? false,
+      now: deps.now,
+    }),
+    preferences: createPreferenceService({ db, now: deps.now }),
   };
   const exports = createExportService({ db, stats: services.stats, audit: services.audit });
   const defaults = deps.auth && deps.passwordHash ? undefined : defaultAuthOptions();
@@ -240,6 +262,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authRoutes, { auth });
       await api.register(accountRoutes, { accounts });
       await api.register(auditRoutes, { audit: services.audit });
+      await api.register(contactPointRoutes, { contactPoints: services.contactPoints });
+      await api.register(officeChannelRoutes, { officeChannels: services.officeChannels, preferences: services.preferences });
+      await api.register(myPreferenceRoutes, { preferences: services.preferences });
     },
     { prefix: API_PREFIX },
   );

@@ -20,6 +20,10 @@ import { connectTemporal, type TemporalHandle } from '../temporal/client.js';
 import { API_PREFIX, buildApp, passwordHashSettingsFromConfig } from './app.js';
 import { authSettingsFromConfig } from '../services/auth.js';
 import { rateLimitsFromConfig } from './plugins/rate-limits.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox, type SecretBox } from '../lib/secret-box.js';
+import type { Notifiers } from '../notifiers/types.js';
+import { createNotifiers } from '../notifiers/index.js';
 
 export interface ApiDeps {
   db: Db;
@@ -39,6 +43,21 @@ export interface ApiDeps {
   requestLogging?: boolean;
   /** A span per request (lib/tracing.ts started in this process). */
   tracing?: boolean;
+  /** Default: from DELIVERY_ENCRYPTION_KEY (secretBoxFromConfig). */
+  secretBox?: SecretBox;
+  /** The channels this process sends verification codes and channel tests on (default: none configured). */
+  notifiers?: Notifiers;
+}
+
+/**
+ * The SecretBox for DELIVERY_ENCRYPTION_KEY. Without one, production refuses to start; elsewhere a
+ * key for this process only is made, with a warning (what it seals is unreadable after a restart).
+ */
+export function secretBoxFromConfig(config: Config | undefined, logger: Logger): SecretBox {
+  if (config?.DELIVERY_ENCRYPTION_KEY) return createSecretBox(config.DELIVERY_ENCRYPTION_KEY);
+  if (config?.NODE_ENV === 'production') throw new Error('DELIVERY_ENCRYPTION_KEY is not set (openssl rand -base64 32)');
+  logger.warn('DELIVERY_ENCRYPTION_KEY is not set: contact points and office channels are sealed with a key for this process only');
+  return createSecretBox(randomBytes(32).toString('base64'));
 }
 
 export interface RunningApi {
@@ -66,6 +85,8 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
         }
       : {}),
     loginRetention: true,
+    secretBox: deps.secretBox ?? secretBoxFromConfig(deps.config, deps.logger),
+    notifiers: deps.notifiers ?? {},
     ...(deps.consoleDir ? { consoleDir: deps.consoleDir } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.metrics && deps.config?.METRICS_TOKEN ? { metricsToken: deps.config.METRICS_TOKEN } : {}),
@@ -161,6 +182,8 @@ async function main(): Promise<void> {
       metrics: createMetrics(),
       tracing: tracing !== null,
       ...(existsSync(path.join(CONSOLE_DIR, 'index.html')) ? { consoleDir: CONSOLE_DIR } : {}),
+      // Verification codes and channel tests go out through the configured providers.
+      notifiers: createNotifiers(config),
     });
     logger.info(
       {

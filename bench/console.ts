@@ -31,6 +31,8 @@ import { launchBrowser } from '../tests/support/browser.js';
 import { detachedTemporalHandle } from '../temporal/client.js';
 import { config, createDatabase, freePort, machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, type Row } from './support/report.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../lib/secret-box.js';
 
 const a = args();
 const ITERATIONS = intArg(a, 'iterations', 10);
@@ -122,7 +124,16 @@ await runBench(async (registerCleanup) => {
 
   const temporal = detachedTemporalHandle();
   const auth = { ...authSettingsFromConfig(config), loginLimitPerIp: 1_000_000, loginLimitPerUsername: 1_000_000 };
-  const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings, consoleDir: CONSOLE_DIR });
+  const app = await buildApp({
+    db: db.db,
+    temporal,
+    secretBox: createSecretBox(randomBytes(32).toString('base64')),
+    notifiers: {},
+    logger: false,
+    auth,
+    passwordHash: hashSettings,
+    consoleDir: CONSOLE_DIR,
+  });
   registerCleanup(() => app.close());
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });

@@ -29,6 +29,8 @@ import { civilYear } from '../domain/stats.js';
 import { detachedTemporalHandle } from '../temporal/client.js';
 import { machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, percentile, type Row } from './support/report.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../lib/secret-box.js';
 
 const DATABASE = 'rectify_bench_dashboards';
 const a = args();
@@ -516,7 +518,14 @@ await runBench(async (registerCleanup) => {
   // The app as the API serves it; the statistics routes never touch Temporal.
   const temporal = detachedTemporalHandle();
   // One user asking as fast as the machine answers: the rate limits would measure themselves.
-  const app = await buildApp({ db: db.db, temporal, logger: false, rateLimits: RATE_LIMITS_OFF });
+  const app = await buildApp({
+    db: db.db,
+    temporal,
+    secretBox: createSecretBox(randomBytes(32).toString('base64')),
+    notifiers: {},
+    logger: false,
+    rateLimits: RATE_LIMITS_OFF,
+  });
   registerCleanup(() => app.close());
 
   const counties = await scopes(db, 'county', 60);

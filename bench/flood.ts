@@ -19,6 +19,8 @@ import { createUser } from '../db/queries/users.js';
 import { detachedTemporalHandle } from '../temporal/client.js';
 import { config, createDatabase, freePort, machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, type Row } from './support/report.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../lib/secret-box.js';
 
 const a = args();
 const SECONDS = intArg(a, 'seconds', 12);
@@ -74,7 +76,14 @@ await runBench(async (registerCleanup) => {
   // The routes measured never touch Temporal.
   const temporal = detachedTemporalHandle();
   const serve = async (rateLimits: RateLimits): Promise<string> => {
-    const app: FastifyInstance = await buildApp({ db: db.db, temporal, logger: false, rateLimits });
+    const app: FastifyInstance = await buildApp({
+      db: db.db,
+      temporal,
+      secretBox: createSecretBox(randomBytes(32).toString('base64')),
+      notifiers: {},
+      logger: false,
+      rateLimits,
+    });
     registerCleanup(() => app.close());
     const port = await freePort();
     await app.listen({ host: '127.0.0.1', port });

@@ -20,6 +20,8 @@ import { authSettingsFromConfig } from '../services/auth.js';
 import { detachedTemporalHandle } from '../temporal/client.js';
 import { config, createDatabase, freePort, machineInfo, runBench, startPostgres } from './support/env.js';
 import { args, intArg, log, ms, printTable, saveResult, summary, type Row } from './support/report.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../lib/secret-box.js';
 
 const a = args();
 const SECONDS = intArg(a, 'seconds', 8);
@@ -69,7 +71,16 @@ await runBench(async (registerCleanup) => {
   // The routes measured never touch Temporal.
   const temporal = detachedTemporalHandle();
   const auth = { ...authSettingsFromConfig(config), loginLimitPerIp: 1_000_000, loginLimitPerUsername: 1_000_000 };
-  const app = await buildApp({ db: db.db, temporal, logger: false, auth, passwordHash: hashSettings, rateLimits: RATE_LIMITS_OFF });
+  const app = await buildApp({
+    db: db.db,
+    temporal,
+    secretBox: createSecretBox(randomBytes(32).toString('base64')),
+    notifiers: {},
+    logger: false,
+    auth,
+    passwordHash: hashSettings,
+    rateLimits: RATE_LIMITS_OFF,
+  });
   registerCleanup(() => app.close());
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });

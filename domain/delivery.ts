@@ -5,6 +5,11 @@
  */
 import { addCalendarDays, isWorkingDay, type Calendar } from './calendar.js';
 
+/** The kind of the message carrying a contact point's verification code (SMS adapters pick their template by it). */
+export const VERIFICATION_MESSAGE_KIND = 'contact_point.verification';
+/** The kind of an office channel's test message. */
+export const CHANNEL_TEST_MESSAGE_KIND = 'office_channel.test';
+
 /** A person's own channels (contact points). */
 export const CONTACT_KINDS = ['sms', 'email'] as const;
 export type ContactKind = (typeof CONTACT_KINDS)[number];

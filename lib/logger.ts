@@ -28,6 +28,16 @@ export const REDACTED_PATHS = [
   // The SDK puts an activity's task token (which can complete the activity) on its log lines.
   '*.taskToken',
   'taskToken',
+  // Delivery (issue 12): a contact point's address, a robot's URL and secret, a verification code,
+  // in a request body (logged by mistake) or a notifier's target. Top-level and `req.url` stay:
+  // those are the request's path and the API's own address, not a channel's.
+  ...['address', 'phone', 'url', 'secret', 'code'].flatMap((field) => [`body.${field}`, `req.body.${field}`, `*.body.${field}`]),
+  ...['address', 'phone', 'url', 'secret'].flatMap((field) => [`target.${field}`, `*.target.${field}`]),
+  'address',
+  'phone',
+  'secret',
+  '*.secret',
+  '*.phone',
 ];
 
 /**

@@ -2,13 +2,15 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../api/app.js';
 import { createDb } from '../db/client.js';
 import { detachedTemporalHandle } from '../temporal/client.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../lib/secret-box.js';
 
 /** The OpenAPI document of the app as built (no database or Temporal is reached to describe it). */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   // postgres.js connects on the first query, and describing the routes makes none.
   const db = createDb('postgres://openapi@127.0.0.1:1/none', { max: 1 });
   const temporal = detachedTemporalHandle();
-  const app = await buildApp({ db: db.db, temporal, logger: false });
+  const app = await buildApp({ db: db.db, temporal, secretBox: createSecretBox(randomBytes(32).toString('base64')), notifiers: {}, logger: false });
   try {
     await app.ready();
     return app.swagger() as unknown as Record<string, unknown>;

@@ -303,6 +303,8 @@ async function main(): Promise<void> {
           // Two lines per request would push the banner off the screen within a page or two; errors still show.
           requestLogging: logFormat === 'json',
           tracing: tracing !== null,
+          // The worker's key and providers: what the API seals, the worker opens.
+          ...(delivery ? { secretBox: delivery.secretBox, notifiers: delivery.notifiers } : {}),
         }),
       (a) => () => a.close(),
     );

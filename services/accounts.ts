@@ -51,8 +51,8 @@ function actorOf(manager: AccountManager): AuditActor {
   return 'user' in manager ? { actorUserId: manager.user.id, actorLabel: manager.user.name } : { actorLabel: manager.admin };
 }
 
-/** Whether the manager may manage an account in this role and division (see the module comment). */
-function manages(manager: AccountManager, target: { role: Role; jurisdictionCode: string }): boolean {
+/** Whether the manager may manage an account in this role and division (see the module comment); contact points follow it. */
+export function manages(manager: AccountManager, target: { role: Role; jurisdictionCode: string }): boolean {
   if (!('user' in manager)) return true;
   const own = manager.user.jurisdictionCode;
   if (manager.user.role !== 'org_dept' || !isWithin(target.jurisdictionCode, own)) return false;

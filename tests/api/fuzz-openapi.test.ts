@@ -38,6 +38,7 @@ import { ANNUAL_REVIEW_OUTCOMES, PERIODIC_REVIEW_OUTCOMES, PLACEMENT_POSTS, RESE
 import { DEMO_POLICY, PREVIEW_KINDS } from '../../domain/policy.js';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, TEST_PASSWORD_HASH, type Harness } from '../support/harness.js';
+import { recordingNotifiers } from '../support/recording-notifier.js';
 import { createPasswordHasher } from '../../lib/password-hash.js';
 
 /** Change to explore other requests; keep it fixed in the repository so CI is reproducible. */
@@ -73,6 +74,8 @@ const pools = {
   divisions: [] as string[],
   townships: [] as string[],
   periods: [] as string[],
+  contactPoints: [] as string[],
+  officeChannels: [] as string[],
 };
 type Pool = keyof typeof pools;
 
@@ -97,6 +100,8 @@ const POOL_BY_NAME: Record<string, Pool> = {
   code: 'divisions',
   requestId: 'clockRequests',
   period: 'periods',
+  userId: 'sponsors',
+  officeDivisionCode: 'divisions',
 };
 
 /** Path `{id}` by the resource it belongs to. */
@@ -106,6 +111,8 @@ function poolForId(route: string): Pool | null {
   if (route.startsWith('/api/v1/reserves/')) return 'reserves';
   if (route.startsWith('/api/v1/inbox/')) return 'inbox';
   if (route.startsWith('/api/v1/calendar/overrides/')) return 'overrides';
+  if (route.startsWith('/api/v1/office-channels/')) return 'officeChannels';
+  if (route.includes('/contact-points/')) return 'contactPoints';
   return null;
 }
 
@@ -845,7 +852,31 @@ const decision = () => fc.record({ approved: fc.boolean(), comment: words }, { r
 const review = () => fc.record({ passed: fc.boolean(), comment: words });
 
 /** Bodies the services accept when the state allows: they get the fuzzer past validation. */
+const contactPointBody = fc.oneof(
+  fc.record({ kind: fc.constant('sms'), address: fc.constantFrom('13800138000', '+86 139-1234-5678', '15000000000') }),
+  fc.record({ kind: fc.constant('email'), address: fc.constantFrom('zhang@example.gov.cn', 'Li.Si@Example.gov.cn') }),
+);
 const VALID_BODIES: Record<string, (mode: Mode) => fc.Arbitrary<Record<string, unknown>>> = {
+  addMyContactPoint: () => contactPointBody,
+  addAccountContactPoint: () => fc.tuple(contactPointBody, fc.boolean()).map(([body, verified]) => ({ ...body, verified })),
+  verifyMyContactPoint: () => fc.record({ code: fc.stringMatching(/^\d{6}$/) }),
+  createOfficeChannel: () =>
+    fc.oneof(
+      fc.record({ kind: fc.constant('wecom_robot'), url: fc.constant('https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=fuzz'), label: words }),
+      fc.record({
+        kind: fc.constant('dingtalk_robot'),
+        url: fc.constant('https://oapi.dingtalk.com/robot/send?access_token=fuzz'),
+        secret: words,
+        label: words,
+      }),
+      fc.record({
+        kind: fc.constant('signed_webhook'),
+        url: fc.constant('http://127.0.0.1:9/hook'),
+        secret: words,
+        label: words,
+        officeDivisionCode: fromPool('townships'),
+      }),
+    ),
   designateCase: () =>
     fc.record(
       {
@@ -983,6 +1014,9 @@ function harvest(json: unknown): void {
       if (/^\d{4}-\d{2}$/.test(ob.key)) add('periods', ob.key);
     }
   if (Array.isArray(o.clockRequests)) for (const r of o.clockRequests as Array<{ id: string }>) add('clockRequests', r.id);
+  const contactPoint = o.contactPoint as { id?: string } | undefined;
+  if (contactPoint?.id) add('contactPoints', contactPoint.id);
+  if (typeof o.urlHint === 'string') add('officeChannels', o.id);
   for (const k of ['mentee', 'mentor', 'person'] as const) {
     const p = o[k] as { id?: string } | null | undefined;
     if (p?.id) add('people', p.id);
@@ -1000,7 +1034,8 @@ function operations(): Array<{ route: string; method: string; op: Operation }> {
 beforeAll(async () => {
   env = await startTimeSkippingEnv();
   // The demo county whole (its townships and villages), and a township of another county.
-  h = await startHarness({ env }, { divisions: ['522731', '522727001'] });
+  // Recording notifiers: contact points and channel tests get past "not configured" to the sends.
+  h = await startHarness({ env }, { divisions: ['522731', '522727001'], notifiers: recordingNotifiers() });
   app = await h.app();
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rectify-fuzz-'));
   demo = await seedDemo({ db: h.db.db, sql: h.db.sql, cases: h.cases, temporal: h.temporal, dataDir, hasher: createPasswordHasher(TEST_PASSWORD_HASH) });

@@ -26,7 +26,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { Tracing } from '../../lib/tracing.js';
 import { clientTracingInterceptors } from '../../temporal/tracing.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../temporal/delivery-worker.js';
-import { createSecretBox } from '../../lib/secret-box.js';
+import { createSecretBox, type SecretBox } from '../../lib/secret-box.js';
 import type { Notifiers } from '../../notifiers/types.js';
 import { testDatabaseUrl, type TestDatabase } from './servers.js';
 import { calendarLastYearFromEnv, useTestCalendar, yearRange } from './test-calendar.js';
@@ -65,8 +65,6 @@ export interface Harness {
 let taskQueueCounter = 0;
 
 /** Every test backend seals addresses with this key (32 bytes; a test key, never a real one). */
-export const TEST_DELIVERY_KEY = Buffer.alloc(32, 7).toString('base64');
-export const TEST_SECRET_BOX = createSecretBox(TEST_DELIVERY_KEY);
 
 /** What a worker runs: the activities (wrapped, for fault tests) and the workflow build (default: this code). */
 export interface WorkerChoice {
@@ -87,6 +85,11 @@ export function testAuthSettings(overrides: Partial<AuthSettings> = {}): AuthSet
   return { ...defaultAuthOptions().auth, loginLimitPerIp: 10_000, loginLimitPerUsername: 10_000, ...overrides };
 }
 
+/** The fixed DELIVERY_ENCRYPTION_KEY of tests (32 bytes, base64): a test can open what the app sealed. */
+export const TEST_DELIVERY_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_SECRET_BOX: SecretBox = createSecretBox(TEST_DELIVERY_KEY);
+export const testSecretBox = (): SecretBox => TEST_SECRET_BOX;
+
 /** Divisions every test database gets: two townships of 惠水县 and one of 平塘县. */
 export const FIXTURE_PREFIXES = ['522731001', '522731002', '522727001'];
 
@@ -99,6 +102,8 @@ export async function startHarness(
     metrics?: Metrics;
     /** Started by the test (lib/tracing.ts): the client, the worker and the apps trace as in production. */
     tracing?: Tracing;
+    /** The channels the apps send on (a recording notifier in tests); default: the `deliveries` ones, else none. */
+    notifiers?: Notifiers;
     /** Delivery to SMS, e-mail and robots through these notifiers (a delivery worker on its own queue, sealing with TEST_SECRET_BOX). */
     deliveries?: { notifiers: Notifiers; now?: () => Date };
   } & WorkerChoice = {},
@@ -166,6 +171,8 @@ export async function startHarness(
   let workerRun = worker.run();
   let app: FastifyInstance | undefined;
   const extraApps: FastifyInstance[] = [];
+  const secretBox = testSecretBox();
+  const appDelivery = { secretBox, notifiers: options.notifiers ?? options.deliveries?.notifiers ?? {}, allowLoopbackHttpChannels: true };
 
   return {
     db,
@@ -194,6 +201,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        ...appDelivery,
       });
       return app;
     },
@@ -206,6 +214,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        ...appDelivery,
         ...overrides,
       });
       extraApps.push(built);
