@@ -144,7 +144,7 @@ function findDay(from: string, pick: (date: string) => boolean): string {
 }
 
 describe('send windows on working days', () => {
-  test('a 黄牌 raised on a make-up Saturday goes out that day; one raised during 国庆 waits for the first working day, 08:30', async () => {
+  test('a 黄牌 raised on a make-up Saturday goes out that day; one raised on a holiday (国庆…) waits for the first working day, 08:30', async () => {
     const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
     const weekdayOf = (d: string) => new Date(`${d}T00:00:00Z`).getUTCDay();
     const makeUpSaturday = findDay(addCalendarDays(today, 2), (d) => weekdayOf(d) === 6 && isWorkingDay(calendar, d));
@@ -156,7 +156,9 @@ describe('send windows on working days', () => {
     });
     expect(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(sentSaturday.sent_at!)).toBe(makeUpSaturday);
 
-    const holiday = findDay(addCalendarDays(makeUpSaturday, 1), (d) => describeDay(calendar, d).name === '国庆' && !isWorkingDay(calendar, d));
+    // A statutory holiday on a weekday (国庆 in the synthetic notices; whichever comes first).
+    const holiday = findDay(addCalendarDays(makeUpSaturday, 1), (d) => weekdayOf(d) !== 0 && weekdayOf(d) !== 6 && !isWorkingDay(calendar, d));
+    expect(describeDay(calendar, holiday).name).toBeTruthy();
     await skipTo(zonedInstant(holiday, '10:00', 'Asia/Shanghai'), 0);
     const sent = providers.sent.length;
     const onHoliday = await notifyOffice('escalation.township_office', '国庆期间的黄牌');
@@ -170,9 +172,10 @@ describe('send windows on working days', () => {
     expect(providers.sent.length).toBe(sent);
 
     await skipTo(opening, 5_000);
+    // Sent, or carried by a merged message with what else waited for that robot.
     const delivered = await eventually('sent when the window opened', async () => {
       const d = await deliveryOfNotification(onHoliday);
-      return d?.status === 'sent' ? d : undefined;
+      return d?.status === 'sent' || d?.status === 'digested' ? d : undefined;
     });
     expect(delivered.sent_at!.getTime()).toBeGreaterThanOrEqual(opening.getTime());
   });
