@@ -18,6 +18,8 @@ import { createCaseService } from '../services/cases.js';
 import { createInboxService } from '../services/inbox.js';
 import { createObligationService } from '../services/obligations.js';
 import { createEscalationService } from '../services/escalations.js';
+import { createDeliveryService } from '../services/deliveries.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { createPolicyService } from '../services/policies.js';
 import { createDivisionService } from '../services/divisions.js';
 import { createCalendarService } from '../services/calendar.js';
@@ -171,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     inbox: createInboxService({ db, now: deps.now }),
     obligations: createObligationService({ db, now: deps.now }),
     escalations: createEscalationService({ db, now: deps.now }),
+    deliveries: createDeliveryService({ db, temporal: deps.temporal, now: deps.now }),
     policies: createPolicyService({ db }),
     divisions: createDivisionService({ db }),
     calendar: createCalendarService({ db, temporal }),
@@ -252,6 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(inboxRoutes, { inbox: services.inbox });
       await api.register(obligationRoutes, { obligations: services.obligations });
       await api.register(escalationRoutes, { escalations: services.escalations });
+      await api.register(deliveryRoutes, { deliveries: services.deliveries });
       await api.register(policyRoutes, { policies: services.policies });
       await api.register(calendarRoutes, { calendar: services.calendar });
       await api.register(mentorshipRoutes, { mentorships: services.mentorships });

@@ -1,3 +1,4 @@
+import { deliveriesOfNotifications, type DeliveryView } from '../db/queries/deliveries.js';
 import type { Db } from '../db/client.js';
 import { ackNotification, findInboxItem, listInbox, unackedByKind, type InboxFilter, type InboxItemRow } from '../db/queries/inbox.js';
 import { ESCALATION_RUNGS, type EscalationRung } from '../domain/escalation.js';
@@ -23,10 +24,19 @@ export function createInboxService(deps: { db: Db; now?: () => Date }) {
     );
   }
 
+  /** Where each item went besides the inbox (SMS, e-mail, robots): masked targets and statuses. */
+  async function withDeliveries<T extends { id: string }>(items: T[]): Promise<Array<T & { deliveries: DeliveryView[] }>> {
+    const byNotification = await deliveriesOfNotifications(
+      deps.db,
+      items.map((i) => i.id),
+    );
+    return items.map((i) => ({ ...i, deliveries: byNotification.get(i.id) ?? [] }));
+  }
+
   return {
     async list(user: AuthUser, options: InboxFilter & { limit: number; offset: number }) {
       const page = await listInbox(deps.db, user, options);
-      return { ...page, items: await withWorkingDays(page.items, now()) };
+      return { ...page, items: await withDeliveries(await withWorkingDays(page.items, now())) };
     },
     /** Unacknowledged counts per rung (a rung is the kind `escalation.<rung>`), the rest as `other`. */
     async summary(user: AuthUser) {
@@ -40,7 +50,7 @@ export function createInboxService(deps: { db: Db; now?: () => Date }) {
       const item = acked ? await findInboxItem(deps.db, user, id) : null;
       // Someone else's item is as unknown as a missing one.
       if (!item) throw new NotFoundError('未找到该消息 (inbox item not found)');
-      const [withDays] = await withWorkingDays([item], now());
+      const [withDays] = await withDeliveries(await withWorkingDays([item], now()));
       return withDays!;
     },
   };

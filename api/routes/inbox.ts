@@ -1,3 +1,4 @@
+import { DeliverySchema, toDeliveryDto } from '../schemas/delivery.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../domain/roles.js';
@@ -44,6 +45,7 @@ const InboxItemSchema = z
     townshipName: z.string().nullable(),
     subjectName: z.string().nullable().describe('事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选'),
     obligation: InboxObligationSchema.nullable().describe('督办所针对的义务（到期日与超期工作日）；其他通知为 null'),
+    deliveries: z.array(DeliverySchema).describe('站外送达：短信、邮件、群机器人（脱敏的接收方、状态、时间）'),
   })
   .meta({ id: 'InboxItem' });
 
@@ -53,6 +55,7 @@ const toDto = (i: Item): z.output<typeof InboxItemSchema> => ({
   createdAt: i.createdAt.toISOString(),
   ackedAt: iso(i.ackedAt),
   obligation: i.obligation ? { ...i.obligation, dueAt: i.obligation.dueAt.toISOString(), exemptedAt: iso(i.obligation.exemptedAt) } : null,
+  deliveries: i.deliveries.map(toDeliveryDto),
 });
 
 export const inboxRoutes: FastifyPluginAsyncZod<{ inbox: InboxService }> = async (app, { inbox }) => {

@@ -1,3 +1,4 @@
+import { DeliverySchema, toDeliveryDto } from './delivery.js';
 import { z } from 'zod';
 import { CASE_STATES, DESIGNATION_REASONS } from '../../domain/cases.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
@@ -66,6 +67,7 @@ export const CaseDetailSchema = CaseSummarySchema.extend({
     }),
   ),
   timeline: z.array(TimelineEntrySchema),
+  deliveries: z.array(DeliverySchema).describe('有关通知的站外送达（短信、邮件、群机器人），脱敏'),
 }).meta({ id: 'CaseDetail' });
 
 export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema> {
@@ -115,6 +117,7 @@ export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSche
       submittedAt: s.submittedAt.toISOString(),
     })),
     timeline: detail.timeline.map(toTimelineDto),
+    deliveries: detail.deliveries.map(toDeliveryDto),
   };
 }
 

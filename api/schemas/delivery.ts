@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { CONTACT_KINDS, DELIVERY_CHANNELS, NOTIFICATION_CATEGORIES, OFFICE_CHANNEL_KINDS } from '../../domain/delivery.js';
+import { CONTACT_KINDS, DELIVERY_CHANNELS, DELIVERY_STATUSES, NOTIFICATION_CATEGORIES, OFFICE_CHANNEL_KINDS } from '../../domain/delivery.js';
+import type { DeliveryView } from '../../db/queries/deliveries.js';
 import { ROLES } from '../../domain/roles.js';
 import type { ContactPoint, OfficeChannel } from '../../db/queries/delivery-settings.js';
 import type { ContactPointAnswer } from '../../services/contact-points.js';
-import { iso } from './common.js';
+import { Instant, iso } from './common.js';
 
 /** A contact point as answers show it: the hint, never the address. */
 export const ContactPointSchema = z
@@ -83,3 +84,41 @@ export const toOfficeChannelDto = (c: OfficeChannel): z.infer<typeof OfficeChann
   lastTestAt: iso(c.lastTestAt),
   lastTestResult: c.lastTestResult,
 });
+
+export const DeliverySchema = z
+  .object({
+    id: z.uuid(),
+    notificationId: z.uuid(),
+    notificationTitle: z.string(),
+    notificationKind: z.string(),
+    channel: z.enum(DELIVERY_CHANNELS),
+    targetHint: z.string().describe('接收方的脱敏显示（138****0000、群机器人地址的主机）；号码、地址、密钥从不返回'),
+    targetLabel: z.string().nullable().describe('群机器人的名称'),
+    divisionCode: z.string(),
+    category: z.enum(NOTIFICATION_CATEGORIES),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    resends: z.number().int().describe('人工重发次数（每次留痕）'),
+    notBefore: Instant.nullable().describe('发送时段开启的时间（工作日 08:30–18:00 等）'),
+    sentAt: Instant.nullable(),
+    deliveredAt: Instant.nullable(),
+    finishedAt: Instant.nullable(),
+    providerMessageId: z.string().nullable(),
+    lastErrorCode: z.string().nullable().describe('服务商的错误码'),
+    digestOf: z.uuid().nullable().describe('合并发送时，携带它的那条发送记录'),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({ id: 'Delivery' });
+
+export function toDeliveryDto(d: DeliveryView): z.output<typeof DeliverySchema> {
+  return {
+    ...d,
+    notBefore: iso(d.notBefore),
+    sentAt: iso(d.sentAt),
+    deliveredAt: iso(d.deliveredAt),
+    finishedAt: iso(d.finishedAt),
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}

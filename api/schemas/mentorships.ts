@@ -1,3 +1,4 @@
+import { DeliverySchema, toDeliveryDto } from './delivery.js';
 import { z } from 'zod';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import { MENTORSHIP_REVIEW_OUTCOMES, MENTORSHIP_STATES } from '../../domain/mentorships.js';
@@ -85,6 +86,7 @@ export const MentorshipDetailSchema = MentorshipSummarySchema.extend({
     }),
   ),
   timeline: z.array(TimelineEntrySchema),
+  deliveries: z.array(DeliverySchema).describe('有关通知的站外送达（短信、邮件、群机器人），脱敏'),
 }).meta({ id: 'MentorshipDetail' });
 
 export function toMentorshipSummary(row: MentorshipView): z.output<typeof MentorshipSummarySchema> {
@@ -141,6 +143,7 @@ export function toMentorshipDetail(d: MentorshipDetail): z.output<typeof Mentors
       loggedAt: c.loggedAt.toISOString(),
     })),
     timeline: d.timeline.map(toTimelineDto),
+    deliveries: d.deliveries.map(toDeliveryDto),
   };
 }
 

@@ -1,3 +1,4 @@
+import { DeliverySchema, toDeliveryDto } from './delivery.js';
 import { z } from 'zod';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import { RESERVE_SOURCES } from '../../domain/people.js';
@@ -79,6 +80,7 @@ export const ReserveDetailSchema = ReserveSummarySchema.extend({
     }),
   ),
   timeline: z.array(TimelineEntrySchema),
+  deliveries: z.array(DeliverySchema).describe('有关通知的站外送达（短信、邮件、群机器人），脱敏'),
 }).meta({ id: 'ReserveDetail' });
 
 export function toReserveSummary(row: ReserveView): z.output<typeof ReserveSummarySchema> {
@@ -137,6 +139,7 @@ export function toReserveDetail(d: ReserveDetail): z.output<typeof ReserveDetail
       submittedAt: r.submittedAt.toISOString(),
     })),
     timeline: d.timeline.map(toTimelineDto),
+    deliveries: d.deliveries.map(toDeliveryDto),
   };
 }
 

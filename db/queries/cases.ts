@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import { readSnapshot, type Db } from '../client.js';
+import { deliveriesAbout } from './deliveries.js';
 import { caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { CaseState } from '../../domain/cases.js';
@@ -175,13 +176,20 @@ function caseOrder(sort: CaseSort): SQL[] {
 
 export async function getCaseParts(db: Db, caseId: string) {
   return readSnapshot(db, async (db) => {
-    const [obligationRows, escalationRows, submissionRows, timeline] = await Promise.all([
+    const [deliveryRows, obligationRows, escalationRows, submissionRows, timeline] = await Promise.all([
+      deliveriesAbout(db, { caseId }),
       db.select().from(obligations).where(eq(obligations.caseId, caseId)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
       db.select().from(escalations).where(eq(escalations.caseId, caseId)).orderBy(asc(escalations.raisedAt)),
       db.select().from(caseSubmissions).where(eq(caseSubmissions.caseId, caseId)).orderBy(asc(caseSubmissions.submittedAt)),
       timelineOf(db, 'case', caseId),
     ]);
-    return { obligations: obligationRows, escalations: escalationRows, submissions: submissionRows, timeline };
+    return {
+      deliveries: deliveryRows,
+      obligations: obligationRows,
+      escalations: escalationRows,
+      submissions: submissionRows,
+      timeline,
+    };
   });
 }
 

@@ -459,3 +459,22 @@ export async function rescheduleDelivery(db: Db | Tx, id: string, now: Date): Pr
     .returning({ id: deliveries.id });
   return rows.length === 1;
 }
+
+/** Every delivery of the notifications about one case, mentorship or reserve candidate, oldest first. */
+export async function deliveriesAbout(db: Db, owner: { caseId: string } | { mentorshipId: string } | { reserveCandidateId: string }): Promise<DeliveryView[]> {
+  const about =
+    'caseId' in owner
+      ? eq(notifications.caseId, owner.caseId)
+      : 'mentorshipId' in owner
+        ? eq(notifications.mentorshipId, owner.mentorshipId)
+        : eq(notifications.reserveCandidateId, owner.reserveCandidateId);
+  return db
+    .select(deliveryViewColumns)
+    .from(deliveries)
+    .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+    .leftJoin(contactPoints, eq(contactPoints.id, deliveries.contactPointId))
+    .leftJoin(officeChannels, eq(officeChannels.id, deliveries.officeChannelId))
+    .where(about)
+    .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
+    .limit(500);
+}

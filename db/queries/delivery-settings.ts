@@ -359,7 +359,7 @@ export async function setPreference(
 export async function recordDeliveryAudit(
   db: DbOrTx,
   event: {
-    entityType: 'contact_point' | 'office_channel' | 'notification_preference';
+    entityType: 'contact_point' | 'office_channel' | 'notification_preference' | 'delivery';
     entityId: string;
     action: string;
     actor: AuditActor;

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import { readSnapshot, type Db } from '../client.js';
+import { deliveriesAbout } from './deliveries.js';
 import { escalations, mentorshipCheckIns, mentorships, obligations } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
@@ -182,13 +183,20 @@ function mentorshipOrder(sort: MentorshipSort): SQL[] {
 
 export async function getMentorshipParts(db: Db, id: string) {
   return readSnapshot(db, async (db) => {
-    const [obligationRows, escalationRows, checkIns, timeline] = await Promise.all([
+    const [deliveryRows, obligationRows, escalationRows, checkIns, timeline] = await Promise.all([
+      deliveriesAbout(db, { mentorshipId: id }),
       db.select().from(obligations).where(eq(obligations.mentorshipId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
       db.select().from(escalations).where(eq(escalations.mentorshipId, id)).orderBy(asc(escalations.raisedAt)),
       db.select().from(mentorshipCheckIns).where(eq(mentorshipCheckIns.mentorshipId, id)).orderBy(asc(mentorshipCheckIns.period)),
       timelineOf(db, 'mentorship', id),
     ]);
-    return { obligations: obligationRows, escalations: escalationRows, checkIns, timeline };
+    return {
+      deliveries: deliveryRows,
+      obligations: obligationRows,
+      escalations: escalationRows,
+      checkIns,
+      timeline,
+    };
   });
 }
 

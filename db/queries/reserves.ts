@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
 import { readSnapshot, type Db } from '../client.js';
+import { deliveriesAbout } from './deliveries.js';
 import { escalations, mentorships, obligations, reserveCandidates, reserveNominations, reserveRecords } from '../schema/index.js';
 import { ConflictError } from '../../domain/errors.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
@@ -246,7 +247,8 @@ function reserveOrder(sort: ReserveSort): SQL[] {
 
 export async function getReserveParts(db: Db, id: string) {
   return readSnapshot(db, async (db) => {
-    const [obligationRows, escalationRows, records, timeline, [mentorship], [continued]] = await Promise.all([
+    const [deliveryRows, obligationRows, escalationRows, records, timeline, [mentorship], [continued]] = await Promise.all([
+      deliveriesAbout(db, { reserveCandidateId: id }),
       db.select().from(obligations).where(eq(obligations.reserveCandidateId, id)).orderBy(asc(obligations.dueAt), asc(obligations.id)),
       db.select().from(escalations).where(eq(escalations.reserveCandidateId, id)).orderBy(asc(escalations.raisedAt)),
       db.select().from(reserveRecords).where(eq(reserveRecords.candidateId, id)).orderBy(asc(reserveRecords.submittedAt), asc(reserveRecords.kind)),
@@ -255,6 +257,7 @@ export async function getReserveParts(db: Db, id: string) {
       db.select({ id: reserveCandidates.id }).from(reserveCandidates).where(eq(reserveCandidates.transferredFromId, id)),
     ]);
     return {
+      deliveries: deliveryRows,
       obligations: obligationRows,
       escalations: escalationRows,
       records,

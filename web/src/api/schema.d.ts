@@ -667,6 +667,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 短信、邮件、群机器人的发送记录（组织部看本县，乡镇党委看本乡镇），最新的在前，附各状态的数量 */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一条发送记录 */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重发发送失败或结果不明的消息（留痕）；结果不明的短信、钉钉消息可能已送达，须 confirmInDoubt: true */
+        post: operations["retryDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/divisions/{code}": {
         parameters: {
             query?: never;
@@ -2058,6 +2109,8 @@ export interface components {
             countyCode: string;
             /** @description ISO-8601 instant (UTC) */
             delistedAt: string | null;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["Delivery"][];
             /** @description ISO-8601 instant (UTC) */
             designatedAt: string;
             escalations: {
@@ -2223,6 +2276,8 @@ export interface components {
             countyCode: string;
             /** @description ISO-8601 instant (UTC) */
             delistedAt: string | null;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["DeliveryInput"][];
             /** @description ISO-8601 instant (UTC) */
             designatedAt: string;
             escalations: {
@@ -2801,6 +2856,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue: string;
+            /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
+            sendWindow?: "always" | {
+                end: string;
+                start: string;
+            };
             sponsorReassignmentDue: string;
             timeZone: string;
         };
@@ -2844,6 +2904,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue?: string;
+            /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
+            sendWindow?: "always" | {
+                end: string;
+                start: string;
+            };
             sponsorReassignmentDue?: string;
             timeZone?: string;
         };
@@ -2887,6 +2952,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue?: string;
+            /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
+            sendWindow?: "always" | {
+                end: string;
+                start: string;
+            };
             sponsorReassignmentDue?: string;
             timeZone?: string;
         };
@@ -2930,8 +3000,97 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue: string;
+            /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
+            sendWindow?: "always" | {
+                end: string;
+                start: string;
+            };
             sponsorReassignmentDue: string;
             timeZone: string;
+        };
+        Delivery: {
+            attempts: number;
+            /** @enum {string} */
+            category: "reminder" | "yellow_card" | "red_card" | "circular" | "coverage_alert" | "event";
+            /** @enum {string} */
+            channel: "sms" | "email" | "wecom_robot" | "dingtalk_robot" | "signed_webhook";
+            /** @description ISO-8601 instant (UTC) */
+            createdAt: string;
+            /** @description ISO-8601 instant (UTC) */
+            deliveredAt: string | null;
+            /**
+             * Format: uuid
+             * @description 合并发送时，携带它的那条发送记录
+             */
+            digestOf: string | null;
+            divisionCode: string;
+            /** @description ISO-8601 instant (UTC) */
+            finishedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description 服务商的错误码 */
+            lastErrorCode: string | null;
+            /** @description 发送时段开启的时间（工作日 08:30–18:00 等） */
+            notBefore: string | null;
+            /** Format: uuid */
+            notificationId: string;
+            notificationKind: string;
+            notificationTitle: string;
+            providerMessageId: string | null;
+            /** @description 人工重发次数（每次留痕） */
+            resends: number;
+            /** @description ISO-8601 instant (UTC) */
+            sentAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "scheduled" | "sending" | "sent" | "delivered" | "failed" | "unknown" | "suppressed" | "digested";
+            /** @description 接收方的脱敏显示（138****0000、群机器人地址的主机）；号码、地址、密钥从不返回 */
+            targetHint: string;
+            /** @description 群机器人的名称 */
+            targetLabel: string | null;
+            /** @description ISO-8601 instant (UTC) */
+            updatedAt: string;
+        };
+        DeliveryInput: {
+            attempts: number;
+            /** @enum {string} */
+            category: "reminder" | "yellow_card" | "red_card" | "circular" | "coverage_alert" | "event";
+            /** @enum {string} */
+            channel: "sms" | "email" | "wecom_robot" | "dingtalk_robot" | "signed_webhook";
+            /** @description ISO-8601 instant (UTC) */
+            createdAt: string;
+            /** @description ISO-8601 instant (UTC) */
+            deliveredAt: string | null;
+            /**
+             * Format: uuid
+             * @description 合并发送时，携带它的那条发送记录
+             */
+            digestOf: string | null;
+            divisionCode: string;
+            /** @description ISO-8601 instant (UTC) */
+            finishedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description 服务商的错误码 */
+            lastErrorCode: string | null;
+            /** @description 发送时段开启的时间（工作日 08:30–18:00 等） */
+            notBefore: string | null;
+            /** Format: uuid */
+            notificationId: string;
+            notificationKind: string;
+            notificationTitle: string;
+            providerMessageId: string | null;
+            /** @description 人工重发次数（每次留痕） */
+            resends: number;
+            /** @description ISO-8601 instant (UTC) */
+            sentAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "scheduled" | "sending" | "sent" | "delivered" | "failed" | "unknown" | "suppressed" | "digested";
+            /** @description 接收方的脱敏显示（138****0000、群机器人地址的主机）；号码、地址、密钥从不返回 */
+            targetHint: string;
+            /** @description 群机器人的名称 */
+            targetLabel: string | null;
+            /** @description ISO-8601 instant (UTC) */
+            updatedAt: string;
         };
         DesignateCaseRequest: {
             note?: string;
@@ -3289,6 +3448,8 @@ export interface components {
             /** Format: uuid */
             caseId: string | null;
             createdAt: string;
+            /** @description 站外送达：短信、邮件、群机器人（脱敏的接收方、状态、时间） */
+            deliveries: components["schemas"]["Delivery"][];
             /** Format: uuid */
             escalationId: string | null;
             /** Format: uuid */
@@ -3327,6 +3488,8 @@ export interface components {
             /** Format: uuid */
             caseId: string | null;
             createdAt: string;
+            /** @description 站外送达：短信、邮件、群机器人（脱敏的接收方、状态、时间） */
+            deliveries: components["schemas"]["DeliveryInput"][];
             /** Format: uuid */
             escalationId: string | null;
             /** Format: uuid */
@@ -3684,6 +3847,8 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             closedAt: string | null;
             countyCode: string;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["Delivery"][];
             escalations: {
                 /** Format: uuid */
                 id: string;
@@ -3876,6 +4041,8 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             closedAt: string | null;
             countyCode: string;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["DeliveryInput"][];
             escalations: {
                 /** Format: uuid */
                 id: string;
@@ -5024,6 +5191,8 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             closedAt: string | null;
             countyCode: string;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["Delivery"][];
             escalations: {
                 /** Format: uuid */
                 id: string;
@@ -5218,6 +5387,8 @@ export interface components {
             /** @description ISO-8601 instant (UTC) */
             closedAt: string | null;
             countyCode: string;
+            /** @description 有关通知的站外送达（短信、邮件、群机器人），脱敏 */
+            deliveries: components["schemas"]["DeliveryInput"][];
             escalations: {
                 /** Format: uuid */
                 id: string;
@@ -9743,6 +9914,256 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                channel?: "sms" | "email" | "wecom_robot" | "dingtalk_robot" | "signed_webhook";
+                /** @description 管辖范围内的区划（前缀） */
+                division?: string;
+                limit?: number;
+                offset?: number;
+                status?: "pending" | "scheduled" | "sending" | "sent" | "delivered" | "failed" | "unknown" | "suppressed" | "digested";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        byStatus: {
+                            [key: string]: number;
+                        };
+                        items: components["schemas"]["Delivery"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description 已知对方可能收到两次，仍要重发
+                     * @default false
+                     */
+                    confirmInDoubt?: boolean;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
