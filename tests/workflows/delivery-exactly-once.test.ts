@@ -136,6 +136,30 @@ test('no phone number, robot key or secret in the delivery workflows’ historie
   expect(text.length).toBeGreaterThan(3);
   const all = text.join('\n');
   expect(all).toContain('sendDeliveries');
+
+  // `RECORD_REPLAY_HISTORIES=1`: these runs become the delivery workflows' committed histories (tests/replay), once.
+  if (process.env.RECORD_REPLAY_HISTORIES === '1') {
+    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+    const { access, writeFile } = await import('node:fs/promises');
+    const dir = new URL('../replay/histories/', import.meta.url);
+    const smsTarget = (await h.db.sql<{ target_id: string }[]>`select target_id from deliveries where channel = 'sms' limit 1`)[0]!.target_id;
+    const wecomTarget = (await h.db.sql<{ target_id: string }[]>`select target_id from deliveries where channel = 'wecom_robot' limit 1`)[0]!.target_id;
+    for (const [file, id] of [
+      ['delivery-dispatcher-v1.json', deliveryDispatcherWorkflowId(deliveryTaskQueue(h.temporal.taskQueue))],
+      ['delivery-sender-v1-sms-unknown-reconciled.json', deliverySenderWorkflowId(smsTarget)],
+      ['delivery-sender-v1-wecom-resent.json', deliverySenderWorkflowId(wecomTarget)],
+    ] as const) {
+      const target = new URL(file, dir);
+      if (
+        await access(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
+      await writeFile(target, historyToJSON(await h.temporal.client.workflow.getHandle(id).fetchHistory()));
+    }
+  }
   for (const secret of [PHONE, '0137003', 'township-key-exactly', 'org-token-exactly', DINGTALK_SECRET, KEYS.accessKeySecret])
     expect(all).not.toContain(secret);
 });
