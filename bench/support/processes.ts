@@ -131,11 +131,14 @@ export async function startWorkerProcess(options: {
   name?: string;
   script?: string;
   readyTimeoutMs?: number;
+  /** More of the worker's configuration (delivery keys and providers). */
+  env?: Record<string, string>;
 }): Promise<WorkerProcess> {
   const child = spawnTsx(options.name ?? 'worker', options.script ?? 'temporal/worker-main.ts', {
     DATABASE_URL: options.databaseUrl,
     TEMPORAL_ADDRESS: options.temporalAddress,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
+    ...options.env,
   });
   try {
     await until(
