@@ -84,6 +84,7 @@ test('the org dept creates a policy version (a field error first, at the field) 
     '账号管理',
     '在线用户',
     '我的账号',
+    '通知方式',
   ]);
   await page.waitForSelector('[data-test=policies-in-force] .el-table__empty-text');
 
@@ -279,7 +280,7 @@ test('a sponsor reads the working calendar (no changing it) and has 我的账号
   // Another tab's URL lands on the first one the sponsor has: the calendar, read-only.
   await page.goto(`${base}/settings/accounts`);
   await page.waitForURL(/\/settings\/calendar/);
-  expect(await page.locator('[data-test=settings-tabs] .el-tabs__item').allTextContents()).toEqual(['工作日历', '我的账号']);
+  expect(await page.locator('[data-test=settings-tabs] .el-tabs__item').allTextContents()).toEqual(['工作日历', '我的账号', '通知方式']);
   await page.goto(`${base}/settings/calendar?month=2025-10`);
   await page.waitForSelector('[data-date="2025-10-01"]');
   expect(await page.getAttribute('[data-date="2025-10-01"]', 'data-kind')).toBe('holiday');

@@ -13,6 +13,7 @@ import type { AppDeps } from '../../api/app.js';
 import { startHarness, type Harness } from './harness.js';
 import { startTimeSkippingEnv } from './servers.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Notifiers } from '../../notifiers/types.js';
 
 export const INSTALL_BROWSER = 'apt-get install -y chromium fonts-wqy-microhei   (as root; scripts/setup.sh does it when it can)';
 export const SCREENSHOTS_DIR = path.join(PROJECT_ROOT, '.data', 'screenshots');
@@ -168,11 +169,12 @@ export async function closeConsoleTest(browser: Browser | undefined, h: Harness 
 /**
  * What a browser test's beforeAll starts first: Temporal's time-skipping server and the browser side
  * by side, then the harness on that server. If the harness fails, the other two are closed again.
+ * `notifiers`: what the apps send verification codes and robot tests through (a recording notifier).
  */
-export async function startConsoleTest(): Promise<{ env: TestWorkflowEnvironment; browser: Browser; h: Harness }> {
+export async function startConsoleTest(options: { notifiers?: Notifiers } = {}): Promise<{ env: TestWorkflowEnvironment; browser: Browser; h: Harness }> {
   const [env, browser] = await Promise.all([startTimeSkippingEnv(), launchBrowser()]);
   try {
-    return { env, browser, h: await startHarness({ env }) };
+    return { env, browser, h: await startHarness({ env }, options.notifiers ? { notifiers: options.notifiers } : {}) };
   } catch (error) {
     await browser.close();
     await env.teardown();

@@ -28,6 +28,12 @@ const routes: RouteRecordRaw[] = [
       { path: 'reserves/:id', name: 'reserve', component: () => import('./pages/reserves/ReserveDetailPage.vue'), meta: { title: '后备人选详情' } },
       { path: 'stats', name: 'stats', component: () => import('./pages/stats/StatsPage.vue'), meta: { title: '统计分析' } },
       { path: 'imports', name: 'imports', component: () => import('./pages/imports/ImportsPage.vue'), meta: { title: '导入导出' } },
+      {
+        path: 'delivery/:tab?',
+        name: 'delivery',
+        component: () => import('./pages/delivery/DeliveryPage.vue'),
+        meta: { title: '群机器人与发送记录', roles: ['township_office', 'org_dept'] },
+      },
       { path: 'settings/:tab?', name: 'settings', component: () => import('./pages/settings/SettingsPage.vue'), meta: { title: '设置' } },
     ],
   },

@@ -13,3 +13,12 @@ export function formatInstant(value: string | Date | null | undefined): string {
   const d = typeof value === 'string' ? new Date(value) : value;
   return Number.isNaN(d.getTime()) ? '—' : `${DATE.format(d)} ${TIME.format(d)}`;
 }
+
+const SHORT = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric' });
+
+/** An instant in a tight spot (a line in the inbox): 12月8日 08:30. */
+export function formatShortInstant(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const d = typeof value === 'string' ? new Date(value) : value;
+  return Number.isNaN(d.getTime()) ? '—' : `${SHORT.format(d)} ${TIME.format(d)}`;
+}
