@@ -34,6 +34,7 @@ import { DEFAULT_POLICY } from '../domain/policy.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { OutcomeUnknownError, type Notifiers, type OutgoingMessage, type Target } from '../notifiers/types.js';
 import type { CalendarSource } from './deadlines.js';
+import type { Calendar } from '../domain/calendar.js';
 
 export interface DeliveryActivityDeps {
   db: Db;
@@ -45,8 +46,10 @@ export interface DeliveryActivityDeps {
   now?: () => Date;
 }
 
-/** Planned, dispatched or reconciled per dispatcher round. */
+/** Targets handed over per dispatcher round. */
 const ROUND_SIZE = 500;
+/** Pending deliveries planned per round. */
+const PLAN_ROUND = 5_000;
 /** A merged message carries at most this many deliveries (the rest wait for the next one). */
 const BATCH_SIZE = 200;
 
@@ -73,27 +76,26 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
 
   /** When a pending delivery may go out: the next opening of its policy's window on its division's working days. */
   async function planPending(now: () => Date): Promise<number> {
-    const pending = await listPendingDeliveries(db, ROUND_SIZE);
+    const pending = await listPendingDeliveries(db, PLAN_ROUND);
     const at = now();
-    const fallback = new Map<string, Promise<SendWindowOf>>();
+    // Per round, once per division: a burst is thousands of rows from a few dozen divisions.
+    const policies = new Map<string, Promise<SendWindowOf>>();
+    const calendars = new Map<string, Promise<Calendar>>();
+    const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+      let hit = cache.get(key);
+      if (!hit) cache.set(key, (hit = load()));
+      return hit;
+    };
     const plans = await Promise.all(
       pending.map(async (d) => {
-        const policy =
-          d.policy ??
-          (await (fallback.get(d.divisionCode) ??
-            fallback
-              .set(
-                d.divisionCode,
-                policyInForceAt(db, d.divisionCode).then((p) => p ?? DEFAULT_POLICY),
-              )
-              .get(d.divisionCode)!));
+        const policy = d.policy ?? (await once(policies, d.divisionCode, async () => (await policyInForceAt(db, d.divisionCode)) ?? DEFAULT_POLICY));
         const window: SendWindow = policy.sendWindow ?? DEFAULT_SEND_WINDOW;
-        const calendar = await deps.calendars.calendarFor(d.divisionCode);
+        const calendar = await once(calendars, d.divisionCode, () => deps.calendars.calendarFor(d.divisionCode));
         const daily = DAILY_DIGEST_CATEGORIES.includes(d.category);
         return { id: d.id, notBefore: nextWindowOpening(window, calendar, policy.timeZone, daily ? d.createdAt : at, { daily }) };
       }),
     );
-    await scheduleDeliveries(db, plans, at);
+    for (let i = 0; i < plans.length; i += 1_000) await scheduleDeliveries(db, plans.slice(i, i + 1_000), at);
     return pending.length;
   }
 
@@ -159,13 +161,16 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
    * sender, ask providers about unknown SMS. `more`: a full round, go again at once.
    */
   async function dispatchDeliveries(now: () => Date): Promise<{ more: boolean; nextAt: string | null }> {
+    // Everything pending is planned before anything is handed over, so a burst for one robot or
+    // phone goes out as one merged message instead of trickling out as it is planned.
     const planned = await planPending(now);
+    if (planned === PLAN_ROUND) return { more: true, nextAt: null };
     const due = await takeDueTargets(db, now(), ROUND_SIZE);
-    for (const target of due) await deps.wakeSender(target.targetId);
+    for (let i = 0; i < due.length; i += 50) await Promise.all(due.slice(i, i + 50).map((t) => deps.wakeSender(t.targetId)));
     const at = now();
     await reconcileSms(await unknownToReconcile(db, new Date(at.getTime() - 2 * 86_400_000), new Date(at.getTime() - 5 * 60_000), 50), now);
     const next = await nextScheduledAt(db, now());
-    return { more: planned === ROUND_SIZE || due.length === ROUND_SIZE, nextAt: next?.toISOString() ?? null };
+    return { more: due.length === ROUND_SIZE, nextAt: next?.toISOString() ?? null };
   }
 
   /** What one target has to send now. */
