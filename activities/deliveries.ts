@@ -262,12 +262,18 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
     const lead = batch[0]!;
 
     let outcome;
+    // Heartbeats while the provider answers: a worker killed meanwhile is noticed in seconds
+    // (heartbeatTimeout), not at the end of startToCloseTimeout, and the retry decides (step 1).
+    const context = Context.current();
+    const beat = setInterval(() => context.heartbeat(), 5_000);
     try {
       outcome = await notifier.send(target, messageOf(batch));
     } catch (err) {
       // The provider may have it: leave the claim; the retry decides (step 1).
       const code = err instanceof OutcomeUnknownError ? err.code : 'send_error';
       throw ApplicationFailure.retryable(`投递结果不明 (${code})`, 'OutcomeUnknown');
+    } finally {
+      clearInterval(beat);
     }
     const done = now();
     if (outcome.ok) {

@@ -4,9 +4,10 @@
  * Prints the counts (expected, delivered, duplicated, lost) per fault and exits non-zero on any
  * violation. Bounded in time; every process and temporary directory is removed on exit.
  *
- *   npm run test:faults [-- --only=worker,temporal,postgres,api,self-check]
+ *   npm run test:faults [-- --only=worker,temporal,postgres,api,delivery,self-check]
  */
 import { apiKilledMidCommand } from '../tests/faults/api-kill.js';
+import { workerKilledMidSend } from '../tests/faults/delivery-faults.js';
 import { Cluster, type FaultResult } from '../tests/faults/cluster.js';
 import { ledgerSelfCheck, postgresDownWhileFiring, temporalStoppedAcrossDueTime, workerKilledMidBurst } from '../tests/faults/escalation-faults.js';
 
@@ -19,6 +20,7 @@ const SCENARIOS: Array<{ id: string; run: (c: Cluster) => Promise<FaultResult> }
   { id: 'temporal', run: temporalStoppedAcrossDueTime },
   { id: 'postgres', run: postgresDownWhileFiring },
   { id: 'api', run: apiKilledMidCommand },
+  { id: 'delivery', run: workerKilledMidSend },
   { id: 'self-check', run: ledgerSelfCheck },
 ];
 const only = process.argv

@@ -16,8 +16,10 @@ const { dispatchDeliveries, dueDeliveries } = proxyActivities<DeliveryActivities
 });
 
 const { sendDeliveries } = proxyActivities<DeliveryActivities>({
-  // A provider that hangs is cut by the notifier's own timeout well before this.
+  // A provider that hangs is cut by the notifier's own timeout well before this; a dead worker is
+  // noticed by its missing heartbeats.
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: MAX_SEND_ATTEMPTS },
 });
 

@@ -51,6 +51,8 @@ export class Cluster {
   villages: string[] = [];
   worker: WorkerProcess | null = null;
   api: ApiProcess | null = null;
+  /** More configuration for the next worker started (the delivery scenario's key and SMS provider). */
+  workerEnv: Record<string, string> = {};
   private pg: EmbeddedPostgres | null = null;
   private temporal: Awaited<ReturnType<typeof startTemporal>> | null = null;
   private dir = '';
@@ -106,6 +108,7 @@ export class Cluster {
       databaseUrl: this.databaseUrl,
       temporalAddress: this.temporalAddress,
       taskQueue: this.taskQueue,
+      env: this.workerEnv,
     });
   }
   async startApi(): Promise<void> {
