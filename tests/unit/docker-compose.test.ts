@@ -28,11 +28,11 @@ const packageJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.jso
 };
 const APP_SERVICES = { migrate: 'migrate', worker: 'worker', api: 'api' } as const;
 
-/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}`, with unset variables as placeholders. */
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}`, with unset variables as placeholders (a key of the right length for the key). */
 function interpolate(value: string): string {
   return value
     .replace(/\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}/g, (_, name: string, kind?: string, arg?: string) =>
-      kind === '-' ? (arg ?? '') : `placeholder-${name.toLowerCase()}`,
+      kind === '-' ? (arg ?? '') : name === 'DELIVERY_ENCRYPTION_KEY' ? Buffer.alloc(32).toString('base64') : `placeholder-${name.toLowerCase()}`,
     )
     .replace(/\$\$/g, '$');
 }
