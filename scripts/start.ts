@@ -495,6 +495,10 @@ function banner(input: {
       config.TEMPORAL_METRICS_ADDRESS ? `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` : 'off (to turn on: TEMPORAL_METRICS_ADDRESS=127.0.0.1:9465)',
     ),
     line(
+      '站外送达 Delivery',
+      `群机器人 robots on (控制台 → 群机器人与发送记录); 短信 SMS ${config.SMS_PROVIDER === 'none' ? 'off (SMS_PROVIDER=aliyun|tencent)' : config.SMS_PROVIDER}; 邮件 e-mail ${config.SMTP_URL ? 'on' : 'off (SMTP_URL)'}`,
+    ),
+    line(
       '链路追踪 Tracing',
       config.OTEL_EXPORTER_OTLP_ENDPOINT
         ? `OTLP → ${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`

@@ -6,19 +6,12 @@ import { DELIVERY_STATUSES, type DeliveryChannel, type DeliveryStatus, type Noti
 import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { DeadlinePolicy } from '../../domain/policy.js';
 import { ancestorCodes } from './policies.js';
+import type { DeliveryTarget } from './delivery-targets.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
 /** One outbox row to write with its notification (from resolveDeliveryTargets). */
-export interface DeliveryTarget {
-  notificationId: string;
-  channel: DeliveryChannel;
-  contactPointId: string | null;
-  officeChannelId: string | null;
-  targetId: string;
-  divisionCode: string;
-  category: NotificationCategory;
-}
+export type { DeliveryTarget };
 
 /** Writes the outbox rows in the caller's transaction; a retried projection finds them there already. */
 export async function insertDeliveries(tx: Tx, targets: readonly DeliveryTarget[], at: Date): Promise<number> {
