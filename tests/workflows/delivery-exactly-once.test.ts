@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
+import { workerLogEntries } from '../support/quiet-runtime.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { addContactPoint, addOfficeChannel } from '../support/deliveries.js';
 import { startAliyunSmsStub, startRobotReceiver } from '../support/provider-stubs.js';
@@ -128,7 +129,7 @@ describe('a send whose answer was lost', () => {
   });
 });
 
-test('no phone number, robot key or secret in the delivery workflows’ histories', async () => {
+test('no phone number, robot key or secret in the delivery workflows’ histories or the worker’s log lines', async () => {
   const text: string[] = [];
   const targets = await h.db.sql<{ target_id: string }[]>`select distinct target_id from deliveries`;
   const ids = [deliveryDispatcherWorkflowId(deliveryTaskQueue(h.temporal.taskQueue)), ...targets.map((t) => deliverySenderWorkflowId(t.target_id))];
@@ -136,6 +137,10 @@ test('no phone number, robot key or secret in the delivery workflows’ historie
   expect(text.length).toBeGreaterThan(3);
   const all = text.join('\n');
   expect(all).toContain('sendDeliveries');
+  // The lost answers above were logged as failed attempts (WARN): with codes, never addresses.
+  const logged = JSON.stringify(workerLogEntries(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+  expect(logged).toContain('OutcomeUnknown');
+  for (const secret of [PHONE, '0137003', 'township-key-exactly', 'org-token-exactly', DINGTALK_SECRET, KEYS.accessKeySecret]) expect(logged).not.toContain(secret);
 
   // `RECORD_REPLAY_HISTORIES=1`: these runs become the delivery workflows' committed histories (tests/replay), once.
   if (process.env.RECORD_REPLAY_HISTORIES === '1') {
