@@ -140,7 +140,8 @@ test('no phone number, robot key or secret in the delivery workflows’ historie
   // The lost answers above were logged as failed attempts (WARN): with codes, never addresses.
   const logged = JSON.stringify(workerLogEntries(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
   expect(logged).toContain('OutcomeUnknown');
-  for (const secret of [PHONE, '0137003', 'township-key-exactly', 'org-token-exactly', DINGTALK_SECRET, KEYS.accessKeySecret]) expect(logged).not.toContain(secret);
+  for (const secret of [PHONE, '0137003', 'township-key-exactly', 'org-token-exactly', DINGTALK_SECRET, KEYS.accessKeySecret])
+    expect(logged).not.toContain(secret);
 
   // `RECORD_REPLAY_HISTORIES=1`: these runs become the delivery workflows' committed histories (tests/replay), once.
   if (process.env.RECORD_REPLAY_HISTORIES === '1') {

@@ -232,3 +232,54 @@ describe('refusals', () => {
     expect(notice!.body).not.toContain('township-key-0001');
   });
 });
+
+describe('what waits for the window', () => {
+  test('a 黄牌 resolved before its window opens is suppressed, not sent', async () => {
+    const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+    const evening = findDay(addCalendarDays(today, 1), (d) => isWorkingDay(calendar, d) && isWorkingDay(calendar, addCalendarDays(d, 1)));
+    await skipTo(zonedInstant(evening, '19:00', 'Asia/Shanghai'), 0);
+    // An open escalation of the first test's case: the 黄牌 is about it.
+    const [escalation] = await h.db.sql<{ id: string }[]>`select id from escalations where rung = 'township_office' and resolved_at is null limit 1`;
+    const at = new Date(await env.currentTimeMs());
+    const key = `test:suppressed:${at.getTime()}`;
+    await h.db.db.transaction((tx) =>
+      insertNotifications(
+        tx,
+        null,
+        escalation!.id,
+        [
+          {
+            dedupeKey: key,
+            recipient: { userId: null, role: 'township_office', divisionCode: '522731001000' },
+            kind: 'escalation.township_office',
+            title: '晚间黄牌',
+            body: '晚间黄牌（正文）',
+          },
+        ],
+        at,
+      ),
+    );
+    h.delivery!.wake();
+    const [row] = await h.db.sql<{ id: string }[]>`select id from notifications where dedupe_key = ${key}`;
+    await eventually('scheduled for the morning', async () => (await deliveryOfNotification(row!.id))?.status === 'scheduled');
+    // The plan is filed overnight: its escalations resolve (as the projection does).
+    await h.db.sql`update escalations set resolved_at = ${at.toISOString()}::timestamptz where id = ${escalation!.id}`;
+    const sent = providers.sent.length;
+    await skipTo(zonedInstant(addCalendarDays(evening, 1), '08:30', 'Asia/Shanghai'), 5_000);
+    await eventually('suppressed', async () => (await deliveryOfNotification(row!.id))?.status === 'suppressed');
+    expect(providers.sent.length).toBe(sent);
+  });
+
+  test('a coverage alert raised during the day waits for the next working morning’s digest', async () => {
+    const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+    const day = findDay(addCalendarDays(today, 1), (d) => isWorkingDay(calendar, d));
+    await skipTo(zonedInstant(day, '10:00', 'Asia/Shanghai'), 0);
+    const id = await notifyOffice('reserve.coverage_alert', '后备力量不足2人预警');
+    const scheduled = await eventually('scheduled for the digest', async () => {
+      const d = await deliveryOfNotification(id);
+      return d?.status === 'scheduled' ? d : undefined;
+    });
+    const nextMorning = findDay(addCalendarDays(day, 1), (d) => isWorkingDay(calendar, d));
+    expect(scheduled.not_before!.toISOString()).toBe(zonedInstant(nextMorning, '08:30', 'Asia/Shanghai').toISOString());
+  });
+});
