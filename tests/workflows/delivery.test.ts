@@ -267,7 +267,9 @@ describe('what waits for the window', () => {
     const sent = providers.sent.length;
     await skipTo(zonedInstant(addCalendarDays(evening, 1), '08:30', 'Asia/Shanghai'), 5_000);
     await eventually('suppressed', async () => (await deliveryOfNotification(row!.id))?.status === 'suppressed');
-    expect(providers.sent.length).toBe(sent);
+    // Other rungs of the first test's case may fall due overnight (where "today" is moved); this one went nowhere.
+    const carried = providers.sent.slice(sent).filter((s) => [s.message.title, ...s.message.lines].some((text) => text.includes('晚间黄牌')));
+    expect(carried).toEqual([]);
   });
 
   test('a coverage alert raised during the day waits for the next working morning’s digest', async () => {
