@@ -181,8 +181,17 @@ test('the org dept takes the older nominee out of the pipeline (from 其他操�
   await page.waitForSelector('[data-test=more-commands]');
   await page.click('[data-test=open-exit-form] .el-collapse-item__header');
   await page.waitForSelector('[data-test=exit-form]', { state: 'visible' });
-  await page.click('[data-test=exit-form-submit]'); // no reason: refused at the field
-  await page.waitForSelector('[data-test=exit-form] .el-form-item.is-error');
+  // No reason: refused at the field. A click that lands while the panel is still unfolding (its
+  // transition, on a loaded machine) does not reach the button: click again until the field says so.
+  for (let attempt = 0; ; attempt++) {
+    await page.click('[data-test=exit-form-submit]');
+    const refused = await page.waitForSelector('[data-test=exit-form] .el-form-item.is-error', { timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (refused) break;
+    if (attempt === 3) throw new Error('the exit form never showed the missing reason at its field');
+  }
   expect(await page.locator('[data-test=exit-form] .el-form-item.is-error textarea').getAttribute('name')).toBe('reason');
   await page.fill('[data-test=exit-form] textarea[name=reason]', '本人申请退出');
   await page.click('[data-test=exit-form-submit]');
