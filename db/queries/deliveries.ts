@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, or, sql, count,
 import type { Db } from '../client.js';
 import type { Tx } from './deadline-projection.js';
 import { contactPoints, deliveries, escalations, notifications, obligations, officeChannels, policies } from '../schema/index.js';
-import { DELIVERY_STATUSES, type DeliveryChannel, type DeliveryStatus, type NotificationCategory } from '../../domain/delivery.js';
+import { CHANNEL_LABELS, DELIVERY_STATUSES, type DeliveryChannel, type DeliveryStatus, type NotificationCategory } from '../../domain/delivery.js';
 import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { DeadlinePolicy } from '../../domain/policy.js';
 import { ancestorCodes } from './policies.js';
@@ -280,16 +280,13 @@ export async function failDeliveries(
           recipientDivisionCode: `${i.divisionCode.slice(0, 6)}000000`,
           kind: 'delivery.failed',
           title: '送达失败',
-          body: `「${i.title}」经${channelLabel(i.channel)}发送失败（${code}），请核实联系方式或群机器人设置后重发。`,
+          body: `「${i.title}」经${CHANNEL_LABELS[i.channel]}发送失败（${code}），请核实联系方式或群机器人设置后重发。`,
           createdAt: now,
         })),
       )
       .onConflictDoNothing({ target: notifications.dedupeKey });
   });
 }
-
-const channelLabel = (c: DeliveryChannel) =>
-  ({ sms: '短信', email: '电子邮件', wecom_robot: '企业微信群机器人', dingtalk_robot: '钉钉群机器人', signed_webhook: 'Webhook' })[c];
 
 /** Unknown SMS sends younger than `since`, not checked for `every`: to ask the provider about again. */
 export async function unknownToReconcile(
