@@ -26,6 +26,7 @@ import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { ALLOWED_ROLES, filingRefusal, isFilingAction, type AuthUser, type CaseAction } from '../domain/roles.js';
 import type { DesignationReason } from '../domain/cases.js';
+import type { SupportPackageAssignment } from '../domain/support-package.js';
 import type { RelapseDesignation } from '../activities/index.js';
 import { executeCaseCommand, startRectification, type TemporalHandle } from '../temporal/client.js';
 import {
@@ -66,6 +67,8 @@ export interface DesignateInput {
   sponsorUserId: string;
   policyId?: string;
   note?: string;
+  /** The team (包保责任体系) besides the sponsor; posts left out are vacant. */
+  supportPackage?: SupportPackageAssignment;
 }
 
 type WithoutActor<T> = Omit<T, 'actor'>;
