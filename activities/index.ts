@@ -3,6 +3,9 @@ import type { Db } from '../db/client.js';
 import { findCasesToRecompute, recordCaseChange } from '../db/queries/case-projection.js';
 import { recordMentorshipChange } from '../db/queries/mentorship-projection.js';
 import { findProcessesToRecompute, recordReserveChange } from '../db/queries/reserve-projection.js';
+import { recordScreeningChange } from '../db/queries/screening-projection.js';
+import { prefillTriggers } from '../db/queries/screening.js';
+import type { ScreeningChange } from '../domain/contracts/screening.js';
 import { DomainError } from '../domain/errors.js';
 import { findTownshipSecretary } from '../db/queries/users.js';
 import type { Actor, CaseChange } from '../domain/contracts/rectification.js';
@@ -118,6 +121,15 @@ export function createActivities(deps: ActivityDeps) {
 
     async recordReserveChange(change: ReserveChange): Promise<{ applied: boolean }> {
       return projected('reserve', change.escalation?.rung ?? null, () => recordReserveChange(deps.db, change));
+    },
+
+    async recordScreeningChange(change: ScreeningChange): Promise<{ applied: boolean }> {
+      return projected('screening', change.escalation?.rung ?? null, () => recordScreeningChange(deps.db, change));
+    },
+
+    /** Pre-fills the hard triggers Rectify finds in its own data when a campaign opens (idempotent). */
+    async prefillScreeningTriggers(input: { campaignId: string; countyCode: string; year: number; at: string }): Promise<{ found: number }> {
+      return { found: await prefillTriggers(deps.db, { ...input, at: new Date(input.at) }) };
     },
 
     async designateRelapseCase(input: RelapseDesignation): Promise<{ caseId: string }> {

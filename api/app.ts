@@ -25,6 +25,7 @@ import { createDivisionService } from '../services/divisions.js';
 import { createCalendarService } from '../services/calendar.js';
 import { createMentorshipService } from '../services/mentorships.js';
 import { createReserveService } from '../services/reserves.js';
+import { createScreeningService } from '../services/screening.js';
 import { createStatsService } from '../services/stats.js';
 import { createExportService } from '../services/exports.js';
 import { createAuditService } from '../services/audit.js';
@@ -52,6 +53,7 @@ import { metaRoutes } from './routes/meta.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { mentorshipRoutes } from './routes/mentorships.js';
 import { reserveRoutes } from './routes/reserves.js';
+import { screeningRoutes } from './routes/screening.js';
 import { statsRoutes } from './routes/stats.js';
 import { exportRoutes } from './routes/exports.js';
 import { importRoutes } from './routes/imports.js';
@@ -192,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     preferences: createPreferenceService({ db, now: deps.now }),
   };
+  const screening = createScreeningService({ db, temporal, cases: services.cases });
   const exports = createExportService({ db, stats: services.stats, audit: services.audit });
   const defaults = deps.auth && deps.passwordHash ? undefined : defaultAuthOptions();
   const authSettings = deps.auth ?? defaults!.auth;
@@ -260,6 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(calendarRoutes, { calendar: services.calendar });
       await api.register(mentorshipRoutes, { mentorships: services.mentorships });
       await api.register(reserveRoutes, { reserves: services.reserves });
+      await api.register(screeningRoutes, { screening });
       await api.register(statsRoutes, { stats: services.stats });
       await api.register(exportRoutes, { exports });
       await api.register(importRoutes, { imports: services.imports });

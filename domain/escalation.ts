@@ -41,6 +41,9 @@ export const OBLIGATION_KINDS = [
   'training_talk', // 谈心谈话
   'periodic_review', // 半年动态调整
   'annual_review', // 年度考评
+  // Process D: the screening campaign (排查研判)
+  'screening_sheet', // 乡镇排查表
+  'screening_judgment', // 组织部研判
 ] as const;
 export type ObligationKind = (typeof OBLIGATION_KINDS)[number];
 
@@ -62,6 +65,8 @@ export const OBLIGATION_KIND_LABELS: Record<ObligationKind, string> = {
   training_talk: '后备力量谈心谈话',
   periodic_review: '后备力量半年动态调整',
   annual_review: '后备力量年度考评',
+  screening_sheet: '乡镇排查表',
+  screening_judgment: '排查结果研判',
 };
 
 /** Kinds that recur per period: their label names the period (key). */

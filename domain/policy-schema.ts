@@ -46,6 +46,12 @@ const ReserveTimingsSchema = z.strictObject({
   annualReviewDue: duration.optional(),
 });
 
+/** Process D durations; each optional. */
+const ScreeningTimingsSchema = z.strictObject({
+  sheetDue: duration.optional(),
+  judgmentDue: duration.optional(),
+});
+
 const DeadlinePolicyShape = z.strictObject({
   timeZone: z.string().refine((tz) => {
     try {
@@ -74,6 +80,7 @@ const DeadlinePolicyShape = z.strictObject({
     .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
   mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
   reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
+  screening: ScreeningTimingsSchema.optional().describe('排查研判的期限（缺省：排查20个工作日，研判10个工作日）'),
   sendWindow: z
     .union([
       z.literal('always'),
@@ -97,5 +104,6 @@ export function derivePolicy(base: DeadlinePolicy, changes: DeadlinePolicyChange
   const merged: DeadlinePolicy = { ...base, ...(changes as Partial<DeadlinePolicy>) };
   if (base.mentorship || changes.mentorship) merged.mentorship = { ...base.mentorship, ...changes.mentorship };
   if (base.reserve || changes.reserve) merged.reserve = { ...base.reserve, ...changes.reserve };
+  if (base.screening || changes.screening) merged.screening = { ...base.screening, ...changes.screening };
   return merged;
 }

@@ -49,7 +49,20 @@ export interface DeadlinePolicy {
   mentorship?: Partial<MentorshipTimings>;
   /** Process C (reserve candidates): durations; absent ones take DEFAULT_RESERVE_TIMINGS. */
   reserve?: Partial<ReserveTimings>;
+  /** Process D (the screening campaign): durations; absent ones take DEFAULT_SCREENING_TIMINGS. */
+  screening?: Partial<ScreeningTimings>;
 }
+
+/** 排查研判: each township's sheet, then the org dept's 研判. */
+export interface ScreeningTimings {
+  /** Each township office submits its sheet within this long of the campaign opening. */
+  sheetDue: string;
+  /** 研判 within this long of screening closing (every sheet in). */
+  judgmentDue: string;
+}
+
+/** Defaults (domain.md, Process D): screening 20 working days, 研判 10 working days. */
+export const DEFAULT_SCREENING_TIMINGS: ScreeningTimings = { sheetDue: '20WD', judgmentDue: '10WD' };
 
 /**
  * 1+1 mentoring (帮带). The ladder, time zone and office hour are the county policy's own, so a
@@ -126,6 +139,7 @@ export const DEFAULT_RESERVE_TIMINGS: ReserveTimings = {
 export type ProcessClock = Pick<DeadlinePolicy, 'timeZone' | 'officeHour' | 'ladder'>;
 export type MentorshipPolicy = ProcessClock & MentorshipTimings;
 export type ReservePolicy = ProcessClock & ReserveTimings;
+export type ScreeningPolicy = ProcessClock & ScreeningTimings;
 
 /** The mentorship policy a county policy implies (snapshotted into each mentorship when it starts). */
 export function mentorshipPolicyOf(policy: DeadlinePolicy): MentorshipPolicy {
@@ -134,6 +148,10 @@ export function mentorshipPolicyOf(policy: DeadlinePolicy): MentorshipPolicy {
 
 export function reservePolicyOf(policy: DeadlinePolicy): ReservePolicy {
   return { timeZone: policy.timeZone, officeHour: policy.officeHour, ladder: policy.ladder, ...DEFAULT_RESERVE_TIMINGS, ...policy.reserve };
+}
+
+export function screeningPolicyOf(policy: DeadlinePolicy): ScreeningPolicy {
+  return { timeZone: policy.timeZone, officeHour: policy.officeHour, ladder: policy.ladder, ...DEFAULT_SCREENING_TIMINGS, ...policy.screening };
 }
 
 export const DEFAULT_OFFICE_HOUR = '09:00';
@@ -216,6 +234,7 @@ export const DEMO_POLICY: DeadlinePolicy = {
     annualReviewAfter: 'PT24M',
     annualReviewDue: 'PT3M',
   },
+  screening: { sheetDue: 'PT5M', judgmentDue: 'PT5M' },
   // A year in half an hour: messages go out at any hour, so a newcomer's robot hears the demo's escalations.
   sendWindow: 'always',
 };

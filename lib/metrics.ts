@@ -15,7 +15,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EscalationRung } from '../domain/escalation.js';
 
-export type ProcessKind = 'case' | 'mentorship' | 'reserve';
+export type ProcessKind = 'case' | 'mentorship' | 'reserve' | 'screening';
 
 /** What one projection transaction wrote that the figures count (rows new in this commit only). */
 export interface ProjectionCommit {

@@ -69,6 +69,8 @@ export interface DesignateInput {
   note?: string;
   /** The team (包保责任体系) besides the sponsor; posts left out are vacant. */
   supportPackage?: SupportPackageAssignment;
+  /** The village's earlier (closed or relapsed) case, when a screening campaign lists it again. */
+  parentCaseId?: string | null;
 }
 
 type WithoutActor<T> = Omit<T, 'actor'>;
@@ -149,7 +151,7 @@ export function createCaseService(deps: {
       note: input.note ?? null,
       policyId,
       policy,
-      parentCaseId: null,
+      parentCaseId: input.parentCaseId ?? null,
       designatedAt: new Date(),
       createdBy: user.id,
       createdByLabel: user.name,

@@ -15,6 +15,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { rectificationWorkflow } from '../workflows/rectification.js';
 import { mentorshipWorkflow } from '../workflows/mentorship.js';
 import { reserveWorkflow } from '../workflows/reserve.js';
+import { screeningWorkflow } from '../workflows/screening.js';
 import {
   calendarChangeWorkflowId,
   deliveryDispatcherWorkflowId,
@@ -22,6 +23,7 @@ import {
   mentorshipWorkflowId,
   rectificationWorkflowId,
   reserveWorkflowId,
+  screeningWorkflowId,
 } from '../workflows/ids.js';
 import { calendarChangeWorkflow, type CalendarChangeInput } from '../workflows/calendar-change.js';
 import { deliveryDispatcherWorkflow, deliverySenderWorkflow } from '../workflows/delivery.js';
@@ -30,9 +32,11 @@ import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } fro
 import { readyUpdate, snapshotQuery } from '../workflows/rectification-messages.js';
 import { mentorshipReadyUpdate } from '../workflows/mentorship-messages.js';
 import { reserveReadyUpdate } from '../workflows/reserve-messages.js';
+import { screeningReadyUpdate } from '../workflows/screening-messages.js';
 import type { CaseSnapshot, RectificationInput } from '../domain/contracts/rectification.js';
 import type { MentorshipInput, MentorshipSnapshot } from '../domain/contracts/mentorship.js';
 import type { ReserveInput, ReserveSnapshot } from '../domain/contracts/reserve.js';
+import type { ScreeningInput, ScreeningSnapshot } from '../domain/contracts/screening.js';
 import type { Tracing } from '../lib/tracing.js';
 import { clientTracingInterceptors } from './tracing.js';
 
@@ -64,7 +68,7 @@ export async function connectTemporal(options: {
   return { client, connection, taskQueue: options.taskQueue, close: () => connection.close() };
 }
 
-export { rectificationWorkflowId, mentorshipWorkflowId, reserveWorkflowId };
+export { rectificationWorkflowId, mentorshipWorkflowId, reserveWorkflowId, screeningWorkflowId };
 
 /**
  * Update-with-Start: starts a process's workflow (ID from its business key) and waits until its
@@ -122,6 +126,21 @@ export function startMentorship(temporal: TemporalHandle, input: MentorshipInput
 
 export function startReserve(temporal: TemporalHandle, input: ReserveInput): Promise<ReserveSnapshot | null> {
   return startWithReady(temporal, reserveWorkflow, reserveWorkflowId(input.candidateId), input, reserveReadyUpdate);
+}
+
+/** Starts a screening campaign's workflow and waits until its triggers are pre-filled and its sheets owed. */
+export function startScreening(temporal: TemporalHandle, input: ScreeningInput): Promise<ScreeningSnapshot | null> {
+  return startWithReady(temporal, screeningWorkflow, screeningWorkflowId(input.campaignId), input, screeningReadyUpdate);
+}
+
+export function executeScreeningCommand<Args extends [unknown, ...unknown[]]>(
+  temporal: TemporalHandle,
+  campaignId: string,
+  update: UpdateDefinition<ScreeningSnapshot, Args>,
+  args: Args,
+  updateId?: string,
+): Promise<ScreeningSnapshot> {
+  return executeCommand(temporal, screeningWorkflowId(campaignId), update, args, updateId, '该排查研判');
 }
 
 /** Sends a command (an Update) to a case; `updateId` (the Idempotency-Key) makes a retry one change. */

@@ -104,8 +104,11 @@ export interface DeadlineHost {
   readonly state: { obligations: Obligation[]; suspension?: Suspension | null };
   obligationId(kind: ObligationKind, key: string): string;
   clock(): ClockSettings;
-  /** Who hears of an obligation of this party (reminders), or of the office rungs. */
-  recipientsFor(party: ResponsibleParty): Recipient[];
+  /**
+   * Who hears of an obligation of this party (reminders), or of the office rungs; `obligation` is the
+   * one concerned (a campaign's sheets are owed by a different township each).
+   */
+  recipientsFor(party: ResponsibleParty, obligation?: Obligation): Recipient[];
   /**
    * Optional: who an office rung of this obligation goes to, when not the office itself (null: the
    * usual routing). The township rung of a step the township office owes goes above it.
@@ -212,10 +215,10 @@ export function createDeadlineEngine(host: DeadlineHost) {
       routed && routed.length > 0
         ? routed
         : rung.rung === 'reminder'
-          ? host.recipientsFor(obligation.responsible)
+          ? host.recipientsFor(obligation.responsible, obligation)
           : rung.rung === 'township_office'
-            ? host.recipientsFor('township_office')
-            : host.recipientsFor('org_dept');
+            ? host.recipientsFor('township_office', obligation)
+            : host.recipientsFor('org_dept', obligation);
     const primary = recipients[0]!;
     const what = obligationLabel(obligation);
     const title = `${RUNG_LABELS[rung.rung]}：${what}`;

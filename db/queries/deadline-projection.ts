@@ -17,13 +17,14 @@ import { appendAuditEvents } from './audit-chain.js';
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** What obligations, escalations and notifications belong to: exactly one process. */
-export type ProcessOwner = { caseId: string } | { mentorshipId: string } | { reserveCandidateId: string };
+export type ProcessOwner = { caseId: string } | { mentorshipId: string } | { reserveCandidateId: string } | { screeningCampaignId: string };
 
 function ownerColumns(owner: ProcessOwner) {
   return {
     caseId: 'caseId' in owner ? owner.caseId : null,
     mentorshipId: 'mentorshipId' in owner ? owner.mentorshipId : null,
     reserveCandidateId: 'reserveCandidateId' in owner ? owner.reserveCandidateId : null,
+    screeningCampaignId: 'screeningCampaignId' in owner ? owner.screeningCampaignId : null,
   };
 }
 
@@ -40,7 +41,9 @@ export async function getProcessObligation(db: Db, owner: ProcessOwner, obligati
       ? eq(obligations.caseId, owner.caseId)
       : 'mentorshipId' in owner
         ? eq(obligations.mentorshipId, owner.mentorshipId)
-        : eq(obligations.reserveCandidateId, owner.reserveCandidateId);
+        : 'reserveCandidateId' in owner
+          ? eq(obligations.reserveCandidateId, owner.reserveCandidateId)
+          : eq(obligations.screeningCampaignId, owner.screeningCampaignId);
   const [row] = await db
     .select()
     .from(obligations)
@@ -165,7 +168,7 @@ export async function insertNotifications(
   commit?: ProjectionCommit,
 ): Promise<void> {
   if (list.length === 0) return;
-  const columns = subject ? ownerColumns(subject) : { caseId: null, mentorshipId: null, reserveCandidateId: null };
+  const columns = subject ? ownerColumns(subject) : { caseId: null, mentorshipId: null, reserveCandidateId: null, screeningCampaignId: null };
   const created = await tx
     .insert(notifications)
     .values(

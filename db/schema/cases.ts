@@ -25,10 +25,11 @@ import { users } from './users.js';
 import { policies } from './policies.js';
 import { mentorships } from './mentorships.js';
 import { reserveCandidates } from './reserves.js';
+import { screeningCampaigns } from './screening.js';
 
-/** Obligations and escalations belong to exactly one process: a case, a mentorship or a reserve candidate. */
-const exactlyOneOwner = (t: { caseId: unknown; mentorshipId: unknown; reserveCandidateId: unknown }) =>
-  sql`num_nonnulls(${t.caseId}, ${t.mentorshipId}, ${t.reserveCandidateId}) = 1`;
+/** Obligations and escalations belong to exactly one process: a case, a mentorship, a reserve candidate or a screening campaign. */
+const exactlyOneOwner = (t: { caseId: unknown; mentorshipId: unknown; reserveCandidateId: unknown; screeningCampaignId: unknown }) =>
+  sql`num_nonnulls(${t.caseId}, ${t.mentorshipId}, ${t.reserveCandidateId}, ${t.screeningCampaignId}) = 1`;
 
 /**
  * A rectification case as projected from its workflow (the workflow is the source of truth;
@@ -100,6 +101,7 @@ export const obligations = pgTable(
     caseId: uuid('case_id').references(() => rectificationCases.id),
     mentorshipId: uuid('mentorship_id').references(() => mentorships.id),
     reserveCandidateId: uuid('reserve_candidate_id').references(() => reserveCandidates.id),
+    screeningCampaignId: uuid('screening_campaign_id').references(() => screeningCampaigns.id),
     kind: obligationKindEnum('kind').notNull(),
     key: text('key').notNull(),
     responsible: responsiblePartyEnum('responsible').notNull(),
@@ -123,6 +125,7 @@ export const obligations = pgTable(
     index('obligations_case_id_idx').on(t.caseId),
     index('obligations_mentorship_id_idx').on(t.mentorshipId),
     index('obligations_reserve_candidate_id_idx').on(t.reserveCandidateId),
+    index('obligations_screening_campaign_id_idx').on(t.screeningCampaignId),
     index('obligations_status_due_idx').on(t.status, t.dueAt),
     check('obligations_one_owner_ck', exactlyOneOwner(t)),
   ],
@@ -139,6 +142,7 @@ export const escalations = pgTable(
     caseId: uuid('case_id').references(() => rectificationCases.id),
     mentorshipId: uuid('mentorship_id').references(() => mentorships.id),
     reserveCandidateId: uuid('reserve_candidate_id').references(() => reserveCandidates.id),
+    screeningCampaignId: uuid('screening_campaign_id').references(() => screeningCampaigns.id),
     rung: rungEnum('rung').notNull(),
     targetRole: roleEnum('target_role').notNull(),
     targetDivisionCode: varchar('target_division_code', { length: 12 }).notNull(),
@@ -159,6 +163,7 @@ export const escalations = pgTable(
     index('escalations_case_id_idx').on(t.caseId),
     index('escalations_mentorship_id_idx').on(t.mentorshipId),
     index('escalations_reserve_candidate_id_idx').on(t.reserveCandidateId),
+    index('escalations_screening_campaign_id_idx').on(t.screeningCampaignId),
     index('escalations_target_user_id_idx').on(t.targetUserId),
     check('escalations_one_owner_ck', exactlyOneOwner(t)),
     index('escalations_open_idx')

@@ -6,6 +6,7 @@ import { CASE_STATES } from '../../domain/cases.js';
 import { DIVISION_LEVELS } from '../../domain/divisions.js';
 import { MENTORSHIP_STATES } from '../../domain/mentorships.js';
 import { PLACEMENT_POSTS, RESERVE_STATES } from '../../domain/reserves.js';
+import { SCREENING_PROPOSALS, SCREENING_STATES } from '../../domain/screening.js';
 import { ESCALATION_RUNGS, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES } from '../../domain/escalation.js';
 
 // Enums derive from domain/ so that the database, the API and the workflows share one list.
@@ -20,6 +21,8 @@ export const responsiblePartyEnum = pgEnum('responsible_party', RESPONSIBLE_PART
 export const mentorshipStateEnum = pgEnum('mentorship_state', MENTORSHIP_STATES);
 export const reserveStateEnum = pgEnum('reserve_state', RESERVE_STATES);
 export const placementPostEnum = pgEnum('placement_post', PLACEMENT_POSTS);
+export const screeningStateEnum = pgEnum('screening_state', SCREENING_STATES);
+export const screeningProposalEnum = pgEnum('screening_proposal', SCREENING_PROPOSALS);
 export const loginOutcomeEnum = pgEnum('login_outcome', LOGIN_OUTCOMES);
 export const contactKindEnum = pgEnum('contact_kind', CONTACT_KINDS);
 export const officeChannelKindEnum = pgEnum('office_channel_kind', OFFICE_CHANNEL_KINDS);

@@ -6,6 +6,7 @@ export * from './policies.js';
 export * from './cases.js';
 export * from './mentorships.js';
 export * from './reserves.js';
+export * from './screening.js';
 export * from './notifications.js';
 export * from './audit.js';
 export * from './calendar.js';

@@ -5,6 +5,7 @@ import { users } from './users.js';
 import { rectificationCases, escalations } from './cases.js';
 import { mentorships } from './mentorships.js';
 import { reserveCandidates } from './reserves.js';
+import { screeningCampaigns } from './screening.js';
 
 /**
  * The inbox. A notification goes to one user (a sponsor) or to an office: a role at a division
@@ -23,6 +24,7 @@ export const notifications = pgTable(
     caseId: uuid('case_id').references(() => rectificationCases.id),
     mentorshipId: uuid('mentorship_id').references(() => mentorships.id),
     reserveCandidateId: uuid('reserve_candidate_id').references(() => reserveCandidates.id),
+    screeningCampaignId: uuid('screening_campaign_id').references(() => screeningCampaigns.id),
     escalationId: uuid('escalation_id').references(() => escalations.id),
     kind: text('kind').notNull(),
     title: text('title').notNull(),
@@ -37,7 +39,8 @@ export const notifications = pgTable(
     index('notifications_case_id_idx').on(t.caseId),
     index('notifications_mentorship_id_idx').on(t.mentorshipId),
     index('notifications_reserve_candidate_id_idx').on(t.reserveCandidateId),
-    check('notifications_at_most_one_subject_ck', sql`num_nonnulls(${t.caseId}, ${t.mentorshipId}, ${t.reserveCandidateId}) <= 1`),
+    index('notifications_screening_campaign_id_idx').on(t.screeningCampaignId),
+    check('notifications_at_most_one_subject_ck', sql`num_nonnulls(${t.caseId}, ${t.mentorshipId}, ${t.reserveCandidateId}, ${t.screeningCampaignId}) <= 1`),
     index('notifications_escalation_id_idx').on(t.escalationId),
     index('notifications_acked_by_idx').on(t.ackedBy),
   ],

@@ -30,6 +30,11 @@ export const villagePartyOrganizations = pgTable(
       .references(() => divisions.code),
     name: text('name').notNull(),
     secretaryPersonId: uuid('secretary_person_id').references(() => people.id),
+    /**
+     * Since when the secretary post has been vacant (null: filled, or not known). The screening
+     * campaign's hard trigger "vacant > 3 months" reads it.
+     */
+    secretaryVacantSince: date('secretary_vacant_since', { mode: 'string' }),
   },
   (t) => [index('vpo_secretary_person_id_idx').on(t.secretaryPersonId)],
 );

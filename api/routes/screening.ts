@@ -1,0 +1,155 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ScreeningService } from '../../services/screening.js';
+import { userOf } from '../plugins/auth.js';
+import { errorResponses } from '../schemas/common.js';
+import { IdempotencyHeaders } from '../schemas/deadlines.js';
+import {
+  AmendmentBody,
+  ApprovalBody,
+  CampaignDetailSchema,
+  CampaignIdParams,
+  CampaignSummarySchema,
+  DesignationBody,
+  JudgmentBody,
+  ListCampaignsQuery,
+  OpenCampaignBody,
+  ScreeningStatsSchema,
+  SheetBody,
+  SheetParams,
+  SubmitSheetBody,
+  toCampaignDetail,
+  toCampaignSummary,
+} from '../schemas/screening.js';
+
+const tags = ['screening'];
+
+export const screeningRoutes: FastifyPluginAsyncZod<{ screening: ScreeningService }> = async (app, { screening }) => {
+  app.post('/screening-campaigns', {
+    schema: {
+      operationId: 'openScreeningCampaign',
+      summary: '启动年度软弱涣散村党组织排查研判（县委组织部）：各乡镇须在期限内报送排查表，硬性情形自动预填',
+      tags,
+      body: OpenCampaignBody,
+      response: { 201: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(201).send(toCampaignDetail(await screening.open(userOf(request), request.body))),
+  });
+
+  app.get('/screening-campaigns', {
+    schema: {
+      operationId: 'listScreeningCampaigns',
+      summary: '排查研判列表（乡镇党委只见本乡镇的进度）',
+      tags,
+      querystring: ListCampaignsQuery,
+      response: { 200: z.object({ items: z.array(CampaignSummarySchema) }), ...errorResponses },
+    },
+    handler: async (request) => ({ items: (await screening.list(userOf(request), { year: request.query.year })).map(toCampaignSummary) }),
+  });
+
+  app.get('/screening-campaigns/:id', {
+    schema: {
+      operationId: 'getScreeningCampaign',
+      summary: '排查研判详情：各乡镇进度、排查结论、预填硬性情形、研判、审定、调整与确定结果',
+      tags,
+      params: CampaignIdParams,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.get(userOf(request), request.params.id)),
+  });
+
+  app.put('/screening-campaigns/:id/sheets/:townshipCode', {
+    schema: {
+      operationId: 'saveScreeningSheet',
+      summary: '填写本乡镇排查表（乡镇党委）：各村逐项结论、建议，及对预填硬性情形的答复；报送前可多次保存',
+      tags,
+      params: SheetParams,
+      body: SheetBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.save(userOf(request), request.params.id, request.params.townshipCode, request.body)),
+  });
+
+  app.post('/screening-campaigns/:id/sheets/:townshipCode/submit', {
+    schema: {
+      operationId: 'submitScreeningSheet',
+      summary: '报送本乡镇排查表：每个村都须排查、每项预填硬性情形都须答复；只能报送一次',
+      tags,
+      params: SheetParams,
+      headers: IdempotencyHeaders,
+      body: SubmitSheetBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => {
+      const body = request.body;
+      const input = body ? { entries: body.entries ?? [], ...(body.triggerAnswers && { triggerAnswers: body.triggerAnswers }) } : undefined;
+      return toCampaignDetail(await screening.submit(userOf(request), request.params.id, request.params.townshipCode, input, request.idempotencyKey));
+    },
+  });
+
+  app.post('/screening-campaigns/:id/judgment', {
+    schema: {
+      operationId: 'judgeScreeningCampaign',
+      summary: '研判（县委组织部）：确认、增加或移除，每项须说明理由，形成拟定名单',
+      tags,
+      params: CampaignIdParams,
+      headers: IdempotencyHeaders,
+      body: JudgmentBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.judge(userOf(request), request.params.id, request.body, request.idempotencyKey)),
+  });
+
+  app.post('/screening-campaigns/:id/approval', {
+    schema: {
+      operationId: 'approveScreeningList',
+      summary: '登记审定（日期、会议、文号）：审定后名单冻结，此后只能经调整（留痕）变更',
+      tags,
+      params: CampaignIdParams,
+      headers: IdempotencyHeaders,
+      body: ApprovalBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.approve(userOf(request), request.params.id, request.body, request.idempotencyKey)),
+  });
+
+  app.post('/screening-campaigns/:id/amendments', {
+    schema: {
+      operationId: 'amendScreeningList',
+      summary: '调整已审定的名单（增加或移除一个村，须说明理由，留痕）',
+      tags,
+      params: CampaignIdParams,
+      headers: IdempotencyHeaders,
+      body: AmendmentBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.amend(userOf(request), request.params.id, request.body, request.idempotencyKey)),
+  });
+
+  app.post('/screening-campaigns/:id/designation', {
+    schema: {
+      operationId: 'designateScreeningList',
+      summary: '确定整顿对象：审定名单中的每个村建立整顿案例（含包保责任体系）；重复调用不会重复建立',
+      tags,
+      params: CampaignIdParams,
+      headers: IdempotencyHeaders,
+      body: DesignationBody,
+      response: { 200: CampaignDetailSchema, ...errorResponses },
+    },
+    handler: async (request) => toCampaignDetail(await screening.designate(userOf(request), request.params.id, request.body, request.idempotencyKey)),
+  });
+
+  app.get('/screening-campaigns/:id/stats', {
+    schema: {
+      operationId: 'getScreeningStats',
+      summary: '排查研判统计：各乡镇排查与按时报送、建议与最终名单、确定比例（5–10%之外标记）、未排查的村、硬性情形及答复',
+      tags,
+      params: CampaignIdParams,
+      response: { 200: ScreeningStatsSchema, ...errorResponses },
+    },
+    handler: async (request) => {
+      const s = await screening.stats(userOf(request), request.params.id);
+      return s;
+    },
+  });
+};
