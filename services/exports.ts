@@ -17,6 +17,7 @@ import {
   RESERVE_NOMINATION_FIELDS,
   TEAM_MEMBER_FIELDS,
   instructions,
+  ANNUAL_ASSESSMENT_FIELDS,
   sheetSpec,
   type ImportKind,
   type ReserveNominationRow,
@@ -453,7 +454,12 @@ export function createExportService(deps: { db: Db; stats: StatsService; audit: 
 /** The import template of a kind: the header row with notes and drop-downs, and a 填写说明 sheet. */
 export async function importTemplate(kind: ImportKind): Promise<SpreadsheetFile> {
   const sheet = IMPORT_SHEETS[kind];
-  const spec = kind === 'people' ? sheetSpec(sheet.sheet, TEAM_MEMBER_FIELDS) : sheetSpec(sheet.sheet, RESERVE_NOMINATION_FIELDS);
+  const spec =
+    kind === 'people'
+      ? sheetSpec(sheet.sheet, TEAM_MEMBER_FIELDS)
+      : kind === 'annual_assessments'
+        ? sheetSpec(sheet.sheet, ANNUAL_ASSESSMENT_FIELDS)
+        : sheetSpec(sheet.sheet, RESERVE_NOMINATION_FIELDS);
   const bytes = await writeXlsx([table(spec as TableSpec<unknown>, [])], {
     validations: true,
     notes: [{ sheet: '填写说明', lines: instructions(kind) }],

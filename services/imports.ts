@@ -27,7 +27,15 @@ import type { AuthUser } from '../domain/roles.js';
 import { YOUTH_AGE_LIMIT, ageOn } from '../domain/stats.js';
 import { decodeCsv, parseCsv } from './excel/csv.js';
 import { cellText } from './excel/cells.js';
-import { IMPORT_SHEETS, type ImportKind, type ReserveNominationRow, type SheetField, type TeamMemberRow } from './excel/people-sheets.js';
+import {
+  IMPORT_SHEETS,
+  type AnnualAssessmentRow,
+  type ImportKind,
+  type ReserveNominationRow,
+  type SheetField,
+  type TeamMemberRow,
+} from './excel/people-sheets.js';
+import { findAssessments, writeAssessmentImport } from '../db/queries/people-import.js';
 import { columnLetter, isWholeZip, looksLikeXlsx, readXlsxRows, type CellInput, type SheetRow } from './excel/xlsx.js';
 
 export interface ImportProblem {
@@ -291,6 +299,17 @@ export function createImportService(deps: { db: Db }) {
       } else if (typeof v[nameKey] === 'string' && v[nameKey] !== division.name) {
         fail(nameKey, `与代码${code}（${division.name}）不符 (does not match the code)`);
       }
+      if (input.kind === 'annual_assessments') {
+        // One result per village and year; a rank within the villages ranked.
+        const a = v as unknown as AnnualAssessmentRow;
+        if (a.rank > a.rankOf) fail('rank', `排名${a.rank}大于参评村数${a.rankOf} (rank beyond the villages ranked)`);
+        const key = `${code}|${a.year}`;
+        const first = seen.get(key);
+        if (first !== undefined) fail('villageCode', `与第${first}行重复（同一村、同一年度）(duplicate of row ${first})`);
+        else seen.set(key, p.row);
+        if (rowOk) accepted.push(p);
+        continue;
+      }
       const birth = v.birthDate as string;
       const ageToday = ageOn(birth, new Date().toISOString().slice(0, 10));
       if (ageToday < 16 || ageToday > 100) fail('birthDate', `出生日期${birth}不合理（年龄${ageToday}岁）(implausible birth date)`);
@@ -329,7 +348,17 @@ export function createImportService(deps: { db: Db }) {
     const onWritten = (written: number) => input.onProgress?.({ phase: 'write', done: written, total });
     const counts = { created: 0, updated: 0, unchanged: 0 };
     let importId: string;
-    if (input.kind === 'people') {
+    if (input.kind === 'annual_assessments') {
+      const rowsIn = accepted.map((p) => p.values as unknown as AnnualAssessmentRow);
+      const existing = await findAssessments(db, rowsIn);
+      const writes = rowsIn.filter((r) => {
+        const match = existing.get(`${r.villageCode}|${r.year}`);
+        const changed = match !== undefined && (match.rank !== r.rank || match.rankOf !== r.rankOf || match.satisfaction !== r.satisfaction);
+        counts[match ? (changed ? 'updated' : 'unchanged') : 'created']++;
+        return !match || changed;
+      });
+      importId = await writeAssessmentImport(db, meta, writes, counts);
+    } else if (input.kind === 'people') {
       const rowsIn = accepted.map((p) => p.values as unknown as TeamMemberRow);
       const existing = new Map<string, ExistingMember>();
       for (const m of await findTeamMembers(

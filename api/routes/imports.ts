@@ -16,13 +16,13 @@ const tags = ['imports'];
 export const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;
 const FILE_TYPES = [XLSX_MIME, 'text/csv', 'application/octet-stream'];
 
-const KIND_BY_PATH: Record<string, ImportKind> = { people: 'people', 'reserve-nominations': 'reserve_nominations' };
+const KIND_BY_PATH: Record<string, ImportKind> = { people: 'people', 'reserve-nominations': 'reserve_nominations', 'annual-assessments': 'annual_assessments' };
 
 export const importRoutes: FastifyPluginAsyncZod<{ imports: ImportService }> = async (app, { imports }) => {
   // Raw file bodies, for this plugin's routes only (Fastify encapsulation).
   app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
-  const route = (path: 'people' | 'reserve-nominations', operationId: string, summary: string) =>
+  const route = (path: 'people' | 'reserve-nominations' | 'annual-assessments', operationId: string, summary: string) =>
     app.post(`/imports/${path}`, {
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
@@ -49,13 +49,14 @@ export const importRoutes: FastifyPluginAsyncZod<{ imports: ImportService }> = a
 
   route('people', 'importTeamMembers', '导入班子成员（乡镇领导班子、村“两委”班子）');
   route('reserve-nominations', 'importReserveNominations', '导入村党组织书记后备力量提名');
+  route('annual-assessments', 'importAnnualAssessments', '导入村党组织年度考核结果（排名、群众满意度）：排查研判的硬性情形据此预填');
 
   app.get('/imports/templates/:kind', {
     schema: {
       operationId: 'getImportTemplate',
       summary: '下载导入模板（xlsx：表头、填写说明、下拉选项）',
       tags,
-      params: z.strictObject({ kind: z.enum(['people', 'reserve-nominations']) }),
+      params: z.strictObject({ kind: z.enum(['people', 'reserve-nominations', 'annual-assessments']) }),
       response: { 200: fileResponse('导入模板', [XLSX_MIME]), ...errorResponses },
     },
     handler: async (request, reply) => {

@@ -1,3 +1,4 @@
+import { IMPORT_KINDS } from '../../services/excel/people-sheets.js';
 import { z } from 'zod';
 import { CASE_STATES } from '../../domain/cases.js';
 import { DIVISION_LEVELS } from '../../domain/divisions.js';
@@ -300,7 +301,7 @@ const ImportProblemSchema = z
 
 export const ImportReportSchema = z
   .object({
-    kind: z.enum(['people', 'reserve_nominations']),
+    kind: z.enum(IMPORT_KINDS),
     fileName: z.string().nullable(),
     format: z.enum(['xlsx', 'csv']),
     rows: Count,

@@ -3,9 +3,9 @@
  * that export them back in the same shape. An import writes everything in one transaction, or
  * nothing.
  */
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { leadershipTeamMembers, people, peopleImports, reserveNominations } from '../schema/index.js';
+import { annualAssessments, leadershipTeamMembers, people, peopleImports, reserveNominations } from '../schema/index.js';
 import type { DivisionLevel } from '../../domain/divisions.js';
 import type { EducationLevel, Gender, ReserveNominationStatus, ReserveSource, TeamKind } from '../../domain/people.js';
 import { selectRows, withPrefix } from './stats/scope.js';
@@ -91,7 +91,7 @@ export async function findNominations(db: Db, villageCodes: readonly string[]): 
 }
 
 export interface ImportMeta {
-  kind: 'people' | 'reserve_nominations';
+  kind: 'people' | 'reserve_nominations' | 'annual_assessments';
   fileName: string | null;
   fileSha256: string;
   rows: number;
@@ -324,4 +324,41 @@ export async function listNominations(db: Db, params: { prefix: string }): Promi
     order by r.village_code, p.name, p.birth_date, r.id`,
   );
   return rows;
+}
+
+/** The annual assessment results already held for these villages and years. */
+export async function findAssessments(
+  db: Db,
+  rows: ReadonlyArray<{ villageCode: string; year: number }>,
+): Promise<Map<string, { rank: number; rankOf: number; satisfaction: number | null }>> {
+  const found = new Map<string, { rank: number; rankOf: number; satisfaction: number | null }>();
+  for (const part of chunks([...new Set(rows.map((r) => r.villageCode))], 5_000)) {
+    const existing = await db.select().from(annualAssessments).where(inArray(annualAssessments.villageCode, part));
+    for (const a of existing) found.set(`${a.villageCode}|${a.year}`, { rank: a.rank, rankOf: a.rankOf, satisfaction: a.satisfaction });
+  }
+  return found;
+}
+
+/** Writes the new and changed assessment results and the import's record, in one transaction. */
+export async function writeAssessmentImport(
+  db: Db,
+  meta: ImportMeta,
+  writes: ReadonlyArray<{ villageCode: string; year: number; rank: number; rankOf: number; satisfaction: number | null }>,
+  counts: Record<string, number>,
+): Promise<string> {
+  return db.transaction(async (tx) => {
+    const importId = await startImport(tx, meta);
+    for (const part of chunks(writes)) {
+      if (part.length === 0) continue;
+      await tx
+        .insert(annualAssessments)
+        .values(part.map((w) => ({ villageCode: w.villageCode, year: w.year, rank: w.rank, rankOf: w.rankOf, satisfaction: w.satisfaction })))
+        .onConflictDoUpdate({
+          target: [annualAssessments.year, annualAssessments.villageCode],
+          set: { rank: sql`excluded.rank`, rankOf: sql`excluded.rank_of`, satisfaction: sql`excluded.satisfaction`, importedAt: sql`now()` },
+        });
+    }
+    await auditImport(tx, importId, meta, counts);
+    return importId;
+  });
 }

@@ -13,7 +13,7 @@ export const peopleImports = pgTable(
   'people_imports',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['people', 'reserve_nominations'] }).notNull(),
+    kind: text('kind', { enum: ['people', 'reserve_nominations', 'annual_assessments'] }).notNull(),
     fileName: text('file_name'),
     /** sha256 of the file as received. */
     fileSha256: text('file_sha256').notNull(),

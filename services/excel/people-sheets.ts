@@ -307,7 +307,96 @@ export const RESERVE_NOMINATION_FIELDS: SheetField<ReserveNominationRow>[] = [
   { key: 'note', header: '备注', required: false, type: 'text', width: 30, note: '选填', parse: optional(text(1000)), export: (r) => r.note },
 ];
 
-export const IMPORT_KINDS = ['people', 'reserve_nominations'] as const;
+// --- 年度考核（村） ----------------------------------------------------------------------------------
+
+/** A village's result in its township's annual assessment: the screening campaign's hard triggers read it. */
+export interface AnnualAssessmentRow {
+  villageCode: string;
+  villageName: string | null;
+  year: number;
+  rank: number;
+  rankOf: number;
+  satisfaction: number | null;
+}
+
+const wholeNumber =
+  (min: number, max: number) =>
+  (cell: CellInput | undefined): Parsed<number> => {
+    const value = Number(cellText(cell));
+    return Number.isInteger(value) && value >= min && value <= max ? ok(value) : bad(`须为${min}–${max}的整数 (a whole number ${min}–${max})`);
+  };
+
+function percent(cell: CellInput | undefined): Parsed<number> {
+  const text = cellText(cell).replace(/[%％]$/, '');
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value < 0 || value > 100) return bad('须为0–100的百分数，如 85.5 (a percentage 0–100)');
+  return ok(Math.round(value * 100) / 100);
+}
+
+export const ANNUAL_ASSESSMENT_FIELDS: SheetField<AnnualAssessmentRow>[] = [
+  {
+    key: 'villageCode',
+    header: '村区划代码',
+    required: true,
+    type: 'text',
+    width: 16,
+    note: '必填：村（社区）的12位统计用区划代码',
+    parse: required(divisionCode),
+    export: (r) => r.villageCode,
+  },
+  {
+    key: 'villageName',
+    header: '村名称',
+    required: false,
+    type: 'text',
+    width: 20,
+    note: '选填：仅用于核对代码，与代码不符时报错',
+    parse: optional(text(100)),
+    export: (r) => r.villageName,
+  },
+  {
+    key: 'year',
+    header: '考核年度',
+    required: true,
+    type: 'number',
+    width: 10,
+    note: '必填：如 2025',
+    parse: required(wholeNumber(2000, 2100)),
+    export: (r) => r.year,
+  },
+  {
+    key: 'rank',
+    header: '排名',
+    required: true,
+    type: 'number',
+    width: 8,
+    note: '必填：在本乡镇的名次，1为第一',
+    parse: required(wholeNumber(1, 10_000)),
+    export: (r) => r.rank,
+  },
+  {
+    key: 'rankOf',
+    header: '参评村数',
+    required: true,
+    type: 'number',
+    width: 10,
+    note: '必填：本乡镇参评的村数；排名等于参评村数即为末位',
+    parse: required(wholeNumber(1, 10_000)),
+    export: (r) => r.rankOf,
+  },
+  {
+    key: 'satisfaction',
+    header: '群众满意度（%）',
+    required: false,
+    type: 'number',
+    width: 14,
+    note: '选填：0–100，如 85.5；低于60%为硬性情形',
+    parse: optional(percent),
+    export: (r) => r.satisfaction,
+  },
+];
+
+export const IMPORT_KINDS = ['people', 'reserve_nominations', 'annual_assessments'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export const IMPORT_SHEETS = {
@@ -317,6 +406,12 @@ export const IMPORT_SHEETS = {
     fileName: 'reserve-nominations-import-template.xlsx',
     title: '村党组织书记后备力量提名导入',
     fields: RESERVE_NOMINATION_FIELDS,
+  },
+  annual_assessments: {
+    sheet: '年度考核',
+    fileName: 'annual-assessments-import-template.xlsx',
+    title: '村党组织年度考核结果导入',
+    fields: ANNUAL_ASSESSMENT_FIELDS,
   },
 } as const;
 
@@ -348,6 +443,11 @@ export function instructions(kind: ImportKind): string[] {
     '各列：',
     ...fields.map((f) => `· ${f.header}：${f.note}`),
   ];
+  if (kind === 'annual_assessments') {
+    lines[1] = '1. 在第一个工作表中每行填写一个村，第一行为表头，请勿修改表头文字；可删除选填列，不可增加其他列。';
+    lines[3] = '3. 重复导入同一文件不会产生重复数据：同一村同一年度只保留一条，再次导入即更新。';
+    lines.push('', '排查研判时，上一年度排名末位、群众满意度低于60%的村自动预填为硬性情形。');
+  }
   if (kind === 'reserve_nominations') {
     lines.push('', '提示：被提名人在提名日期时超过35岁的，导入时给出提示，但不阻止导入。每村提名不少于3人，确定1–2人。');
   }

@@ -86,9 +86,39 @@ describe('a whole campaign for 惠水县', () => {
     const again = await call(u.org!, { method: 'POST', url: '/api/v1/screening-campaigns', payload: { year } });
     expect(again.status).toBe(409);
 
+    // 平塘: last year's annual assessment imported first (all or nothing), then its campaign opens with those triggers.
+    const pingtang = await h.villageCodes(PINGTANG);
+    const csv = (rows: string[]) => ['村区划代码,考核年度,排名,参评村数,群众满意度（%）', ...rows].join('\n');
+    const bad = await call(u.otherOrg!, {
+      method: 'POST',
+      url: '/api/v1/imports/annual-assessments',
+      headers: { 'content-type': 'text/csv' },
+      payload: csv([`${pingtang[0]},2025,3,3,80`, `${pingtang[1]},2025,4,3,55`]),
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.report.errors).toEqual([expect.objectContaining({ row: 3, column: '排名' })]);
+    const imported = await call(u.otherOrg!, {
+      method: 'POST',
+      url: '/api/v1/imports/annual-assessments',
+      headers: { 'content-type': 'text/csv' },
+      payload: csv([`${pingtang[0]},2025,3,3,80`, `${pingtang[1]},2025,1,3,55%`, `${pingtang[2]},2025,2,3,`]),
+    });
+    expect(imported.status).toBe(200);
+    expect(imported.body.imported).toMatchObject({ created: 3 });
+    const template = await app.inject({
+      method: 'GET',
+      url: '/api/v1/imports/templates/annual-assessments',
+      headers: { authorization: `Bearer ${u.org!.token}` },
+    });
+    expect(template.statusCode).toBe(200);
+
     const other = await call(u.otherOrg!, { method: 'POST', url: '/api/v1/screening-campaigns', payload: { year } });
     expect(other.status).toBe(201);
     otherCampaignId = other.body.id;
+    expect(other.body.triggers.map((t: { villageCode: string; trigger: string }) => [t.villageCode, t.trigger])).toEqual([
+      [pingtang[0], 'last_in_assessment'],
+      [pingtang[1], 'satisfaction_below_60'],
+    ]);
   });
 
   test('each township office owes its sheet: an obligation on the ladder, and a notice in its inbox', async () => {
