@@ -56,7 +56,8 @@ export interface ImportProgress {
 }
 
 export interface ImportReport {
-  kind: ImportKind;
+  /** The import kind, or `screening_sheet` for a township's screening sheet uploaded to its campaign. */
+  kind: ImportKind | 'screening_sheet';
   fileName: string | null;
   format: 'xlsx' | 'csv';
   /** Data rows in the file (blank rows are skipped). */
@@ -78,7 +79,7 @@ const MAX_REPORTED = 1_000;
 
 /** The report of a rejected file travels in the error shape, as `details.report`. */
 /** An upload that cannot be read as a spreadsheet at all (reported as a row-1 problem, 422). */
-class UnreadableFileError extends Error {}
+export class UnreadableFileError extends Error {}
 
 export class ImportRejectedError extends DomainError {
   constructor(readonly report: ImportReport) {
@@ -86,6 +87,28 @@ export class ImportRejectedError extends DomainError {
       report,
     });
   }
+}
+
+/** The rows of an uploaded .xlsx or CSV file; a damaged workbook throws UnreadableFileError. */
+export async function readSheetRows(bytes: Buffer, onProgress?: ImportInput['onProgress']): Promise<{ format: 'xlsx' | 'csv'; rows: SheetRow[] }> {
+  if (looksLikeXlsx(bytes)) {
+    if (!(await isWholeZip(bytes)))
+      throw new UnreadableFileError('文件不完整或已损坏（不是完整的 xlsx 工作簿），请用 Excel 或 WPS 重新保存后上传 (truncated or damaged xlsx file)');
+    let last = 0;
+    try {
+      const rows = await readXlsxRows(bytes, (n) => {
+        if (n - last >= 1000) {
+          last = n;
+          onProgress?.({ phase: 'read', done: n, total: 0 });
+        }
+      });
+      return { format: 'xlsx', rows };
+    } catch (error) {
+      throw new UnreadableFileError('文件不是有效的 xlsx 工作簿（已损坏），请用 Excel 或 WPS 重新保存后上传 (damaged xlsx file)');
+    }
+  }
+  const records = parseCsv(decodeCsv(bytes));
+  return { format: 'csv', rows: records.map((cells, i) => ({ row: i + 1, cells })) };
 }
 
 export interface ImportInput {
@@ -115,26 +138,7 @@ interface ParsedRow<R> {
 export function createImportService(deps: { db: Db }) {
   const { db } = deps;
 
-  async function readRows(bytes: Buffer, onProgress?: ImportInput['onProgress']): Promise<{ format: 'xlsx' | 'csv'; rows: SheetRow[] }> {
-    if (looksLikeXlsx(bytes)) {
-      if (!(await isWholeZip(bytes)))
-        throw new UnreadableFileError('文件不完整或已损坏（不是完整的 xlsx 工作簿），请用 Excel 或 WPS 重新保存后上传 (truncated or damaged xlsx file)');
-      let last = 0;
-      try {
-        const rows = await readXlsxRows(bytes, (n) => {
-          if (n - last >= 1000) {
-            last = n;
-            onProgress?.({ phase: 'read', done: n, total: 0 });
-          }
-        });
-        return { format: 'xlsx', rows };
-      } catch (error) {
-        throw new UnreadableFileError('文件不是有效的 xlsx 工作簿（已损坏），请用 Excel 或 WPS 重新保存后上传 (damaged xlsx file)');
-      }
-    }
-    const records = parseCsv(decodeCsv(bytes));
-    return { format: 'csv', rows: records.map((cells, i) => ({ row: i + 1, cells })) };
-  }
+  const readRows = readSheetRows;
 
   async function run(importer: Importer, input: ImportInput): Promise<ImportReport> {
     if ('user' in importer && importer.user.role === 'sponsor') {

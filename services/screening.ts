@@ -49,6 +49,10 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { CaseService } from './cases.js';
 import { actorOf } from './command-runner.js';
 import { resolveVillagePolicy } from './policies.js';
+import { ImportRejectedError, UnreadableFileError, readSheetRows, type ImportProblem, type ImportReport } from './imports.js';
+import { parseScreeningSheet, screeningSheetSpec } from './excel/screening-sheet.js';
+import { columnLetter, writeXlsx } from './excel/xlsx.js';
+import { table } from './excel/table.js';
 
 export const DEFAULT_APPROVING_BODY = '县委常委会';
 
@@ -523,7 +527,90 @@ export function createScreeningService(deps: { db: Db; temporal: TemporalHandle;
     };
   }
 
-  return { open, list, get, save, submit, judge, approve, amend, designate, stats, startWorkflowFor };
+  /**
+   * A township's sheet from an .xlsx (or CSV) upload: every row checked first (the village in the
+   * township, the proposal, each criterion found); any problem rejects the whole file with the
+   * imports' row report (422) and nothing is written. Then saved as the form saves (a draft).
+   */
+  async function upload(user: AuthUser, id: string, townshipCode: string, file: { bytes: Buffer; fileName: string | null; dryRun: boolean }) {
+    const row = await find(user, id, 'fill');
+    const code = ownTownship(user, townshipCode);
+    const sheet = await sheetRow(row, code);
+    if (row.state !== 'screening') throw new ConflictError('当前不在排查阶段 (the campaign is not screening)', { field: 'state' });
+    if (sheet.submittedAt) throw new ConflictError('该乡镇排查表已报送，不能再修改 (the sheet has been submitted)', { field: 'townshipCode' });
+    const errors: ImportProblem[] = [];
+    let format: 'xlsx' | 'csv' = 'xlsx';
+    let rows: Awaited<ReturnType<typeof readSheetRows>>['rows'] = [];
+    try {
+      ({ format, rows } = await readSheetRows(file.bytes));
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      errors.push({ row: 1, column: null, cell: null, value: null, problem: error.message });
+    }
+    const parsed = errors.length > 0 ? { rows: [], problems: [] } : parseScreeningSheet(rows, row.criteria, columnLetter);
+    errors.push(...parsed.problems);
+    const villages = new Map((await villagesUnder(db, code.slice(0, 9))).map((v) => [v.code, v.name]));
+    const seen = new Map<string, number>();
+    for (const r of parsed.rows) {
+      const name = villages.get(r.villageCode);
+      const problem = (column: string, value: string | null, text: string) => errors.push({ row: r.row, column, cell: null, value, problem: text });
+      if (name === undefined) problem('村区划代码', r.villageCode, `该村不属于本乡镇 (village ${r.villageCode} is not in township ${code})`);
+      else if (r.villageName && r.villageName !== name) problem('村名称', r.villageName, `与代码${r.villageCode}（${name}）不符 (does not match the code)`);
+      const first = seen.get(r.villageCode);
+      if (first !== undefined) problem('村区划代码', r.villageCode, `与第${first}行重复 (duplicate of row ${first})`);
+      else seen.set(r.villageCode, r.row);
+    }
+    const report = (valid: boolean, imported: ImportReport['imported'] = null): ImportReport => ({
+      kind: 'screening_sheet',
+      fileName: file.fileName,
+      format,
+      rows: Math.max(0, rows.filter((r) => r.cells.some((c) => c !== null && c !== '')).length - 1),
+      valid,
+      dryRun: file.dryRun,
+      errors: errors.slice(0, 1000),
+      errorCount: errors.length,
+      warnings: [],
+      warningCount: 0,
+      imported,
+    });
+    errors.sort((a, b) => a.row - b.row);
+    if (errors.length > 0) throw new ImportRejectedError(report(false));
+    if (file.dryRun) return report(true);
+    const before = new Set((await getEntries(db, id, code.slice(0, 9))).map((e) => e.villageCode));
+    const entries: EntryWrite[] = parsed.rows.map((r) => ({
+      villageCode: r.villageCode,
+      findings: Object.fromEntries(
+        row.criteria.map((c) => [
+          c,
+          r.criteria.includes(c) ? { found: true, evidence: r.evidence, attachments: r.attachments } : { found: false, evidence: null, attachments: [] },
+        ]),
+      ),
+      proposal: r.proposal,
+      note: r.note,
+    }));
+    await saveSheet(db, { campaignId: id, sheetId: sheet.id, entries, answers: [], actor: { userId: user.id, label: user.name }, at: now(), source: 'xlsx' });
+    const updated = entries.filter((e) => before.has(e.villageCode)).length;
+    return report(true, { importId: sheet.id, created: entries.length - updated, updated, unchanged: 0 });
+  }
+
+  /** The township's sheet as an .xlsx template: its villages listed, the campaign's criteria in the notes. */
+  async function template(user: AuthUser, id: string, townshipCode: string) {
+    const row = await find(user, id, 'fill');
+    const code = ownTownship(user, townshipCode);
+    const villages = await villagesUnder(db, code.slice(0, 9));
+    const bytes = await writeXlsx(
+      [
+        table(
+          screeningSheetSpec(row.criteria),
+          villages.map((v) => ({ villageCode: v.code, villageName: v.name })),
+        ),
+      ],
+      { validations: true },
+    );
+    return { fileName: `screening-sheet-${row.year}-${code.slice(0, 9)}.xlsx`, format: 'xlsx' as const, bytes };
+  }
+
+  return { open, list, get, save, submit, upload, template, judge, approve, amend, designate, stats, startWorkflowFor };
 }
 
 export type ScreeningService = ReturnType<typeof createScreeningService>;

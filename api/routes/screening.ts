@@ -2,7 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ScreeningService } from '../../services/screening.js';
 import { userOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas/common.js';
+import { ErrorSchema, errorResponses } from '../schemas/common.js';
+import { DomainError } from '../../domain/errors.js';
+import { XLSX_MIME } from '../../services/excel/table.js';
+import { ImportQuery, ImportReportSchema } from '../schemas/stats.js';
+import { IMPORT_BODY_LIMIT } from './imports.js';
+import { fileResponse, sendFile } from './exports.js';
 import { IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   AmendmentBody,
@@ -23,8 +28,12 @@ import {
 } from '../schemas/screening.js';
 
 const tags = ['screening'];
+const FILE_TYPES = [XLSX_MIME, 'text/csv', 'application/octet-stream'];
 
 export const screeningRoutes: FastifyPluginAsyncZod<{ screening: ScreeningService }> = async (app, { screening }) => {
+  // Raw file bodies for the sheet upload (this plugin's routes only).
+  app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
   app.post('/screening-campaigns', {
     schema: {
       operationId: 'openScreeningCampaign',
@@ -84,6 +93,43 @@ export const screeningRoutes: FastifyPluginAsyncZod<{ screening: ScreeningServic
       const body = request.body;
       const input = body ? { entries: body.entries ?? [], ...(body.triggerAnswers && { triggerAnswers: body.triggerAnswers }) } : undefined;
       return toCampaignDetail(await screening.submit(userOf(request), request.params.id, request.params.townshipCode, input, request.idempotencyKey));
+    },
+  });
+
+  app.post('/screening-campaigns/:id/sheets/:townshipCode/upload', {
+    bodyLimit: IMPORT_BODY_LIMIT,
+    schema: {
+      operationId: 'uploadScreeningSheet',
+      summary: '上传本乡镇排查表（xlsx 或 CSV，模板见 template）：逐行校验，任何一行有误则不写入，返回 422 与行号、列名、问题',
+      tags,
+      consumes: FILE_TYPES,
+      params: SheetParams,
+      querystring: ImportQuery,
+      body: z.any().meta({ description: '.xlsx 或 CSV 文件（中文表头，见模板）', format: 'binary' }),
+      response: { 200: ImportReportSchema, ...errorResponses, 415: ErrorSchema, 422: ErrorSchema },
+    },
+    handler: async (request) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new DomainError(415, 'Unsupported Media Type', `请以文件上传（Content-Type: ${XLSX_MIME} 或 text/csv）(send the file itself)`);
+      }
+      return screening.upload(userOf(request), request.params.id, request.params.townshipCode, {
+        bytes: request.body,
+        fileName: request.query.fileName ?? null,
+        dryRun: request.query.dryRun,
+      });
+    },
+  });
+
+  app.get('/screening-campaigns/:id/sheets/:townshipCode/template', {
+    schema: {
+      operationId: 'getScreeningSheetTemplate',
+      summary: '下载本乡镇排查表模板（xlsx：已列出本乡镇各村，排查情形见表头说明）',
+      tags,
+      params: SheetParams,
+      response: { 200: fileResponse('乡镇排查表模板', [XLSX_MIME]), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      sendFile(reply, await screening.template(userOf(request), request.params.id, request.params.townshipCode));
     },
   });
 

@@ -301,7 +301,7 @@ const ImportProblemSchema = z
 
 export const ImportReportSchema = z
   .object({
-    kind: z.enum(IMPORT_KINDS),
+    kind: z.enum([...IMPORT_KINDS, 'screening_sheet']),
     fileName: z.string().nullable(),
     format: z.enum(['xlsx', 'csv']),
     rows: Count,

@@ -191,6 +191,41 @@ describe('a whole campaign for 惠水县', () => {
     expect((await call(u.gangdu!, { method: 'PUT', url: url(`/sheets/${GANGDU}000`), payload: { entries: none([gangdu[4]!]) } })).status).toBe(409);
   });
 
+  test('明田街道 uploads its sheet as a spreadsheet: a bad file is rejected whole with its row report, a good one saved', async () => {
+    const csv = (rows: string[]) => ['村区划代码,排查建议,存在的情形,佐证材料', ...rows].join('\n');
+    const upload = (body: string) =>
+      call(u.mingtian!, {
+        method: 'POST',
+        url: url(`/sheets/${MINGTIAN}000/upload?fileName=sheet.csv`),
+        headers: { 'content-type': 'text/csv' },
+        payload: body,
+      });
+    const bad = await upload(csv([`${mingtian[1]},不列入,,`, `${gangdu[0]},不列入,,`, `${mingtian[2]},建议列入,不存在的情形,无`]));
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.report.errors.map((e: { row: number; column: string }) => [e.row, e.column])).toEqual([
+      [3, '村区划代码'],
+      [4, '存在的情形'],
+    ]);
+    expect((await call(u.mingtian!, { method: 'GET', url: url() })).body.entries).toEqual([]);
+    const good = await upload(
+      csv(mingtian.slice(1).map((v, i) => (i === 0 ? `${v},列为关注,群众满意度低于60%、服务意识差、群众意见大,满意度测评52%` : `${v},不列入,,`))),
+    );
+    expect(good.status).toBe(200);
+    expect(good.body).toMatchObject({ kind: 'screening_sheet', valid: true, imported: { created: 6, updated: 0 } });
+    const saved = (await call(u.mingtian!, { method: 'GET', url: url() })).body.entries;
+    expect(saved).toHaveLength(6);
+    expect(saved[0]).toMatchObject({
+      proposal: 'watch',
+      findings: { satisfaction_below_60: { found: true, evidence: '满意度测评52%' }, poor_service: { found: true } },
+    });
+    const template = await app.inject({
+      method: 'GET',
+      url: url(`/sheets/${MINGTIAN}000/template`),
+      headers: { authorization: `Bearer ${u.mingtian!.token}` },
+    });
+    expect(template.statusCode).toBe(200);
+  });
+
   test('an incomplete sheet is refused naming the villages; the last sheet in closes screening', async () => {
     const partial = await call(u.mingtian!, { method: 'POST', url: url(`/sheets/${MINGTIAN}000/submit`), payload: { entries: none(mingtian.slice(1)) } });
     expect(partial.status).toBe(400);
@@ -354,6 +389,13 @@ describe('jurisdiction matrix', () => {
     { method: 'GET', url: `/api/v1/screening-campaigns/${id}/stats` },
     { method: 'PUT', url: `/api/v1/screening-campaigns/${id}/sheets/${township}`, payload: { entries: [] } },
     { method: 'POST', url: `/api/v1/screening-campaigns/${id}/sheets/${township}/submit`, payload: {} },
+    {
+      method: 'POST',
+      url: `/api/v1/screening-campaigns/${id}/sheets/${township}/upload`,
+      headers: { 'content-type': 'text/csv' },
+      payload: '村区划代码,排查建议',
+    },
+    { method: 'GET', url: `/api/v1/screening-campaigns/${id}/sheets/${township}/template` },
     { method: 'POST', url: `/api/v1/screening-campaigns/${id}/judgment`, payload: { decisions: [] } },
     { method: 'POST', url: `/api/v1/screening-campaigns/${id}/approval`, payload: { date: '2026-03-20', meeting: '会议', documentNumber: '文号' } },
     { method: 'POST', url: `/api/v1/screening-campaigns/${id}/amendments`, payload: { villageCode: '522727001001', change: 'add', reason: '理由' } },
@@ -391,7 +433,7 @@ describe('jurisdiction matrix', () => {
     expect(detail.body.entries.every((e: { villageCode: string }) => e.villageCode.startsWith(GANGDU))).toBe(true);
     const mt = await call(u.mingtian!, { method: 'GET', url: url() });
     expect(mt.body.entries.every((e: { villageCode: string }) => e.villageCode.startsWith(MINGTIAN))).toBe(true);
-    for (const r of routes(campaignId, `${GANGDU}000`).slice(4)) expect((await call(u.gangdu!, r)).status, `${r.method} ${r.url}`).toBe(403);
+    for (const r of routes(campaignId, `${GANGDU}000`).slice(6)) expect((await call(u.gangdu!, r)).status, `${r.method} ${r.url}`).toBe(403);
     // Another township's sheet: 404 for the office; the org dept may not fill sheets (403).
     expect((await call(u.mingtian!, { method: 'POST', url: url(`/sheets/${GANGDU}000/submit`), payload: {} })).status).toBe(404);
     expect((await call(u.org!, { method: 'POST', url: url(`/sheets/${GANGDU}000/submit`), payload: {} })).status).toBe(403);
