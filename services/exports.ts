@@ -28,6 +28,8 @@ import { writeXlsx } from './excel/xlsx.js';
 import type { CohortQuery, PeriodQuery, StatsQuery, StatsService } from './stats.js';
 import type { AuditQuery, AuditService } from './audit.js';
 import type { AuditRowView } from '../db/queries/audit.js';
+import type { ScreeningService } from './screening.js';
+import { HARD_TRIGGER_LABELS } from '../domain/screening.js';
 
 export const STATS_TABLES = [
   'conversion',
@@ -473,3 +475,90 @@ export function assertTable(name: string): StatsTable {
 }
 
 export type ExportService = ReturnType<typeof createExportService>;
+
+// --- 排查研判 (the screening campaign) ---------------------------------------------------------------
+
+type ScreeningStats = Awaited<ReturnType<ScreeningService['stats']>>;
+type ScreeningTownship = ScreeningStats['townships'][number];
+const OUTLIER_LABELS = { low: '低于5%', high: '高于10%' } as const;
+const outlier = (flag: 'low' | 'high' | null) => (flag ? OUTLIER_LABELS[flag] : '');
+
+const screeningTownshipSpec: TableSpec<ScreeningTownship> = {
+  sheet: '排查研判',
+  columns: [
+    { header: '乡镇代码', type: 'text', width: 14, value: (r) => r.townshipCode },
+    { header: '乡镇名称', type: 'text', width: 16, value: (r) => r.townshipName },
+    { header: '村数', type: 'int', value: (r) => r.villages },
+    { header: '已排查', type: 'int', value: (r) => r.screened },
+    { header: '已报送', type: 'text', value: (r) => (r.submitted ? '是' : '否') },
+    { header: '按时报送', type: 'text', value: (r) => (r.onTime ? '是' : '否') },
+    { header: '建议列入', type: 'int', value: (r) => r.proposals.list },
+    { header: '列为关注', type: 'int', value: (r) => r.proposals.watch },
+    { header: '不列入', type: 'int', value: (r) => r.proposals.doNotList },
+    { header: '最终名单', type: 'int', value: (r) => r.finalList },
+    { header: '确定数', type: 'int', value: (r) => r.designated },
+    { header: '确定比例', type: 'rate', value: (r) => r.designationRate },
+    { header: '异常（5–10%之外）', type: 'text', value: (r) => outlier(r.outlier) },
+    { header: '硬性情形', type: 'int', value: (r) => r.hardTriggers.found },
+    { header: '属实', type: 'int', value: (r) => r.hardTriggers.confirmed },
+    { header: '排除', type: 'int', value: (r) => r.hardTriggers.dismissed },
+    { header: '未答复', type: 'int', value: (r) => r.hardTriggers.unanswered },
+  ],
+};
+
+type TriggerTally = ScreeningStats['hardTriggers'][number];
+const screeningTriggerSpec: TableSpec<TriggerTally> = {
+  sheet: '硬性情形',
+  columns: [
+    { header: '情形', type: 'text', width: 28, value: (r) => HARD_TRIGGER_LABELS[r.trigger] },
+    { header: '发现', type: 'int', value: (r) => r.found },
+    { header: '属实', type: 'int', value: (r) => r.confirmed },
+    { header: '排除', type: 'int', value: (r) => r.dismissed },
+    { header: '未答复', type: 'int', value: (r) => r.unanswered },
+  ],
+};
+
+type NeverScreened = ScreeningStats['neverScreened'][number];
+const neverScreenedSpec: TableSpec<NeverScreened> = {
+  sheet: '未排查的村',
+  columns: [
+    { header: '村区划代码', type: 'text', width: 16, value: (r) => r.villageCode },
+    { header: '村名称', type: 'text', width: 20, value: (r) => r.villageName },
+  ],
+};
+
+/** A campaign's statistics as a workbook: per township (with the county's total row), hard triggers, villages never screened. */
+export async function screeningStatsWorkbook(s: ScreeningStats): Promise<SpreadsheetFile> {
+  const total: ScreeningTownship = {
+    townshipCode: s.countyCode,
+    townshipName: '合计',
+    villages: s.county.villages,
+    screened: s.county.screened,
+    submitted: s.county.sheetsSubmitted === s.townships.length,
+    onTime: s.county.sheetsOnTime === s.townships.length,
+    proposals: {
+      list: s.county.proposedList,
+      watch: s.townships.reduce((n, t) => n + t.proposals.watch, 0),
+      doNotList: s.townships.reduce((n, t) => n + t.proposals.doNotList, 0),
+    },
+    finalList: s.county.finalList,
+    designated: s.county.designated,
+    designationRate: s.county.designationRate,
+    outlier: s.county.outlier,
+    hardTriggers: s.hardTriggers.reduce(
+      (a, t) => ({
+        found: a.found + t.found,
+        confirmed: a.confirmed + t.confirmed,
+        dismissed: a.dismissed + t.dismissed,
+        unanswered: a.unanswered + t.unanswered,
+      }),
+      { found: 0, confirmed: 0, dismissed: 0, unanswered: 0 },
+    ),
+  };
+  const bytes = await writeXlsx([
+    table({ ...screeningTownshipSpec, title: `${s.year}年度软弱涣散村党组织排查研判统计` }, [...s.townships, total]),
+    table(screeningTriggerSpec, s.hardTriggers),
+    table(neverScreenedSpec, s.neverScreened),
+  ]);
+  return { fileName: `screening-${s.year}-${s.countyCode.slice(0, 6)}.xlsx`, format: 'xlsx', bytes };
+}

@@ -8,6 +8,7 @@ import { XLSX_MIME } from '../../services/excel/table.js';
 import { ImportQuery, ImportReportSchema } from '../schemas/stats.js';
 import { IMPORT_BODY_LIMIT } from './imports.js';
 import { fileResponse, sendFile } from './exports.js';
+import { screeningStatsWorkbook } from '../../services/exports.js';
 import { IdempotencyHeaders } from '../schemas/deadlines.js';
 import {
   AmendmentBody,
@@ -193,9 +194,19 @@ export const screeningRoutes: FastifyPluginAsyncZod<{ screening: ScreeningServic
       params: CampaignIdParams,
       response: { 200: ScreeningStatsSchema, ...errorResponses },
     },
-    handler: async (request) => {
-      const s = await screening.stats(userOf(request), request.params.id);
-      return s;
+    handler: async (request) => screening.stats(userOf(request), request.params.id),
+  });
+
+  app.get('/screening-campaigns/:id/stats/export', {
+    schema: {
+      operationId: 'exportScreeningStats',
+      summary: '导出排查研判统计（xlsx：各乡镇及合计、硬性情形、未排查的村）',
+      tags,
+      params: CampaignIdParams,
+      response: { 200: fileResponse('排查研判统计', [XLSX_MIME]), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      sendFile(reply, await screeningStatsWorkbook(await screening.stats(userOf(request), request.params.id)));
     },
   });
 };

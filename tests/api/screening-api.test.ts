@@ -12,6 +12,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+import { readXlsxRows } from '../../services/excel/xlsx.js';
 
 const GANGDU = '522731109'; // 岗度镇: 12 villages
 const MINGTIAN = '522731003'; // 明田街道: 7 villages
@@ -377,6 +378,13 @@ describe('a whole campaign for 惠水县', () => {
     });
     expect(res.body.neverScreened).toEqual([]);
     expect(res.body.hardTriggers.find((t: { trigger: string }) => t.trigger === 'secretary_vacant_3_months')).toMatchObject({ found: 1, confirmed: 1 });
+    // The same figures in the xlsx export: per township, then the county's total.
+    const file = await app.inject({ method: 'GET', url: url('/stats/export'), headers: { authorization: `Bearer ${u.org!.token}` } });
+    expect(file.statusCode).toBe(200);
+    const rows = (await readXlsxRows(file.rawPayload)).map((r) => r.cells.map((c) => (c === null ? '' : String(c))));
+    const gangduRow = rows.find((r) => r[0] === `${GANGDU}000`)!;
+    expect(gangduRow.slice(2, 13)).toEqual(['12', '12', '是', '是', '3', '1', '8', '2', '2', expect.stringMatching(/^0\.166/), '高于10%']);
+    expect(rows.find((r) => r[1] === '合计')!.slice(2, 4)).toEqual(['19', '19']);
     // The other county's campaign: nobody screened yet.
     const other = await call(u.otherOrg!, { method: 'GET', url: `/api/v1/screening-campaigns/${otherCampaignId}/stats` });
     expect(other.body.neverScreened.length).toBeGreaterThan(0);
