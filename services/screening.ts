@@ -162,6 +162,12 @@ export function createScreeningService(deps: { db: Db; temporal: TemporalHandle;
     const base = screeningPolicyOf(policy);
     const screeningPolicy = { ...base, ...(input.sheetDue && { sheetDue: input.sheetDue }), ...(input.judgmentDue && { judgmentDue: input.judgmentDue }) };
     const criteria = input.criteria && input.criteria.length > 0 ? [...new Set(input.criteria)] : [...SCREENING_CRITERIA];
+    // A campaign whose workflow never started (the opening request failed halfway): started now, once.
+    const [earlier] = await listCampaigns(db, countyCode.slice(0, 6), input.year);
+    if (earlier?.state === 'open' && earlier.countyCode === countyCode) {
+      await startWorkflowFor(earlier);
+      return get(user, earlier.id);
+    }
     const row = await insertCampaign(db, {
       countyCode,
       year: input.year,
