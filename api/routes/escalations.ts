@@ -15,7 +15,7 @@ const EscalationSheetSchema = z
     resolvedAt: Instant.nullable(),
     targetRole: z.enum(ROLES),
     targetDivisionName: z.string().nullable().describe('督办对象单位所在区划'),
-    process: z.enum(['case', 'mentorship', 'reserve']),
+    process: z.enum(['case', 'mentorship', 'reserve', 'screening']),
     entityId: z.uuid(),
     obligation: z.object({
       kind: z.enum(OBLIGATION_KINDS),

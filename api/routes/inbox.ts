@@ -8,7 +8,7 @@ import { Instant, IsoInstant, PaginationQuery, errorResponses, iso } from '../sc
 import { csvEnum } from '../schemas/deadlines.js';
 import { ESCALATION_RUNGS, OBLIGATION_KINDS, OBLIGATION_STATUSES } from '../../domain/escalation.js';
 
-const PROCESSES = ['case', 'mentorship', 'reserve'] as const;
+const PROCESSES = ['case', 'mentorship', 'reserve', 'screening'] as const;
 
 const InboxObligationSchema = z
   .object({

@@ -6,7 +6,7 @@ import { userOf } from '../plugins/auth.js';
 import { Instant, PaginationQuery, errorResponses } from '../schemas/common.js';
 import { csvEnum } from '../schemas/deadlines.js';
 
-const PROCESSES = ['case', 'mentorship', 'reserve'] as const;
+const PROCESSES = ['case', 'mentorship', 'reserve', 'screening'] as const;
 
 const ObligationRowSchema = z
   .object({

@@ -38,7 +38,7 @@ export async function findEscalationSheet(db: Queryable, user: AuthUser, id: str
   const visible =
     user.role === 'sponsor'
       ? sql`c.sponsor_user_id = ${user.id}`
-      : sql`coalesce(c.village_code, m.village_code, r.village_code) like ${`${jurisdictionPrefix(user.jurisdictionCode)}%`}`;
+      : sql`coalesce(c.village_code, m.village_code, r.village_code, case when o.kind = 'screening_sheet' then o.key else s.county_code end) like ${`${jurisdictionPrefix(user.jurisdictionCode)}%`}`;
   {
     const [row] = await db.execute<{
       id: string;
@@ -65,13 +65,14 @@ export async function findEscalationSheet(db: Queryable, user: AuthUser, id: str
     }>(sql`
       select e.id, e.rung, e.scheduled_at, e.raised_at, e.resolved_at, e.target_role,
         (select d.name from divisions d where d.code = e.target_division_code) as target_division_name,
-        case when e.case_id is not null then 'case' when e.mentorship_id is not null then 'mentorship' else 'reserve' end as process,
-        coalesce(e.case_id, e.mentorship_id, e.reserve_candidate_id) as entity_id,
+        case when e.case_id is not null then 'case' when e.mentorship_id is not null then 'mentorship'
+          when e.screening_campaign_id is not null then 'screening' else 'reserve' end as process,
+        coalesce(e.case_id, e.mentorship_id, e.reserve_candidate_id, e.screening_campaign_id) as entity_id,
         o.kind, o.responsible, o.due_at, o.due_date::text as due_date, o.status, o.closed_at,
-        coalesce(c.village_code, m.village_code, r.village_code) as village_code,
-        (select d.name from divisions d where d.code = coalesce(c.village_code, m.village_code, r.village_code)) as village_name,
-        (select d.name from divisions d where d.code = coalesce(c.township_code, m.township_code, r.township_code)) as township_name,
-        (select d.name from divisions d where d.code = coalesce(c.county_code, m.county_code, r.county_code)) as county_name,
+        coalesce(c.village_code, m.village_code, r.village_code, case when o.kind = 'screening_sheet' then o.key else s.county_code end) as village_code,
+        (select d.name from divisions d where d.code = coalesce(c.village_code, m.village_code, r.village_code, case when o.kind = 'screening_sheet' then o.key else s.county_code end)) as village_name,
+        (select d.name from divisions d where d.code = coalesce(c.township_code, m.township_code, r.township_code, case when o.kind = 'screening_sheet' then o.key end)) as township_name,
+        (select d.name from divisions d where d.code = coalesce(c.county_code, m.county_code, r.county_code, s.county_code)) as county_name,
         (select p.name from people p where p.id = coalesce(m.mentee_person_id, r.person_id)) as person_name,
         (select u.name from users u where u.id = c.sponsor_user_id) as sponsor_name
       from escalations e
@@ -79,6 +80,7 @@ export async function findEscalationSheet(db: Queryable, user: AuthUser, id: str
       left join rectification_cases c on c.id = e.case_id
       left join mentorships m on m.id = e.mentorship_id
       left join reserve_candidates r on r.id = e.reserve_candidate_id
+      left join screening_campaigns s on s.id = e.screening_campaign_id
       where e.id = ${id} and ${visible}`);
     if (!row) return null;
     const [{ prints } = { prints: 0 }] = await db.execute<{ prints: number }>(
@@ -109,7 +111,7 @@ export async function findEscalationSheet(db: Queryable, user: AuthUser, id: str
         villageName: row.village_name,
         townshipName: row.township_name,
         countyName: row.county_name,
-        subjectName: row.process === 'case' ? row.village_name : row.person_name,
+        subjectName: row.process === 'case' || row.process === 'screening' ? row.village_name : row.person_name,
         sponsorName: row.sponsor_name,
       },
     };

@@ -40,6 +40,7 @@ export interface InboxFilter {
 function ofProcess(process: ObligationProcess): SQL {
   if (process === 'case') return isNotNull(notifications.caseId);
   if (process === 'mentorship') return isNotNull(notifications.mentorshipId);
+  if (process === 'screening') return or(isNotNull(notifications.screeningCampaignId), like(notifications.kind, 'screening.%'))!;
   return or(isNotNull(notifications.reserveCandidateId), like(notifications.kind, 'reserve.%'))!;
 }
 
@@ -166,7 +167,9 @@ async function selectInboxItems(db: Pick<Db, 'select'>, where: SQL | undefined, 
           ? 'mentorship'
           : n.reserveCandidateId || n.kind.startsWith('reserve.')
             ? 'reserve'
-            : null;
+            : n.kind.startsWith('screening.') || obligationKind?.startsWith('screening_')
+              ? 'screening'
+              : null;
       return {
         ...n,
         process,

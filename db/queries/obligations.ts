@@ -5,7 +5,7 @@ import type { AuthUser } from '../../domain/roles.js';
 import type { ObligationKind, ObligationStatus, ResponsibleParty } from '../../domain/escalation.js';
 
 /** Which process an obligation belongs to (exactly one owner column is set). */
-export type ObligationProcess = 'case' | 'mentorship' | 'reserve';
+export type ObligationProcess = 'case' | 'mentorship' | 'reserve' | 'screening';
 
 /** One row of the cross-process to-do list. */
 export interface ObligationListRow {
@@ -83,7 +83,7 @@ export async function listObligations(db: Db, user: AuthUser, options: Obligatio
   const where = sql.join(conditions, sql` and `);
   // Ranked before the status filter: the newest period is current whatever its status.
   const periodRank = options.current
-    ? sql`, row_number() over (partition by coalesce(o.case_id, o.mentorship_id, o.reserve_candidate_id), o.kind order by length(o.key) desc, o.key desc) as period_rank`
+    ? sql`, row_number() over (partition by coalesce(o.case_id, o.mentorship_id, o.reserve_candidate_id, o.screening_campaign_id), o.kind order by length(o.key) desc, o.key desc) as period_rank`
     : sql``;
   const pushedStatus = options.status !== 'all' && !options.current;
   const pushedKinds =
@@ -97,15 +97,18 @@ export async function listObligations(db: Db, user: AuthUser, options: Obligatio
   // One owner per obligation: the joins are by primary key, and an open-status filter uses the status index.
   const base = sql`
     select o.id, o.kind, o.key, o.responsible, o.due_at, o.due_date::text as due_date, o.provisional, o.status, o.closed_at, o.exempted_at is not null as exempted${periodRank},
-      case when o.case_id is not null then 'case' when o.mentorship_id is not null then 'mentorship' else 'reserve' end as process,
-      coalesce(o.case_id, o.mentorship_id, o.reserve_candidate_id) as entity_id,
-      coalesce(c.village_code, m.village_code, r.village_code) as village_code,
-      coalesce(c.township_code, m.township_code, r.township_code) as township_code,
+      case when o.case_id is not null then 'case' when o.mentorship_id is not null then 'mentorship'
+        when o.screening_campaign_id is not null then 'screening' else 'reserve' end as process,
+      coalesce(o.case_id, o.mentorship_id, o.reserve_candidate_id, o.screening_campaign_id) as entity_id,
+      -- A campaign's sheet belongs to its township (the key), its 研判 to the county.
+      coalesce(c.village_code, m.village_code, r.village_code, case when o.kind = 'screening_sheet' then o.key else s.county_code end) as village_code,
+      coalesce(c.township_code, m.township_code, r.township_code, case when o.kind = 'screening_sheet' then o.key end) as township_code,
       c.sponsor_user_id, m.mentor_user_id, coalesce(m.mentee_person_id, r.person_id) as person_id
     from obligations o
     left join rectification_cases c on c.id = o.case_id
     left join mentorships m on m.id = o.mentorship_id
     left join reserve_candidates r on r.id = o.reserve_candidate_id
+    left join screening_campaigns s on s.id = o.screening_campaign_id
     ${baseWhere.length ? sql`where ${sql.join(baseWhere, sql` and `)}` : sql``}`;
   const [rows, [totalRow]] = await Promise.all([
     db.execute<{
@@ -153,7 +156,7 @@ export async function listObligations(db: Db, user: AuthUser, options: Obligatio
       villageCode: r.village_code,
       villageName: r.village_name,
       townshipName: r.township_name,
-      subjectName: r.process === 'case' ? r.village_name : r.person_name,
+      subjectName: r.process === 'case' || r.process === 'screening' ? r.village_name : r.person_name,
     })),
     total: totalRow?.total ?? 0,
   };

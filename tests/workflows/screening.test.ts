@@ -84,6 +84,19 @@ describe('a campaign on the deadline engine', () => {
       .sql`select id from notifications where screening_campaign_id = ${id} and recipient_division_code = ${`${MINGTIAN}000`} and kind like 'escalation.%'`;
     expect(misrouted).toHaveLength(0);
     expect((await screening.get(org, id)).rag).toBe('red');
+    // The shared lists know the campaign: the township's 待办 and its printable 督办单; another township sees neither.
+    const app = await h.app();
+    const as = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${user.token}` } });
+    const todo = JSON.parse((await as(gangduOffice, '/api/v1/obligations?process=screening')).body);
+    expect(todo.items).toEqual([expect.objectContaining({ process: 'screening', entityId: id, kind: 'screening_sheet', villageCode: `${GANGDU}000` })]);
+    expect(JSON.parse((await as(mingtianOffice, '/api/v1/obligations?process=screening')).body).items).toEqual([]);
+    const [yellow] = await h.db.sql<{ id: string }[]>`select id from escalations where obligation_id = ${sheet!.id} and rung = 'township_office'`;
+    const printed = await as(gangduOffice, `/api/v1/escalations/${yellow!.id}/sheet`);
+    expect(printed.statusCode).toBe(200);
+    expect(JSON.parse(printed.body)).toMatchObject({ process: 'screening', townshipName: '岗度镇' });
+    expect((await as(mingtianOffice, `/api/v1/escalations/${yellow!.id}/sheet`)).statusCode).toBe(404);
+    const inbox = JSON.parse((await as(gangduOffice, '/api/v1/inbox?process=screening')).body);
+    expect(inbox.items.length).toBeGreaterThanOrEqual(3);
 
     await screening.save(gangduOffice, id, `${GANGDU}000`, { entries: entries(gangdu, [gangdu[0]!, gangdu[1]!, gangdu[2]!]) });
     const judging = await screening.submit(gangduOffice, id, `${GANGDU}000`, undefined);

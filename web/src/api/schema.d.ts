@@ -891,6 +891,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/annual-assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 导入村党组织年度考核结果（排名、群众满意度）：排查研判的硬性情形据此预填
+         * @description 请求体为文件本身（Content-Type: xlsx 或 text/csv）。先逐行校验：任何一行有误则不导入任何数据，返回 422，details.report 列出行号、列名和问题；全部通过才在一个事务中导入。重复导入同一文件不产生重复数据。
+         */
+        post: operations["importAnnualAssessments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/people": {
         parameters: {
             query?: never;
@@ -1720,6 +1740,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screening-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 排查研判列表（乡镇党委只见本乡镇的进度） */
+        get: operations["listScreeningCampaigns"];
+        put?: never;
+        /** 启动年度软弱涣散村党组织排查研判（县委组织部）：各乡镇须在期限内报送排查表，硬性情形自动预填 */
+        post: operations["openScreeningCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 排查研判详情：各乡镇进度、排查结论、预填硬性情形、研判、审定、调整与确定结果 */
+        get: operations["getScreeningCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整已审定的名单（增加或移除一个村，须说明理由，留痕） */
+        post: operations["amendScreeningList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登记审定（日期、会议、文号）：审定后名单冻结，此后只能经调整（留痕）变更 */
+        post: operations["approveScreeningList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/designation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确定整顿对象：审定名单中的每个村建立整顿案例（含包保责任体系）；重复调用不会重复建立 */
+        post: operations["designateScreeningList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/judgment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 研判（县委组织部）：确认、增加或移除，每项须说明理由，形成拟定名单 */
+        post: operations["judgeScreeningCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/sheets/{townshipCode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 填写本乡镇排查表（乡镇党委）：各村逐项结论、建议，及对预填硬性情形的答复；报送前可多次保存 */
+        put: operations["saveScreeningSheet"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/sheets/{townshipCode}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 报送本乡镇排查表：每个村都须排查、每项预填硬性情形都须答复；只能报送一次 */
+        post: operations["submitScreeningSheet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/sheets/{townshipCode}/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载本乡镇排查表模板（xlsx：已列出本乡镇各村，排查情形见表头说明） */
+        get: operations["getScreeningSheetTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/sheets/{townshipCode}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传本乡镇排查表（xlsx 或 CSV，模板见 template）：逐行校验，任何一行有误则不写入，返回 422 与行号、列名、问题 */
+        post: operations["uploadScreeningSheet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 排查研判统计：各乡镇排查与按时报送、建议与最终名单、确定比例（5–10%之外标记）、未排查的村、硬性情形及答复 */
+        get: operations["getScreeningStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screening-campaigns/{id}/stats/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出排查研判统计（xlsx：各乡镇及合计、硬性情形、未排查的村） */
+        get: operations["exportScreeningStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions": {
         parameters: {
             query?: never;
@@ -2161,7 +2386,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -2328,7 +2553,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -2856,6 +3081,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue: string;
+            /** @description 排查研判的期限（缺省：排查20个工作日，研判10个工作日） */
+            screening?: {
+                judgmentDue?: string;
+                sheetDue?: string;
+            };
             /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
             sendWindow?: "always" | {
                 end: string;
@@ -2904,6 +3134,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue?: string;
+            /** @description 排查研判的期限（缺省：排查20个工作日，研判10个工作日） */
+            screening?: {
+                judgmentDue?: string;
+                sheetDue?: string;
+            };
             /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
             sendWindow?: "always" | {
                 end: string;
@@ -2952,6 +3187,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue?: string;
+            /** @description 排查研判的期限（缺省：排查20个工作日，研判10个工作日） */
+            screening?: {
+                judgmentDue?: string;
+                sheetDue?: string;
+            };
             /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
             sendWindow?: "always" | {
                 end: string;
@@ -3000,6 +3240,11 @@ export interface components {
                 trainingRecordDue?: string;
             };
             retryRectificationDue: string;
+            /** @description 排查研判的期限（缺省：排查20个工作日，研判10个工作日） */
+            screening?: {
+                judgmentDue?: string;
+                sheetDue?: string;
+            };
             /** @description 短信、邮件、群机器人的发送时段（工作日，缺省 08:30–18:00；always 为随时） */
             sendWindow?: "always" | {
                 end: string;
@@ -3299,7 +3544,7 @@ export interface components {
                 dueAt: string;
                 dueDate: string | null;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @enum {string} */
                 responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
                 /** @enum {string} */
@@ -3310,7 +3555,7 @@ export interface components {
             /** @description 已打印次数（每次打印都记录打印人和时间） */
             prints: number;
             /** @enum {string} */
-            process: "case" | "mentorship" | "reserve";
+            process: "case" | "mentorship" | "reserve" | "screening";
             /** @description ISO-8601 instant (UTC) */
             raisedAt: string;
             /** @description ISO-8601 instant (UTC) */
@@ -3342,7 +3587,7 @@ export interface components {
                 dueAt: string;
                 dueDate: string | null;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @enum {string} */
                 responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
                 /** @enum {string} */
@@ -3353,7 +3598,7 @@ export interface components {
             /** @description 已打印次数（每次打印都记录打印人和时间） */
             prints: number;
             /** @enum {string} */
-            process: "case" | "mentorship" | "reserve";
+            process: "case" | "mentorship" | "reserve" | "screening";
             /** @description ISO-8601 instant (UTC) */
             raisedAt: string;
             /** @description ISO-8601 instant (UTC) */
@@ -3413,7 +3658,7 @@ export interface components {
                 updated: number;
             } | null;
             /** @enum {string} */
-            kind: "people" | "reserve_nominations";
+            kind: "people" | "reserve_nominations" | "annual_assessments" | "screening_sheet";
             rows: number;
             valid: boolean;
             warningCount: number;
@@ -3434,7 +3679,7 @@ export interface components {
                 updated: number;
             } | null;
             /** @enum {string} */
-            kind: "people" | "reserve_nominations";
+            kind: "people" | "reserve_nominations" | "annual_assessments" | "screening_sheet";
             rows: number;
             valid: boolean;
             warningCount: number;
@@ -3463,7 +3708,7 @@ export interface components {
              * @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（覆盖预警亦属后备力量）
              * @enum {string|null}
              */
-            process: "case" | "mentorship" | "reserve" | null;
+            process: "case" | "mentorship" | "reserve" | "screening" | null;
             recipientDivisionCode: string;
             /** @enum {string} */
             recipientRole: "sponsor" | "township_office" | "org_dept";
@@ -3503,7 +3748,7 @@ export interface components {
              * @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（覆盖预警亦属后备力量）
              * @enum {string|null}
              */
-            process: "case" | "mentorship" | "reserve" | null;
+            process: "case" | "mentorship" | "reserve" | "screening" | null;
             recipientDivisionCode: string;
             /** @enum {string} */
             recipientRole: "sponsor" | "township_office" | "org_dept";
@@ -3531,7 +3776,7 @@ export interface components {
             /** @description 期次（月度报告为 YYYY-MM） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -3550,7 +3795,7 @@ export interface components {
             /** @description 期次（月度报告为 YYYY-MM） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -3908,7 +4153,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -3927,7 +4172,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -4102,7 +4347,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4121,7 +4366,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -4256,7 +4501,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4321,7 +4566,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4373,7 +4618,7 @@ export interface components {
                 highestRung: "reminder" | "township_office" | "org_dept" | "standing_committee" | null;
                 obligationKey: string;
                 /** @enum {string} */
-                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 overdueObligations: number;
                 /** @enum {string} */
                 rag: "green" | "yellow" | "red";
@@ -4408,7 +4653,7 @@ export interface components {
                 highestRung: "reminder" | "township_office" | "org_dept" | "standing_committee" | null;
                 obligationKey: string;
                 /** @enum {string} */
-                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 overdueObligations: number;
                 /** @enum {string} */
                 rag: "green" | "yellow" | "red";
@@ -4540,12 +4785,12 @@ export interface components {
             /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /**
              * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
              * @enum {string}
              */
-            process: "case" | "mentorship" | "reserve";
+            process: "case" | "mentorship" | "reserve" | "screening";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -4578,12 +4823,12 @@ export interface components {
             /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /**
              * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
              * @enum {string}
              */
-            process: "case" | "mentorship" | "reserve";
+            process: "case" | "mentorship" | "reserve" | "screening";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -4692,6 +4937,38 @@ export interface components {
             scope: "jurisdiction" | "own_cases";
             totals: components["schemas"]["OpenEscalationRowInput"];
         };
+        OpenScreeningCampaignRequest: {
+            /** @description 审定机关（缺省：县委常委会） */
+            approvingBody?: string;
+            /** @description 县（12位区划代码）；缺省为本人管辖的县 */
+            countyCode?: string;
+            /** @description 排查情形（缺省：全部软弱涣散情形及本地硬性情形） */
+            criteria?: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+            /** @description 研判期限，自排查结束起（缺省 10WD） */
+            judgmentDue?: string;
+            /** Format: uuid */
+            policyId?: string;
+            /** @description 乡镇报送排查表的期限（缺省 20WD，或策略中的 screening.sheetDue） */
+            sheetDue?: string;
+            /** @description 排查年度 */
+            year: number;
+        };
+        OpenScreeningCampaignRequestInput: {
+            /** @description 审定机关（缺省：县委常委会） */
+            approvingBody?: string;
+            /** @description 县（12位区划代码）；缺省为本人管辖的县 */
+            countyCode?: string;
+            /** @description 排查情形（缺省：全部软弱涣散情形及本地硬性情形） */
+            criteria?: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+            /** @description 研判期限，自排查结束起（缺省 10WD） */
+            judgmentDue?: string;
+            /** Format: uuid */
+            policyId?: string;
+            /** @description 乡镇报送排查表的期限（缺省 20WD，或策略中的 screening.sheetDue） */
+            sheetDue?: string;
+            /** @description 排查年度 */
+            year: number;
+        };
         OverdueRow: {
             code: string;
             /** @description 统计截止：周期末或统计时点 */
@@ -4736,7 +5013,7 @@ export interface components {
             division: components["schemas"]["StatsDivision"];
             /** @enum {string} */
             groupBy: "province" | "prefecture" | "county" | "township" | "village";
-            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review")[] | null;
+            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
             /** @enum {string} */
             period: "month" | "quarter" | "year";
             rows: components["schemas"]["OverdueRow"][];
@@ -4753,7 +5030,7 @@ export interface components {
             division: components["schemas"]["StatsDivisionInput"];
             /** @enum {string} */
             groupBy: "province" | "prefecture" | "county" | "township" | "village";
-            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review")[] | null;
+            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
             /** @enum {string} */
             period: "month" | "quarter" | "year";
             rows: components["schemas"]["OverdueRowInput"][];
@@ -5232,7 +5509,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5258,7 +5535,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -5428,7 +5705,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5454,7 +5731,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -5761,7 +6038,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5836,7 +6113,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5897,6 +6174,522 @@ export interface components {
             /** @enum {string} */
             code: "age_over_35";
             message: string;
+        };
+        ScreeningAmendmentRequest: {
+            /** @enum {string} */
+            change: "add" | "remove";
+            reason: string;
+            villageCode: string;
+        };
+        ScreeningAmendmentRequestInput: {
+            /** @enum {string} */
+            change: "add" | "remove";
+            reason: string;
+            villageCode: string;
+        };
+        ScreeningApprovalRequest: {
+            /**
+             * Format: date
+             * @description 审定日期
+             */
+            date: string & (string);
+            /** @description 文号 */
+            documentNumber: string;
+            /** @description 会议，如 县委常委会第12次会议 */
+            meeting: string;
+        };
+        ScreeningApprovalRequestInput: {
+            /**
+             * Format: date
+             * @description 审定日期
+             */
+            date: string & (string);
+            /** @description 文号 */
+            documentNumber: string;
+            /** @description 会议，如 县委常委会第12次会议 */
+            meeting: string;
+        };
+        ScreeningCampaignDetail: {
+            amendments: {
+                at: string;
+                by: {
+                    label: string;
+                };
+                /** @enum {string} */
+                change: "add" | "remove";
+                reason: string;
+                villageCode: string;
+            }[];
+            approval: {
+                approvedAt: string | null;
+                date: string;
+                documentNumber: string;
+                meeting: string;
+            } | null;
+            approvingBody: string;
+            countyCode: string;
+            /** @description 本次确定新建的案例数（确定整顿对象时） */
+            created?: number;
+            criteria: string[];
+            decisions: {
+                /** @enum {string} */
+                decision: "confirm" | "add" | "remove";
+                reason: string;
+                villageCode: string;
+            }[];
+            designatedAt: string | null;
+            designations: {
+                caseId: string;
+                villageCode: string;
+            }[];
+            entries: {
+                findings: {
+                    [key: string]: {
+                        attachments?: string[];
+                        evidence?: string | null;
+                        found: boolean;
+                    };
+                };
+                note: string | null;
+                /** @enum {string} */
+                proposal: "list" | "do_not_list" | "watch";
+                updatedAt: string;
+                villageCode: string;
+            }[];
+            id: string;
+            judgedAt: string | null;
+            list: string[];
+            openedAt: string;
+            policy: {
+                judgmentDue: string;
+                sheetDue: string;
+            };
+            /** @enum {string} */
+            rag: "green" | "yellow" | "red";
+            screeningClosedAt: string | null;
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                entries: number;
+                late: boolean;
+                proposedList: number;
+                submittedAt: string | null;
+                townshipCode: string;
+                townshipName: string;
+                triggers: number;
+                triggersUnanswered: number;
+                villages: number;
+            }[];
+            triggers: {
+                /** @enum {string|null} */
+                answer: "confirmed" | "dismissed" | null;
+                answeredAt: string | null;
+                answerReason: string | null;
+                facts: {
+                    [key: string]: unknown;
+                };
+                trigger: string;
+                villageCode: string;
+            }[];
+            year: number;
+        };
+        ScreeningCampaignDetailInput: {
+            amendments: {
+                at: string;
+                by: {
+                    label: string;
+                };
+                /** @enum {string} */
+                change: "add" | "remove";
+                reason: string;
+                villageCode: string;
+            }[];
+            approval: {
+                approvedAt: string | null;
+                date: string;
+                documentNumber: string;
+                meeting: string;
+            } | null;
+            approvingBody: string;
+            countyCode: string;
+            /** @description 本次确定新建的案例数（确定整顿对象时） */
+            created?: number;
+            criteria: string[];
+            decisions: {
+                /** @enum {string} */
+                decision: "confirm" | "add" | "remove";
+                reason: string;
+                villageCode: string;
+            }[];
+            designatedAt: string | null;
+            designations: {
+                caseId: string;
+                villageCode: string;
+            }[];
+            entries: {
+                findings: {
+                    [key: string]: {
+                        attachments?: string[];
+                        evidence?: string | null;
+                        found: boolean;
+                    };
+                };
+                note: string | null;
+                /** @enum {string} */
+                proposal: "list" | "do_not_list" | "watch";
+                updatedAt: string;
+                villageCode: string;
+            }[];
+            id: string;
+            judgedAt: string | null;
+            list: string[];
+            openedAt: string;
+            policy: {
+                judgmentDue: string;
+                sheetDue: string;
+            };
+            /** @enum {string} */
+            rag: "green" | "yellow" | "red";
+            screeningClosedAt: string | null;
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                entries: number;
+                late: boolean;
+                proposedList: number;
+                submittedAt: string | null;
+                townshipCode: string;
+                townshipName: string;
+                triggers: number;
+                triggersUnanswered: number;
+                villages: number;
+            }[];
+            triggers: {
+                /** @enum {string|null} */
+                answer: "confirmed" | "dismissed" | null;
+                answeredAt: string | null;
+                answerReason: string | null;
+                facts: {
+                    [key: string]: unknown;
+                };
+                trigger: string;
+                villageCode: string;
+            }[];
+            year: number;
+        };
+        ScreeningCampaignSummary: {
+            approval: {
+                approvedAt: string | null;
+                date: string;
+                documentNumber: string;
+                meeting: string;
+            } | null;
+            approvingBody: string;
+            countyCode: string;
+            criteria: string[];
+            designatedAt: string | null;
+            id: string;
+            judgedAt: string | null;
+            list: string[];
+            openedAt: string;
+            /** @enum {string} */
+            rag: "green" | "yellow" | "red";
+            screeningClosedAt: string | null;
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                entries: number;
+                late: boolean;
+                proposedList: number;
+                submittedAt: string | null;
+                townshipCode: string;
+                townshipName: string;
+                triggers: number;
+                triggersUnanswered: number;
+                villages: number;
+            }[];
+            year: number;
+        };
+        ScreeningCampaignSummaryInput: {
+            approval: {
+                approvedAt: string | null;
+                date: string;
+                documentNumber: string;
+                meeting: string;
+            } | null;
+            approvingBody: string;
+            countyCode: string;
+            criteria: string[];
+            designatedAt: string | null;
+            id: string;
+            judgedAt: string | null;
+            list: string[];
+            openedAt: string;
+            /** @enum {string} */
+            rag: "green" | "yellow" | "red";
+            screeningClosedAt: string | null;
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                entries: number;
+                late: boolean;
+                proposedList: number;
+                submittedAt: string | null;
+                townshipCode: string;
+                townshipName: string;
+                triggers: number;
+                triggersUnanswered: number;
+                villages: number;
+            }[];
+            year: number;
+        };
+        ScreeningDesignationRequest: {
+            /** @description 审定名单中的每个村：包保领导及包保责任体系 */
+            villages: {
+                note?: string;
+                /** @description 缺省为排查发现的情形与确认的硬性情形 */
+                reasons?: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+                /**
+                 * Format: uuid
+                 * @description 包保县级领导的用户ID
+                 */
+                sponsorUserId: string;
+                supportPackage?: components["schemas"]["SupportPackageAssignment"];
+                villageCode: string;
+            }[];
+        };
+        ScreeningDesignationRequestInput: {
+            /** @description 审定名单中的每个村：包保领导及包保责任体系 */
+            villages: {
+                note?: string;
+                /** @description 缺省为排查发现的情形与确认的硬性情形 */
+                reasons?: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+                /**
+                 * Format: uuid
+                 * @description 包保县级领导的用户ID
+                 */
+                sponsorUserId: string;
+                supportPackage?: components["schemas"]["SupportPackageAssignmentInput"];
+                villageCode: string;
+            }[];
+        };
+        ScreeningJudgmentRequest: {
+            /** @description 研判：确认、增加或移除，每项须说明理由；未移除的乡镇建议列入村均在名单内 */
+            decisions: {
+                /** @enum {string} */
+                decision: "confirm" | "add" | "remove";
+                /** @description 理由 */
+                reason: string;
+                villageCode: string;
+            }[];
+        };
+        ScreeningJudgmentRequestInput: {
+            /** @description 研判：确认、增加或移除，每项须说明理由；未移除的乡镇建议列入村均在名单内 */
+            decisions: {
+                /** @enum {string} */
+                decision: "confirm" | "add" | "remove";
+                /** @description 理由 */
+                reason: string;
+                villageCode: string;
+            }[];
+        };
+        ScreeningSheetRequest: {
+            /** @description 本乡镇各村的排查结论 */
+            entries: {
+                /** @description 每项排查情形的结论：键为情形代码 */
+                findings: {
+                    [key: string]: {
+                        /** @description 附件（引用：文件编号或地址） */
+                        attachments?: string[];
+                        /** @description 佐证说明 */
+                        evidence?: string;
+                        /** @description 是否存在该情形 */
+                        found: boolean;
+                    };
+                };
+                note?: string;
+                /**
+                 * @description 建议：列入 / 不列入 / 列为关注
+                 * @enum {string}
+                 */
+                proposal: "list" | "do_not_list" | "watch";
+                /** @description 村（12位区划代码） */
+                villageCode: string;
+            }[];
+            /** @description 对预填硬性情形的答复 */
+            triggerAnswers?: {
+                /**
+                 * @description confirmed 属实 / dismissed 排除（须说明理由）
+                 * @enum {string}
+                 */
+                answer: "confirmed" | "dismissed";
+                reason?: string;
+                /** @enum {string} */
+                trigger: "secretary_vacant_3_months" | "no_successor_2_years" | "relapse_in_follow_up" | "last_in_assessment" | "satisfaction_below_60";
+                villageCode: string;
+            }[];
+        };
+        ScreeningSheetRequestInput: {
+            /** @description 本乡镇各村的排查结论 */
+            entries: {
+                /** @description 每项排查情形的结论：键为情形代码 */
+                findings: {
+                    [key: string]: {
+                        /** @description 附件（引用：文件编号或地址） */
+                        attachments?: string[];
+                        /** @description 佐证说明 */
+                        evidence?: string;
+                        /** @description 是否存在该情形 */
+                        found: boolean;
+                    };
+                };
+                note?: string;
+                /**
+                 * @description 建议：列入 / 不列入 / 列为关注
+                 * @enum {string}
+                 */
+                proposal: "list" | "do_not_list" | "watch";
+                /** @description 村（12位区划代码） */
+                villageCode: string;
+            }[];
+            /** @description 对预填硬性情形的答复 */
+            triggerAnswers?: {
+                /**
+                 * @description confirmed 属实 / dismissed 排除（须说明理由）
+                 * @enum {string}
+                 */
+                answer: "confirmed" | "dismissed";
+                reason?: string;
+                /** @enum {string} */
+                trigger: "secretary_vacant_3_months" | "no_successor_2_years" | "relapse_in_follow_up" | "last_in_assessment" | "satisfaction_below_60";
+                villageCode: string;
+            }[];
+        };
+        ScreeningStats: {
+            campaignId: string;
+            county: {
+                added: number;
+                designated: number;
+                designationRate: number | null;
+                finalList: number;
+                /**
+                 * @description 确定比例低于5%或高于10%时标记
+                 * @enum {string|null}
+                 */
+                outlier: "low" | "high" | null;
+                proposedList: number;
+                removed: number;
+                screened: number;
+                sheetsOnTime: number;
+                sheetsSubmitted: number;
+                villages: number;
+            };
+            countyCode: string;
+            hardTriggers: {
+                confirmed: number;
+                dismissed: number;
+                found: number;
+                /** @enum {string} */
+                trigger: "secretary_vacant_3_months" | "no_successor_2_years" | "relapse_in_follow_up" | "last_in_assessment" | "satisfaction_below_60";
+                unanswered: number;
+            }[];
+            neverScreened: {
+                villageCode: string;
+                villageName: string;
+            }[];
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                designated: number;
+                designationRate: number | null;
+                finalList: number;
+                hardTriggers: {
+                    confirmed: number;
+                    dismissed: number;
+                    found: number;
+                    unanswered: number;
+                };
+                onTime: boolean;
+                /**
+                 * @description 确定比例低于5%或高于10%时标记
+                 * @enum {string|null}
+                 */
+                outlier: "low" | "high" | null;
+                proposals: {
+                    doNotList: number;
+                    list: number;
+                    watch: number;
+                };
+                screened: number;
+                submitted: boolean;
+                townshipCode: string;
+                townshipName: string;
+                villages: number;
+            }[];
+            year: number;
+        };
+        ScreeningStatsInput: {
+            campaignId: string;
+            county: {
+                added: number;
+                designated: number;
+                designationRate: number | null;
+                finalList: number;
+                /**
+                 * @description 确定比例低于5%或高于10%时标记
+                 * @enum {string|null}
+                 */
+                outlier: "low" | "high" | null;
+                proposedList: number;
+                removed: number;
+                screened: number;
+                sheetsOnTime: number;
+                sheetsSubmitted: number;
+                villages: number;
+            };
+            countyCode: string;
+            hardTriggers: {
+                confirmed: number;
+                dismissed: number;
+                found: number;
+                /** @enum {string} */
+                trigger: "secretary_vacant_3_months" | "no_successor_2_years" | "relapse_in_follow_up" | "last_in_assessment" | "satisfaction_below_60";
+                unanswered: number;
+            }[];
+            neverScreened: {
+                villageCode: string;
+                villageName: string;
+            }[];
+            /** @enum {string} */
+            state: "open" | "screening" | "judging" | "approved" | "designated";
+            townships: {
+                designated: number;
+                designationRate: number | null;
+                finalList: number;
+                hardTriggers: {
+                    confirmed: number;
+                    dismissed: number;
+                    found: number;
+                    unanswered: number;
+                };
+                onTime: boolean;
+                /**
+                 * @description 确定比例低于5%或高于10%时标记
+                 * @enum {string|null}
+                 */
+                outlier: "low" | "high" | null;
+                proposals: {
+                    doNotList: number;
+                    list: number;
+                    watch: number;
+                };
+                screened: number;
+                submitted: boolean;
+                townshipCode: string;
+                townshipName: string;
+                villages: number;
+            }[];
+            year: number;
         };
         Session: {
             createdAt: string;
@@ -6107,6 +6900,52 @@ export interface components {
             team: "township_leadership" | "village_committee";
             teamLabel: string;
             teams: components["schemas"]["TeamStructureInput"][];
+        };
+        SupportPackageAssignment: {
+            /**
+             * Format: uuid
+             * @description 驻村第一书记（人员ID）
+             */
+            firstSecretaryPersonId?: string | null;
+            pairedDepartment?: {
+                /**
+                 * Format: uuid
+                 * @description 联系人（人员ID）
+                 */
+                contactPersonId?: string | null;
+                /** @description 结对帮扶单位名称 */
+                name: string;
+            } | null;
+            /**
+             * Format: uuid
+             * @description 包村乡镇干部（人员ID）
+             */
+            townshipCadrePersonId?: string | null;
+            /** @description 驻村工作队成员（人员ID） */
+            workTeamPersonIds?: string[];
+        };
+        SupportPackageAssignmentInput: {
+            /**
+             * Format: uuid
+             * @description 驻村第一书记（人员ID）
+             */
+            firstSecretaryPersonId?: string | null;
+            pairedDepartment?: {
+                /**
+                 * Format: uuid
+                 * @description 联系人（人员ID）
+                 */
+                contactPersonId?: string | null;
+                /** @description 结对帮扶单位名称 */
+                name: string;
+            } | null;
+            /**
+             * Format: uuid
+             * @description 包村乡镇干部（人员ID）
+             */
+            townshipCadrePersonId?: string | null;
+            /** @description 驻村工作队成员（人员ID） */
+            workTeamPersonIds?: string[];
         };
         SurvivalCurve: {
             cases: number;
@@ -10929,6 +11768,110 @@ export interface operations {
             };
         };
     };
+    importAnnualAssessments: {
+        parameters: {
+            query?: {
+                /** @description true：只校验，不导入 */
+                dryRun?: string;
+                /** @description 原文件名（写入导入记录） */
+                fileName?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description .xlsx 或 CSV 文件（中文表头，见模板） */
+        requestBody: {
+            content: {
+                "application/octet-stream": unknown;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     importTeamMembers: {
         parameters: {
             query?: {
@@ -11142,7 +12085,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "people" | "reserve-nominations";
+                kind: "people" | "reserve-nominations" | "annual-assessments";
             };
             cookie?: never;
         };
@@ -11229,7 +12172,7 @@ export interface operations {
                 mentorshipId?: string;
                 offset?: number;
                 /** @description 所涉流程：case 整顿、mentorship 帮带、reserve 后备力量（含覆盖预警） */
-                process?: "case" | "mentorship" | "reserve";
+                process?: "case" | "mentorship" | "reserve" | "screening";
                 /** @description 只看该后备人选的 */
                 reserveCandidateId?: string;
                 /** @description 督办级别，逗号分隔：reminder 提醒、township_office 黄牌、org_dept 红牌、standing_committee 通报 */
@@ -13129,7 +14072,7 @@ export interface operations {
                 kind?: string;
                 limit?: number;
                 offset?: number;
-                process?: "case" | "mentorship" | "reserve";
+                process?: "case" | "mentorship" | "reserve" | "screening";
                 /** @description me 本人或本单位须完成的；visible 管辖范围内可见的全部 */
                 responsible?: "me" | "visible";
                 status?: "open" | "satisfied" | "cancelled" | "all";
@@ -15684,6 +16627,1110 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listScreeningCampaigns: {
+        parameters: {
+            query?: {
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ScreeningCampaignSummary"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openScreeningCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenScreeningCampaignRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScreeningCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    amendScreeningList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningAmendmentRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveScreeningList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningApprovalRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    designateScreeningList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningDesignationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    judgeScreeningCampaign: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningJudgmentRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveScreeningSheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description 乡镇（12位区划代码） */
+                townshipCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningSheetRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitScreeningSheet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+                /** @description 乡镇（12位区划代码） */
+                townshipCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 本乡镇各村的排查结论 */
+                    entries?: {
+                        /** @description 每项排查情形的结论：键为情形代码 */
+                        findings: {
+                            [key: string]: {
+                                /** @description 附件（引用：文件编号或地址） */
+                                attachments?: string[];
+                                /** @description 佐证说明 */
+                                evidence?: string;
+                                /** @description 是否存在该情形 */
+                                found: boolean;
+                            };
+                        };
+                        note?: string;
+                        /**
+                         * @description 建议：列入 / 不列入 / 列为关注
+                         * @enum {string}
+                         */
+                        proposal: "list" | "do_not_list" | "watch";
+                        /** @description 村（12位区划代码） */
+                        villageCode: string;
+                    }[];
+                    /** @description 对预填硬性情形的答复 */
+                    triggerAnswers?: {
+                        /**
+                         * @description confirmed 属实 / dismissed 排除（须说明理由）
+                         * @enum {string}
+                         */
+                        answer: "confirmed" | "dismissed";
+                        reason?: string;
+                        /** @enum {string} */
+                        trigger: "secretary_vacant_3_months" | "no_successor_2_years" | "relapse_in_follow_up" | "last_in_assessment" | "satisfaction_below_60";
+                        villageCode: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCampaignDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScreeningSheetTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description 乡镇（12位区划代码） */
+                townshipCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 乡镇排查表模板 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadScreeningSheet: {
+        parameters: {
+            query?: {
+                /** @description true：只校验，不导入 */
+                dryRun?: string;
+                /** @description 原文件名（写入导入记录） */
+                fileName?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                /** @description 乡镇（12位区划代码） */
+                townshipCode: string;
+            };
+            cookie?: never;
+        };
+        /** @description .xlsx 或 CSV 文件（中文表头，见模板） */
+        requestBody: {
+            content: {
+                "application/octet-stream": unknown;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScreeningStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportScreeningStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 排查研判统计 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,8 +44,8 @@ export const t = {
     settings: '设置',
   },
   roles: { sponsor: '包保县级领导', township_office: '乡镇党委（党建办）', org_dept: '县委组织部' } as Record<string, string>,
-  /** The three long-running processes, as tags and filter options name them. */
-  processes: { case: '整顿', mentorship: '帮带', reserve: '后备' } as Record<string, string>,
+  /** The long-running processes, as tags and filter options name them. */
+  processes: { case: '整顿', mentorship: '帮带', reserve: '后备', screening: '排查' } as Record<string, string>,
   logout: '退出登录',
   sessionEnded: '会话已结束，请重新登录',
   workbench: {

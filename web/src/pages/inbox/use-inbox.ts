@@ -7,7 +7,7 @@ export type InboxItem = Schemas['InboxItem'];
 export type InboxTab = 'open' | 'acked' | 'all';
 const RUNGS = ['reminder', 'township_office', 'org_dept', 'standing_committee'] as const;
 export type Rung = (typeof RUNGS)[number];
-export const PROCESSES = ['case', 'mentorship', 'reserve'] as const;
+export const PROCESSES = ['case', 'mentorship', 'reserve', 'screening'] as const;
 export type Process = (typeof PROCESSES)[number];
 
 /** The rung of an escalation notice (`escalation.org_dept`), or null for other notices. */
