@@ -40,6 +40,7 @@ import {
   type ScreeningProposal,
   type TriggerAnswer,
 } from '../domain/screening.js';
+import { withinAYear } from '../domain/screening-timing.js';
 import type { AuthUser } from '../domain/roles.js';
 import type { SupportPackageAssignment } from '../domain/support-package.js';
 import type { DesignationResult, JudgmentDecisionSpec, ScreeningSnapshot } from '../domain/contracts/screening.js';
@@ -161,6 +162,12 @@ export function createScreeningService(deps: { db: Db; temporal: TemporalHandle;
     const { policyId, policy } = await resolveVillagePolicy(db, countyCode, input.policyId);
     const base = screeningPolicyOf(policy);
     const screeningPolicy = { ...base, ...(input.sheetDue && { sheetDue: input.sheetDue }), ...(input.judgmentDue && { judgmentDue: input.judgmentDue }) };
+    for (const key of ['sheetDue', 'judgmentDue'] as const) {
+      if (!withinAYear(screeningPolicy[key])) {
+        const field = input[key] ? key : 'policyId';
+        throw new ValidationError(`期限策略的 screening.${key} 须在一年以内 (${key} must be at most a year)`, field);
+      }
+    }
     const criteria = input.criteria && input.criteria.length > 0 ? [...new Set(input.criteria)] : [...SCREENING_CRITERIA];
     // A campaign whose workflow never started (the opening request failed halfway): started now, once.
     const [earlier] = await listCampaigns(db, countyCode.slice(0, 6), input.year);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DESIGNATION_REASONS } from '../../domain/cases.js';
-import { isValidDuration } from '../../domain/clock.js';
+import { withinAYear } from '../../domain/screening-timing.js';
 import { HARD_TRIGGERS, JUDGMENT_DECISIONS, SCREENING_PROPOSALS, SCREENING_STATES, TRIGGER_ANSWERS } from '../../domain/screening.js';
 import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { ScreeningService } from '../../services/screening.js';
@@ -11,7 +11,7 @@ const Reason = z.enum(DESIGNATION_REASONS);
 const duration = z
   .string()
   .max(40)
-  .refine((v) => !v.startsWith('-') && isValidDuration(v), '时长：工作日如 20WD，或 ISO-8601 如 P1M (working days "20WD", or ISO-8601)');
+  .refine(withinAYear, '时长：工作日如 20WD（至多260WD），或 ISO-8601 如 P1M（至多一年）(working days "20WD", or ISO-8601, at most a year)');
 
 export const CampaignIdParams = z.strictObject({ id: z.uuid('须为排查研判ID (must be a campaign id)') });
 export const SheetParams = z.strictObject({
