@@ -25,10 +25,10 @@ const PASSWORD = 'Walk-2031-pass';
 type Role = 'sponsor' | 'township_office' | 'org_dept';
 const MENUS: Record<Role, string[]> = {
   sponsor: ['/', '/inbox', '/cases', '/settings'],
-  township_office: ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/imports', '/delivery', '/settings'],
-  org_dept: ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/stats', '/imports', '/delivery', '/settings'],
+  township_office: ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/screening', '/imports', '/delivery', '/settings'],
+  org_dept: ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/screening', '/stats', '/imports', '/delivery', '/settings'],
 };
-const ALL_PAGES = ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/stats', '/imports', '/delivery', '/settings'];
+const ALL_PAGES = ['/', '/inbox', '/cases', '/mentorships', '/reserves', '/screening', '/stats', '/imports', '/delivery', '/settings'];
 const USERNAMES: Record<Role, string> = { sponsor: 'walk.sponsor', township_office: 'walk.township', org_dept: 'walk.county' };
 
 beforeAll(async () => {

@@ -26,6 +26,12 @@ const routes: RouteRecordRaw[] = [
       { path: 'mentorships/:id', name: 'mentorship', component: () => import('./pages/mentorships/MentorshipDetailPage.vue'), meta: { title: '帮带详情' } },
       { path: 'reserves', name: 'reserves', component: () => import('./pages/reserves/ReservesPage.vue'), meta: { title: '后备力量' } },
       { path: 'reserves/:id', name: 'reserve', component: () => import('./pages/reserves/ReserveDetailPage.vue'), meta: { title: '后备人选详情' } },
+      {
+        path: 'screening',
+        name: 'screening',
+        component: () => import('./pages/screening/ScreeningPage.vue'),
+        meta: { title: '排查研判', roles: ['township_office', 'org_dept'] },
+      },
       { path: 'stats', name: 'stats', component: () => import('./pages/stats/StatsPage.vue'), meta: { title: '统计分析' } },
       { path: 'imports', name: 'imports', component: () => import('./pages/imports/ImportsPage.vue'), meta: { title: '导入导出' } },
       {

@@ -7,6 +7,7 @@ import { MENTORSHIP_STATE_LABELS } from '../../../domain/mentorships';
 import { PLACEMENT_POST_LABELS, RESERVE_STATE_LABELS } from '../../../domain/reserves';
 import { EDUCATION_LABELS, GENDER_LABELS, RESERVE_SOURCE_LABELS, TEAM_KIND_LABELS } from '../../../domain/people';
 import { CATEGORY_LABELS, CHANNEL_LABELS, DELIVERY_STATUS_LABELS } from '../../../domain/delivery';
+import { HARD_TRIGGER_LABELS, SCREENING_PROPOSAL_LABELS, SCREENING_STATE_LABELS } from '../../../domain/screening';
 
 /** Every string the console shows, in one place (the domain's own labels where it has them). */
 export const t = {
@@ -38,6 +39,7 @@ export const t = {
     cases: '整顿台账',
     mentorships: '1+1 帮带',
     reserves: '后备力量',
+    screening: '排查研判',
     stats: '统计分析',
     imports: '导入导出',
     delivery: '群机器人与发送记录',
@@ -396,6 +398,50 @@ export const t = {
       review: { title: '评估考核', outcome: '结论', comment: '评估意见', submit: '提交结论', done: '评估结论已提交' },
       terminate: { title: '终止帮带', reason: '终止原因', submit: '终止帮带', done: '帮带已终止' },
     },
+  },
+  /* 排查研判 */
+  screening: {
+    title: '软弱涣散村党组织排查研判',
+    open: '启动本年度排查',
+    none: '尚未启动排查研判',
+    year: '年度',
+    state: '状态',
+    list: '名单（村）',
+    openedAt: '启动日期',
+    states: SCREENING_STATE_LABELS as Record<string, string>,
+    campaignOf: (year: number) => `${year}年度排查研判`,
+    township: '乡镇（街道）',
+    villages: '村数',
+    screened: '已排查',
+    proposed: '建议列入',
+    submitted: '报送',
+    late: '（逾期）',
+    notSubmitted: '未报送',
+    listLabel: '拟定名单：',
+    approvedBy: (meeting: string, doc: string, date: string) => `已经${meeting}审定（${doc}，${date}），名单已冻结`,
+    sheet: '本乡镇排查表',
+    village: '村',
+    proposal: '排查建议',
+    proposals: SCREENING_PROPOSAL_LABELS as Record<string, string>,
+    found: '存在的情形',
+    noneFound: '未发现',
+    evidence: '佐证材料',
+    triggers: '预填的硬性情形（须逐项答复）',
+    triggerLabels: HARD_TRIGGER_LABELS as Record<string, string>,
+    confirmed: '属实',
+    dismissed: '排除',
+    reason: '理由',
+    save: '保存',
+    submit: '报送排查表',
+    judgment: '研判',
+    noProposals: '各乡镇均未建议列入',
+    confirm: '确认列入',
+    remove: '移除',
+    judge: '提交研判',
+    approvalDate: '审定日期',
+    meeting: '会议',
+    documentNumber: '文号',
+    approve: '登记审定',
   },
   /* 后备力量 */
   reserves: {
