@@ -10,6 +10,7 @@ import type { Db } from '../db/client.js';
 import { getSponsorCandidate } from '../db/queries/cases.js';
 import {
   findDesignatedCase,
+  findUnstartedCampaigns,
   getCampaign,
   getEntries,
   getSheets,
@@ -623,7 +624,14 @@ export function createScreeningService(deps: { db: Db; temporal: TemporalHandle;
     return { fileName: `screening-sheet-${row.year}-${code.slice(0, 9)}.xlsx`, format: 'xlsx' as const, bytes };
   }
 
-  return { open, list, get, save, submit, upload, template, judge, approve, amend, designate, stats, startWorkflowFor };
+  /** Starts the workflow of each campaign stored but never started (the worker's reconciler); idempotent. */
+  async function startUnstarted(olderThanMs = 60_000): Promise<number> {
+    const rows = await findUnstartedCampaigns(db, new Date(Date.now() - olderThanMs));
+    for (const row of rows) await startWorkflowFor(row);
+    return rows.length;
+  }
+
+  return { open, list, get, save, submit, upload, template, judge, approve, amend, designate, stats, startWorkflowFor, startUnstarted };
 }
 
 export type ScreeningService = ReturnType<typeof createScreeningService>;

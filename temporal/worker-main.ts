@@ -20,6 +20,7 @@ import { createCalendarSource } from '../services/calendar-source.js';
 import { createCaseService } from '../services/cases.js';
 import { createMentorshipService } from '../services/mentorships.js';
 import { createReserveService } from '../services/reserves.js';
+import { createScreeningService } from '../services/screening.js';
 import { connectTemporal, type TemporalHandle } from './client.js';
 import { createWorker } from './worker.js';
 import { startDeliveryWorker } from './delivery-worker.js';
@@ -82,6 +83,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const cases = createCaseService({ db, temporal });
   const mentorships = createMentorshipService({ db, temporal });
   const reserves = createReserveService({ db, temporal });
+  const screening = createScreeningService({ db, temporal, cases });
   const calendars = createCalendarSource(db);
   const delivery = deps.delivery
     ? await startDeliveryWorker({
@@ -127,6 +129,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
       reconcileOne('designations', () => cases.startUnstarted()),
       reconcileOne('mentorship proposals', () => mentorships.startUnstarted()),
       reconcileOne('reserve nominations', () => reserves.startUnstarted()),
+      reconcileOne('screening campaigns', () => screening.startUnstarted()),
     ]);
   void reconcile();
   const reconciler = setInterval(reconcile, 60_000);

@@ -3,7 +3,7 @@
  * township's entries and its answers to pre-filled triggers); the workflow's changes go through
  * screening-projection.ts. Every write is one transaction with its audit event.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { annualAssessments, divisions, rectificationCases, screeningCampaigns, screeningEntries, screeningSheets, screeningTriggers } from '../schema/index.js';
 import type { ScreeningFinding } from '../schema/screening.js';
@@ -305,4 +305,13 @@ export async function latestCasesOf(db: Db, villageCodes: string[]): Promise<Map
 export async function findDesignatedCase(db: Db, designationKey: string): Promise<string | null> {
   const [row] = await db.select({ id: rectificationCases.id }).from(rectificationCases).where(eq(rectificationCases.designationKey, designationKey));
   return row?.id ?? null;
+}
+
+/** Campaigns stored but whose workflow never projected a change (the opening request died in between). */
+export async function findUnstartedCampaigns(db: Db, openedBefore: Date): Promise<CampaignRow[]> {
+  return db
+    .select()
+    .from(screeningCampaigns)
+    .where(and(eq(screeningCampaigns.state, 'open'), eq(screeningCampaigns.projectionSeq, 0), lt(screeningCampaigns.openedAt, openedBefore)))
+    .limit(100);
 }

@@ -11,7 +11,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { createScreeningService, type ScreeningService } from '../../services/screening.js';
-import { screeningWorkflowId } from '../../temporal/client.js';
+import { rectificationWorkflowId, screeningWorkflowId } from '../../temporal/client.js';
+import { insertCampaign } from '../../db/queries/screening.js';
+import { DEFAULT_POLICY, screeningPolicyOf } from '../../domain/policy.js';
 
 const GANGDU = '522731109';
 const MINGTIAN = '522731003';
@@ -132,6 +134,8 @@ describe('a campaign on the deadline engine', () => {
   test('designation is idempotent per campaign and village, links an earlier closed case, and ends the campaign', async () => {
     // 岗度 village 1 had a case that closed: the new one is linked to it.
     const earlier = await h.cases.designate(org, { villageCode: gangdu[1]!, reasons: ['poor_service'], sponsorUserId: sponsor.id });
+    // (Its lifecycle is not what this test is about: its workflow stops, and the row says it closed.)
+    await h.temporal.client.workflow.getHandle(rectificationWorkflowId(earlier.id)).terminate('test: closed by hand');
     await h.db.sql`update rectification_cases set state = 'closed', closed_at = now() where id = ${earlier.id}`;
 
     const villages = [gangdu[0]!, gangdu[1]!].map((villageCode) => ({ villageCode, sponsorUserId: sponsor.id }));
@@ -167,5 +171,22 @@ describe('a campaign on the deadline engine', () => {
       );
       if (!exists) await writeFile(target, historyToJSON(await handle.fetchHistory()));
     }
+  });
+
+  test('a campaign stored without its workflow (the opening request died) is started by the reconciler, once', async () => {
+    const row = await insertCampaign(h.db.db, {
+      countyCode: '522731000000',
+      year: 2025,
+      criteria: ['poor_service'],
+      approvingBody: '县委常委会',
+      policyId: null,
+      policy: screeningPolicyOf(DEFAULT_POLICY),
+      townshipCodes: [`${GANGDU}000`],
+      openedAt: new Date(Date.now() - 120_000),
+      actor: { userId: org.id, label: org.name },
+    });
+    expect(await screening.startUnstarted()).toBe(1);
+    expect((await screening.get(org, row.id)).state).toBe('screening');
+    expect(await screening.startUnstarted()).toBe(0);
   });
 });
