@@ -88,7 +88,7 @@ Commands:
   import-reserves --file <reserves.xlsx|reserves.csv> [--dry-run]
       Imports reserve nominations (后备力量提名) the same way.
   export-template [--out <directory>]
-      Writes the two import templates (.xlsx) into <directory> (default: templates/).
+      Writes the import templates (.xlsx) into <directory> (default: templates/).
 
 Database: DATABASE_URL if set, else the embedded Postgres in DATA_DIR (as \`npm start\` uses).`;
 
