@@ -19,13 +19,15 @@ const processVillage = (alias: string) =>
   sql.raw(`
   coalesce((select village_code from rectification_cases where id = ${alias}.case_id),
            (select village_code from mentorships where id = ${alias}.mentorship_id),
-           (select village_code from reserve_candidates where id = ${alias}.reserve_candidate_id))`);
+           (select village_code from reserve_candidates where id = ${alias}.reserve_candidate_id),
+           (select county_code from screening_campaigns where id = ${alias}.screening_campaign_id))`);
 
 /** The division code an audit row belongs to (null: none). */
 const scopeCode = sql`(case a.entity_type
   when 'case' then (select village_code from rectification_cases where id = ${entityUuid})
   when 'mentorship' then (select village_code from mentorships where id = ${entityUuid})
   when 'reserve_candidate' then (select village_code from reserve_candidates where id = ${entityUuid})
+  when 'screening_campaign' then (select county_code from screening_campaigns where id = ${entityUuid})
   when 'escalation' then (select ${processVillage('e')} from escalations e where e.id = ${entityUuid})
   when 'notification' then (select coalesce(${processVillage('n')}, n.recipient_division_code) from notifications n where n.id = ${entityUuid})
   when 'user' then (select jurisdiction_code from users where id = ${entityUuid})

@@ -300,6 +300,10 @@ describe('a whole campaign for 惠水县', () => {
       { action: string }[]
     >`select action from audit_events where entity_type = 'screening_campaign' and entity_id = ${campaignId} and action = 'amended'`;
     expect(audit).toHaveLength(2);
+    // An inspector reads them in the county's audit trail; the other county's does not.
+    const trail = await call(u.org!, { method: 'GET', url: `/api/v1/audit?entity=screening_campaign:${campaignId}` });
+    expect(trail.body.items.filter((r: { action: string }) => r.action === 'amended')).toHaveLength(2);
+    expect((await call(u.otherOrg!, { method: 'GET', url: `/api/v1/audit?entity=screening_campaign:${campaignId}` })).body.items).toEqual([]);
   });
 
   test('designation creates exactly the 2 cases, with their reasons; a second call creates nothing', async () => {
