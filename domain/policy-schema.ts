@@ -46,6 +46,16 @@ const ReserveTimingsSchema = z.strictObject({
   annualReviewDue: duration.optional(),
 });
 
+/** The support package and 回头看 visits; each optional. */
+const SupportPackageTimingsSchema = z.strictObject({
+  monthlyReportBy: z.enum(['sponsor', 'first_secretary']).optional().describe('月度报告由包保领导或驻村第一书记提交'),
+  pairedDepartmentReportEvery: length.optional(),
+  pairedDepartmentReportDue: duration.optional(),
+  reassignmentDue: duration.optional(),
+  followUpVisitEvery: length.optional(),
+  followUpVisitDue: duration.optional(),
+});
+
 const DeadlinePolicyShape = z.strictObject({
   timeZone: z.string().refine((tz) => {
     try {
@@ -74,6 +84,7 @@ const DeadlinePolicyShape = z.strictObject({
     .refine((steps) => new Set(steps.map((s) => s.rung)).size === steps.length, '每个梯级只能出现一次 (each rung at most once)'),
   mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
   reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
+  supportPackage: SupportPackageTimingsSchema.optional().describe('包保责任体系与回头看走访（缺省用默认值）'),
   sendWindow: z
     .union([
       z.literal('always'),
@@ -97,5 +108,6 @@ export function derivePolicy(base: DeadlinePolicy, changes: DeadlinePolicyChange
   const merged: DeadlinePolicy = { ...base, ...(changes as Partial<DeadlinePolicy>) };
   if (base.mentorship || changes.mentorship) merged.mentorship = { ...base.mentorship, ...changes.mentorship };
   if (base.reserve || changes.reserve) merged.reserve = { ...base.reserve, ...changes.reserve };
+  if (base.supportPackage || changes.supportPackage) merged.supportPackage = { ...base.supportPackage, ...changes.supportPackage };
   return merged;
 }
