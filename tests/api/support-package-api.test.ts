@@ -242,6 +242,30 @@ describe('the 一乡一表-style sheet', () => {
   });
 });
 
+describe('the sheet as a spreadsheet', () => {
+  test('csv and xlsx with the holders of each post; a division outside the jurisdiction is 404', async () => {
+    const csv = await app.inject({
+      method: 'GET',
+      url: '/api/v1/exports/support-assignments?format=csv',
+      headers: { authorization: `Bearer ${u.org!.token}` },
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body).toContain('驻村第一书记');
+    expect(csv.body).toContain('第一书记二');
+    expect(csv.body).toContain('（空缺）');
+    const xlsx = await app.inject({
+      method: 'GET',
+      url: '/api/v1/exports/support-assignments?format=xlsx',
+      headers: { authorization: `Bearer ${u.org!.token}` },
+    });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    const outside = await call(u.otherOrg!, { method: 'GET', url: '/api/v1/exports/support-assignments?format=csv&division=522731' });
+    expect(outside.status).toBe(404);
+  });
+});
+
 describe('jurisdiction matrix on the new routes', () => {
   test('the sheet shows each caller only its jurisdiction (a sponsor their own cases)', async () => {
     const seen = async (who: string) =>
