@@ -372,6 +372,8 @@ export function createCaseService(deps: {
 
     /** The 一乡一表-style sheet of who holds which post where, and how many open cases miss each post. */
     supportSheet: (user: AuthUser, division: string | undefined) => support.sheet(user, division),
+    /** People within the caller's jurisdiction, to name for a post. */
+    pickPeople: (user: AuthUser, q: { division?: string; name?: string; limit: number }) => support.people(user, q),
   };
 }
 

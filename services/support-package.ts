@@ -9,12 +9,13 @@ import {
   firstSecretaryElsewhere,
   openCasesForSheet,
   peopleForPosts,
+  pickPeople,
   supportTermsOf,
   type PersonForPost,
   type SupportTerm,
 } from '../db/queries/support-package.js';
-import { countyOf, isWithin } from '../domain/divisions.js';
-import { ValidationError } from '../domain/errors.js';
+import { countyOf, isWithin, jurisdictionPrefix } from '../domain/divisions.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   PACKAGE_POSTS,
   SUPPORT_POSTS,
@@ -229,7 +230,16 @@ export function createSupportPackageService(deps: { db: Db }) {
     return { rows, openCases: rows.length, missing };
   }
 
-  return { resolveAssignment, resolveChange, packageOf, vacantPostsOf, sheet };
+  /** People to name for a post: those recorded within the caller's jurisdiction (offices only). */
+  async function people(user: AuthUser, q: { division?: string; name?: string; limit: number }) {
+    if (user.role === 'sponsor') throw new ForbiddenError('包保领导不能查询人员 (sponsors do not pick people)');
+    const scope = jurisdictionPrefix(user.jurisdictionCode);
+    const prefix = q.division ? jurisdictionPrefix(q.division) : scope;
+    if (!prefix.startsWith(scope)) throw new NotFoundError('未找到该区划 (division not found)');
+    return pickPeople(db, { prefix, name: q.name, limit: q.limit });
+  }
+
+  return { resolveAssignment, resolveChange, packageOf, vacantPostsOf, sheet, people };
 }
 
 export type SupportPackageService = ReturnType<typeof createSupportPackageService>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CaseService } from '../../services/cases.js';
 import { userOf } from '../plugins/auth.js';
 import { clockDecisionRoute } from './clock-decision.js';
-import { errorResponses } from '../schemas/common.js';
+import { DivisionPrefix, errorResponses, text } from '../schemas/common.js';
 import { ClockRequestBody } from '../schemas/deadlines.js';
 import {
   AcceptanceRequestBody,
@@ -136,6 +136,24 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
   command('visits', 'recordFollowUpVisit', '记录回头看走访（日期、人员、发现、反弹风险）', VisitBody, ({ user, id, body, key }) =>
     cases.recordVisit(user, id, body, key),
   );
+
+  app.get('/people', {
+    schema: {
+      operationId: 'pickPeople',
+      summary: '可选人员（本管辖范围内登记的人员，按姓名）：明确包村干部、第一书记、工作队、结对帮扶单位联系人时选用',
+      tags,
+      querystring: z.strictObject({
+        division: DivisionPrefix.optional().describe('区划代码前缀；缺省为本管辖范围'),
+        name: text(50).optional().describe('姓名包含'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      response: {
+        200: z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string(), divisionCode: z.string().nullable(), position: z.string().nullable() })) }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => ({ items: await cases.pickPeople(userOf(request), request.query) }),
+  });
 
   app.get('/support-assignments', {
     schema: {

@@ -118,6 +118,18 @@ export async function peopleForPosts(db: Db, ids: string[]): Promise<PersonForPo
   return [...byId.values()];
 }
 
+/** People recorded within a division prefix (for pickers), by name. */
+export async function pickPeople(db: Db, input: { prefix: string; name?: string; limit: number }) {
+  return db
+    .select({ id: people.id, name: people.name, divisionCode: people.divisionCode, position: people.position })
+    .from(people)
+    .where(
+      and(like(people.divisionCode, `${input.prefix}%`), ...(input.name ? [like(people.name, `%${input.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)] : [])),
+    )
+    .orderBy(asc(people.name), asc(people.id))
+    .limit(input.limit);
+}
+
 /** The open case (other than `exceptCaseId`) where the person is first secretary now, if any: its village. */
 export async function firstSecretaryElsewhere(db: Db, personId: string, exceptCaseId: string | null): Promise<{ caseId: string; villageCode: string } | null> {
   const [row] = await db

@@ -278,6 +278,19 @@ describe('jurisdiction matrix on the new routes', () => {
     expect((await call(null, { method: 'GET', url: '/api/v1/support-assignments' })).status).toBe(401);
   });
 
+  test('the people picker: offices see people recorded within their jurisdiction, by name; sponsors may not', async () => {
+    const names = async (who: string, query = '') =>
+      ((await call(u[who]!, { method: 'GET', url: `/api/v1/people${query}` })).body.items as Array<{ name: string }>).map((x) => x.name);
+    expect(await names('org')).toEqual(expect.arrayContaining(['包村干部', '帮扶单位联系人']));
+    expect(await names('org')).not.toContain('外县干部');
+    expect(await names('otherOrg')).toEqual(['外县干部']);
+    expect(await names('townshipA')).not.toContain('帮扶单位联系人');
+    expect(await names('org', `?name=${encodeURIComponent('工作队')}`)).toEqual(['工作队员一', '工作队员二']);
+    expect(await names('org', `?name=${encodeURIComponent('%')}`)).toEqual([]);
+    expect((await call(u.sponsorA!, { method: 'GET', url: '/api/v1/people' })).status).toBe(403);
+    expect((await call(u.townshipA!, { method: 'GET', url: '/api/v1/people?division=522731002' })).status).toBe(404);
+  });
+
   test('each command: 404 outside the jurisdiction, 403 for a role that may not, nothing changed', async () => {
     const payloads: Record<string, Record<string, unknown>> = {
       'support-members': { post: 'township_cadre', personId: p.cadre, reason: 'x' },
