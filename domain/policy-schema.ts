@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ESCALATION_RUNGS, RAG_COLOURS } from './escalation.js';
-import { isValidDuration } from './clock.js';
+import { isValidDuration, parseDuration } from './clock.js';
 import type { DeadlinePolicy } from './policy.js';
 
 /**
@@ -46,13 +46,23 @@ const ReserveTimingsSchema = z.strictObject({
   annualReviewDue: duration.optional(),
 });
 
+/** A recurring period must move time forward: at least a minute (a zero period would open periods without end). */
+const periodLength = length.refine((v) => {
+  try {
+    const spec = parseDuration(v);
+    return spec.kind !== 'working_days' && spec.duration.as('milliseconds') >= 60_000;
+  } catch {
+    return false;
+  }
+}, '周期至少1分钟 (a period of at least one minute)');
+
 /** The support package and 回头看 visits; each optional. */
 const SupportPackageTimingsSchema = z.strictObject({
   monthlyReportBy: z.enum(['sponsor', 'first_secretary']).optional().describe('月度报告由包保领导或驻村第一书记提交'),
-  pairedDepartmentReportEvery: length.optional(),
+  pairedDepartmentReportEvery: periodLength.optional(),
   pairedDepartmentReportDue: duration.optional(),
   reassignmentDue: duration.optional(),
-  followUpVisitEvery: length.optional(),
+  followUpVisitEvery: periodLength.optional(),
   followUpVisitDue: duration.optional(),
 });
 

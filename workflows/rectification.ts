@@ -220,6 +220,11 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       index,
     );
     const key = `Q${index + 1}`;
+    // A period that does not move time forward (a zero length) would open periods without end: stop.
+    if (Date.parse(p.endsAt) <= Date.parse(s.supportPeriod?.endsAt ?? anchor)) {
+      s.supportPeriod = null;
+      return;
+    }
     s.supportPeriod = { key, index, anchor, endsAt: p.endsAt };
     if (supportRunning() && !engine.find('support_measures_report', key)) engine.addPeriodObligation('support_measures_report', key, 'paired_department', p);
   }
@@ -229,6 +234,10 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     const every = supportTimings().followUpVisitEvery;
     const key = `V${index + 1}`;
     const endsAt = await dateActivities().computeInstant({ from, after: every, timeZone: policy().timeZone });
+    if (Date.parse(endsAt) <= Date.parse(from)) {
+      s.visitPeriod = null;
+      return;
+    }
     s.visitPeriod = { key, index, anchor, endsAt };
     if (!engine.find('follow_up_visit', key)) await openObligation('follow_up_visit', key, 'township_office', from, every);
   }
@@ -252,7 +261,8 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       );
     }
     for (const o of open) closeObligation(o, 'satisfied');
-    if (post === 'paired_department' && s.supportPeriod == null && supportRunning()) await openSupportPeriod(since, 0);
+    // Periods start once, with the first department (null: stopped, see openSupportPeriod).
+    if (post === 'paired_department' && s.supportPeriod === undefined && supportRunning()) await openSupportPeriod(since, 0);
     return notify(
       holderRecipients(holders.map((h) => ({ ...h, since }))),
       'support.assigned',
@@ -298,7 +308,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     while (supportRunning() && s.supportPeriod && Date.parse(s.supportPeriod.endsAt) <= Date.now()) {
       const before = summary();
       await openSupportPeriod(s.supportPeriod.anchor, s.supportPeriod.index + 1);
-      await commit('support_period_opened', SYSTEM_ACTOR, before, { details: { period: s.supportPeriod.key } });
+      await commit('support_period_opened', SYSTEM_ACTOR, before, { details: { period: s.supportPeriod?.key ?? null } });
     }
     while (
       s.state === 'follow_up' &&
@@ -309,7 +319,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     ) {
       const before = summary();
       await openVisitPeriod(s.visitPeriod.anchor, s.visitPeriod.endsAt, s.visitPeriod.index + 1);
-      await commit('visit_period_opened', SYSTEM_ACTOR, before, { details: { period: s.visitPeriod.key } });
+      await commit('visit_period_opened', SYSTEM_ACTOR, before, { details: { period: s.visitPeriod?.key ?? null } });
     }
     if (followUpOver()) await closeAfterFollowUp();
   }

@@ -242,6 +242,28 @@ describe('the 一乡一表-style sheet', () => {
   });
 });
 
+describe('the policy block', () => {
+  test('supportPackage timings are checked: a period must move time forward, the filer must be one of the two', async () => {
+    const defaults = (await call(u.org!, { method: 'GET', url: '/api/v1/policies/defaults' })).body;
+    const body = defaults.body;
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ followUpVisitEvery: 'PT0S' }, 'body.body.supportPackage.followUpVisitEvery'],
+      [{ pairedDepartmentReportEvery: '10WD' }, 'body.body.supportPackage.pairedDepartmentReportEvery'],
+      [{ monthlyReportBy: 'township_cadre' }, 'body.body.supportPackage.monthlyReportBy'],
+    ];
+    for (const [supportPackage, field] of bad) {
+      const res = await call(u.org!, { method: 'POST', url: '/api/v1/policies', payload: { body: { ...body, supportPackage } } });
+      expect([field, res.status, res.body.details?.issues?.[0]?.field]).toEqual([field, 400, field]);
+    }
+    const ok = await call(u.org!, {
+      method: 'POST',
+      url: '/api/v1/policies',
+      payload: { name: 'support', body: { ...body, supportPackage: { monthlyReportBy: 'first_secretary', followUpVisitEvery: 'P1M' } } },
+    });
+    expect(ok.status).toBe(201);
+  });
+});
+
 describe('the sheet as a spreadsheet', () => {
   test('csv and xlsx with the holders of each post; a division outside the jurisdiction is 404', async () => {
     const csv = await app.inject({
