@@ -90,7 +90,7 @@ test('the township office records a 回头看 visit (the empty form refused at i
 
   const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
   await page.fill('[data-test=visit-date] input', today);
-  await page.keyboard.press('Enter');
+  await page.click('[data-test=visits] .el-card__header');
   await page.fill('[data-test=visit-form] input[name=visitors]', '组织委员、包村干部');
   await page.fill('[data-test=visit-form] textarea[name=findings]', '书记长期外出务工，班子不团结');
   await page.click('[data-test=visit-risk] .el-radio:has-text("有反弹风险")');
