@@ -79,6 +79,9 @@ export const CASE_COMMANDS = [
   'resumeClock',
   'interruptClock',
   'changePolicy',
+  'changeSupportMember',
+  'submitSupportReport',
+  'recordVisit',
 ] as const;
 export type CaseCommand = (typeof CASE_COMMANDS)[number];
 
@@ -97,6 +100,9 @@ const ALLOWED_FROM: Record<CaseCommand, readonly CaseState[]> = {
   resumeClock: ['planning', 'rectifying', 'acceptance_pending'],
   interruptClock: ['planning', 'rectifying', 'acceptance_pending'],
   changePolicy: ['designated', 'planning', 'rectifying', 'acceptance_pending', 'follow_up'],
+  changeSupportMember: ['designated', 'planning', 'rectifying', 'acceptance_pending', 'follow_up'],
+  submitSupportReport: ['planning', 'rectifying', 'acceptance_pending'],
+  recordVisit: ['follow_up'],
 };
 
 const COMMAND_LABELS: Record<CaseCommand, string> = {
@@ -113,6 +119,9 @@ const COMMAND_LABELS: Record<CaseCommand, string> = {
   resumeClock: '恢复计时',
   interruptClock: '重新计时',
   changePolicy: '调整期限策略',
+  changeSupportMember: '调整包保责任人',
+  submitSupportReport: '提交结对帮扶措施报告',
+  recordVisit: '记录回头看走访',
 };
 
 /** Returns null when allowed, or a message (Chinese, with the English gist) saying why not. */

@@ -1,4 +1,5 @@
 /** The deadline ladder (催办/督办): rungs, who they go to, and the traffic light (红黄绿灯) they set. */
+import { SUPPORT_POST_LABELS, type SupportPost } from './support-package.js';
 
 export const ESCALATION_RUNGS = ['reminder', 'township_office', 'org_dept', 'standing_committee'] as const;
 export type EscalationRung = (typeof ESCALATION_RUNGS)[number];
@@ -16,9 +17,10 @@ export type Rag = (typeof RAG_COLOURS)[number];
 /**
  * Who must meet an obligation. `mentor` (the 1+1 pair: the mentor's user account if they have one,
  * else the township office) and `candidate` (a reserve, who has no account: the township office
- * files for them) are routed by their process.
+ * files for them) are routed by their process. `first_secretary` and `paired_department` (the
+ * support package's posts) go to the holder's account at the time, else to the township office.
  */
-export const RESPONSIBLE_PARTIES = ['sponsor', 'township_office', 'org_dept', 'mentor', 'candidate'] as const;
+export const RESPONSIBLE_PARTIES = ['sponsor', 'township_office', 'org_dept', 'mentor', 'candidate', 'first_secretary', 'paired_department'] as const;
 export type ResponsibleParty = (typeof RESPONSIBLE_PARTIES)[number];
 
 export const OBLIGATION_KINDS = [
@@ -27,6 +29,10 @@ export const OBLIGATION_KINDS = [
   'rectification', // 整顿完成（申请验收）
   'acceptance_review', // 组织验收
   'sponsor_reassignment', // 重新明确包保领导
+  // The support package (包保责任体系) and 回头看
+  'support_reassignment', // 重新明确包村干部/第一书记/结对帮扶单位
+  'support_measures_report', // 结对帮扶单位季度帮扶措施报告
+  'follow_up_visit', // 回头看走访
   // Process B: 1+1 mentoring (帮带)
   'mentorship_approval', // 组织部审核结对
   'mentor_assignment', // 明确（新的）帮带导师
@@ -53,6 +59,9 @@ export const OBLIGATION_KIND_LABELS: Record<ObligationKind, string> = {
   rectification: '整顿完成并申请验收',
   acceptance_review: '组织验收',
   sponsor_reassignment: '明确新的包保领导',
+  support_reassignment: '明确包保责任人',
+  support_measures_report: '结对帮扶措施报告',
+  follow_up_visit: '回头看走访',
   mentorship_approval: '审核帮带结对',
   mentor_assignment: '明确帮带导师',
   mentoring_check_in: '月度帮带记录',
@@ -72,6 +81,8 @@ export const OBLIGATION_KIND_LABELS: Record<ObligationKind, string> = {
 /** Kinds that recur per period: their label names the period (key). */
 const PERIODIC_KINDS: readonly ObligationKind[] = [
   'monthly_report',
+  'support_measures_report',
+  'follow_up_visit',
   'mentoring_check_in',
   'training_report',
   'training_talk',
@@ -81,6 +92,11 @@ const PERIODIC_KINDS: readonly ObligationKind[] = [
 
 /** How reminders and escalations name an obligation: "月度进展报告（2026-03）". */
 export function obligationLabel(obligation: Pick<Obligation, 'kind' | 'key'>): string {
+  // Keyed "<post>:<n>": names the post ("明确驻村第一书记").
+  if (obligation.kind === 'support_reassignment') {
+    const post = obligation.key.split(':')[0] as SupportPost;
+    return SUPPORT_POST_LABELS[post] ? `明确${SUPPORT_POST_LABELS[post]}` : OBLIGATION_KIND_LABELS.support_reassignment;
+  }
   return OBLIGATION_KIND_LABELS[obligation.kind] + (PERIODIC_KINDS.includes(obligation.kind) ? `（${obligation.key}）` : '');
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ESCALATION_RUNGS, RAG_COLOURS } from './escalation.js';
-import { isValidDuration } from './clock.js';
+import { isValidDuration, parseDuration } from './clock.js';
 import type { DeadlinePolicy } from './policy.js';
 
 /**
@@ -52,6 +52,26 @@ const ScreeningTimingsSchema = z.strictObject({
   judgmentDue: duration.optional(),
 });
 
+/** A recurring period must move time forward: at least a minute (a zero period would open periods without end). */
+const periodLength = length.refine((v) => {
+  try {
+    const spec = parseDuration(v);
+    return spec.kind !== 'working_days' && spec.duration.as('milliseconds') >= 60_000;
+  } catch {
+    return false;
+  }
+}, '周期至少1分钟 (a period of at least one minute)');
+
+/** The support package and 回头看 visits; each optional. */
+const SupportPackageTimingsSchema = z.strictObject({
+  monthlyReportBy: z.enum(['sponsor', 'first_secretary']).optional().describe('月度报告由包保领导或驻村第一书记提交'),
+  pairedDepartmentReportEvery: periodLength.optional(),
+  pairedDepartmentReportDue: duration.optional(),
+  reassignmentDue: duration.optional(),
+  followUpVisitEvery: periodLength.optional(),
+  followUpVisitDue: duration.optional(),
+});
+
 const DeadlinePolicyShape = z.strictObject({
   timeZone: z.string().refine((tz) => {
     try {
@@ -81,6 +101,7 @@ const DeadlinePolicyShape = z.strictObject({
   mentorship: MentorshipTimingsSchema.optional().describe('1+1帮带的期限（缺省用默认值）'),
   reserve: ReserveTimingsSchema.optional().describe('后备力量的期限（缺省用默认值）'),
   screening: ScreeningTimingsSchema.optional().describe('排查研判的期限（缺省：排查20个工作日，研判10个工作日）'),
+  supportPackage: SupportPackageTimingsSchema.optional().describe('包保责任体系与回头看走访（缺省用默认值）'),
   sendWindow: z
     .union([
       z.literal('always'),
@@ -105,5 +126,6 @@ export function derivePolicy(base: DeadlinePolicy, changes: DeadlinePolicyChange
   if (base.mentorship || changes.mentorship) merged.mentorship = { ...base.mentorship, ...changes.mentorship };
   if (base.reserve || changes.reserve) merged.reserve = { ...base.reserve, ...changes.reserve };
   if (base.screening || changes.screening) merged.screening = { ...base.screening, ...changes.screening };
+  if (base.supportPackage || changes.supportPackage) merged.supportPackage = { ...base.supportPackage, ...changes.supportPackage };
   return merged;
 }

@@ -51,6 +51,38 @@ export interface DeadlinePolicy {
   reserve?: Partial<ReserveTimings>;
   /** Process D (the screening campaign): durations; absent ones take DEFAULT_SCREENING_TIMINGS. */
   screening?: Partial<ScreeningTimings>;
+  /** The support package (包保责任体系) and 回头看 visits; absent fields take DEFAULT_SUPPORT_PACKAGE_TIMINGS. */
+  supportPackage?: Partial<SupportPackageTimings>;
+}
+
+/** Who answers for what in a case's team (包保责任体系), and the 回头看 visits. */
+export interface SupportPackageTimings {
+  /** Who files the monthly progress report: the sponsor (default) or the first secretary (驻村第一书记). */
+  monthlyReportBy: 'sponsor' | 'first_secretary';
+  /** The paired department (结对帮扶单位) reports its support measures this often (from designation). */
+  pairedDepartmentReportEvery: string;
+  /** … each due this long after its period ends. */
+  pairedDepartmentReportDue: string;
+  /** A vacant post (包村干部, 第一书记, 结对帮扶单位) is filled within this long. */
+  reassignmentDue: string;
+  /** 回头看: the township office visits this often during follow-up (from delisting). */
+  followUpVisitEvery: string;
+  /** … each period's visit due this long after the period ends. */
+  followUpVisitDue: string;
+}
+
+/** Defaults (domain.md, the support package): 10 working days to fill a post, quarterly reports and visits. */
+export const DEFAULT_SUPPORT_PACKAGE_TIMINGS: SupportPackageTimings = {
+  monthlyReportBy: 'sponsor',
+  pairedDepartmentReportEvery: 'P3M',
+  pairedDepartmentReportDue: '10WD',
+  reassignmentDue: '10WD',
+  followUpVisitEvery: 'P3M',
+  followUpVisitDue: '5WD',
+};
+
+export function supportPackagePolicyOf(policy: DeadlinePolicy): SupportPackageTimings {
+  return { ...DEFAULT_SUPPORT_PACKAGE_TIMINGS, ...policy.supportPackage };
 }
 
 /** 排查研判: each township's sheet, then the org dept's 研判. */

@@ -56,6 +56,9 @@ export const CASE_ACTIONS = [
   'pauseClock',
   'changeCasePolicy',
   'manageCalendar',
+  'changeSupportMember',
+  'submitSupportReport',
+  'recordVisit',
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
@@ -79,6 +82,11 @@ export const ALLOWED_ROLES: Record<CaseAction, readonly Role[]> = {
   pauseClock: ['org_dept'],
   changeCasePolicy: ['org_dept'],
   manageCalendar: ['org_dept'],
+  // The org dept names a case's team; the township office files for the paired department (or its
+  // contact files with their own account) and records the 回头看 visits.
+  changeSupportMember: ['org_dept'],
+  submitSupportReport: ['township_office', 'org_dept'],
+  recordVisit: ['township_office', 'org_dept'],
 };
 
 /** What the sponsor answers for and files: the plan, the monthly reports, the acceptance request. */
@@ -102,6 +110,20 @@ export function filingRefusal(filer: { userId: string | null; role: Role | 'syst
   }
   if (filer.role === 'township_office' || filer.role === 'org_dept') return null;
   return '包保领导空缺，期间由乡镇党委或县委组织部提交 (the sponsor post is vacant: the township office or the org dept files)';
+}
+
+/**
+ * Who files the monthly report when the policy gives it to the first secretary (驻村第一书记): the
+ * first secretary's own account; while that post is vacant (or the holder has no account), the
+ * township office or the org dept. null when `filer` may file, else why not (403).
+ */
+export function firstSecretaryFilingRefusal(filer: { userId: string | null; role: Role | 'system' }, firstSecretaryUserId: string | null): string | null {
+  if (firstSecretaryUserId !== null) {
+    if (filer.userId === firstSecretaryUserId) return null;
+    return '月度报告由驻村第一书记提交 (the first secretary files the monthly report)';
+  }
+  if (filer.role === 'township_office' || filer.role === 'org_dept') return null;
+  return '驻村第一书记空缺或无账号，期间由乡镇党委或县委组织部提交 (no first secretary account: the township office or the org dept files)';
 }
 
 /**

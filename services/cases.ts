@@ -26,13 +26,20 @@ import { checkClockDecider, checkClockRequester } from './clock-requests.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import { ALLOWED_ROLES, filingRefusal, isFilingAction, type AuthUser, type CaseAction } from '../domain/roles.js';
 import type { DesignationReason } from '../domain/cases.js';
-import type { SupportPackageAssignment } from '../domain/support-package.js';
+import type { SupportPackageAssignment, SupportPackageState } from '../domain/support-package.js';
+import { createSupportPackageService, type SupportMemberInput } from './support-package.js';
+import { getCaseSubmission } from '../db/queries/cases.js';
+import { peopleForPosts, supportTermsOf } from '../db/queries/support-package.js';
+import { firstSecretaryFilingRefusal } from '../domain/roles.js';
 import type { RelapseDesignation } from '../activities/index.js';
 import { executeCaseCommand, startRectification, type TemporalHandle } from '../temporal/client.js';
 import {
   cancelUpdate,
   changePolicyUpdate,
   changeSponsorUpdate,
+  changeSupportMemberUpdate,
+  recordVisitUpdate,
+  submitSupportReportUpdate,
   decideClockChangeUpdate,
   interruptClockUpdate,
   requestClockChangeUpdate,
@@ -57,6 +64,8 @@ import type {
   RelapseArgs,
   ReportArgs,
   SponsorChangeArgs,
+  SupportReportArgs,
+  VisitArgs,
 } from '../domain/contracts/rectification.js';
 
 export { DEFAULT_POLICY_NAME };
@@ -88,6 +97,7 @@ export function createCaseService(deps: {
   const { db, temporal } = deps;
   // Each row's next deadline in working days from today, on its village's calendar (调休 included).
   const withWorkingDays = createWorkingDaysFiller(db, deps.now);
+  const support = createSupportPackageService({ db });
 
   function requireRole(user: AuthUser, action: CaseAction): void {
     if (!ALLOWED_ROLES[action].includes(user.role)) {
@@ -107,8 +117,37 @@ export function createCaseService(deps: {
 
   const resolvePolicy = (villageCode: string, policyId: string | undefined) => resolveVillagePolicy(db, villageCode, policyId);
 
-  function startWorkflowFor(stored: CaseRow) {
+  /** The team of a stored case as its workflow starts with it (from the table; none named: not tracked). */
+  async function storedPackage(caseId: string): Promise<SupportPackageState | undefined> {
+    const terms = (await supportTermsOf(db, caseId)).filter((t) => t.endedAt === null);
+    if (terms.length === 0) return undefined;
+    const people = new Map(
+      (
+        await peopleForPosts(
+          db,
+          terms.flatMap((t) => (t.personId ? [t.personId] : [])),
+        )
+      ).map((p) => [p.id, p]),
+    );
+    const pkg: SupportPackageState = { township_cadre: [], first_secretary: [], work_team: [], paired_department: [] };
+    for (const t of terms) {
+      const person = t.personId ? people.get(t.personId) : undefined;
+      pkg[t.post].push({
+        personId: t.personId,
+        name: t.personName ?? t.departmentName ?? '',
+        departmentName: t.departmentName,
+        userId: person?.userId ?? null,
+        userRole: person?.userRole ?? null,
+        since: t.startedAt.toISOString(),
+      });
+    }
+    return pkg;
+  }
+
+  async function startWorkflowFor(stored: CaseRow, supportPackage?: SupportPackageState) {
+    const team = supportPackage ?? (await storedPackage(stored.id));
     return startRectification(temporal, {
+      ...(team ? { supportPackage: team } : {}),
       version: 1,
       caseId: stored.id,
       villageCode: stored.villageCode,
@@ -130,8 +169,14 @@ export function createCaseService(deps: {
       townshipCode: townshipOf(row.villageCode),
       countyCode: countyOf(row.villageCode),
     });
-    await startWorkflowFor(stored);
+    // A retried designation starts its case with the team stored the first time.
+    await startWorkflowFor(stored, row.supportPackage ? await storedPackageOr(stored.id, row.supportPackage) : undefined);
     return stored;
+  }
+
+  /** The stored team of the case (a retry), or the one just named when it stored none (all posts left vacant). */
+  async function storedPackageOr(caseId: string, named: SupportPackageState): Promise<SupportPackageState> {
+    return (await storedPackage(caseId)) ?? named;
   }
 
   async function designate(user: AuthUser, input: DesignateInput, idempotencyKey?: string) {
@@ -142,8 +187,10 @@ export function createCaseService(deps: {
       throw new ValidationError('未找到该村，或不在您的管辖范围内 (no such village in your jurisdiction)', 'villageCode');
     }
     await checkSponsor(input.sponsorUserId, input.villageCode, 'sponsorUserId');
+    const supportPackage = input.supportPackage ? await support.resolveAssignment(input.villageCode, input.supportPackage) : undefined;
     const { policyId, policy } = await resolvePolicy(input.villageCode, input.policyId);
     const stored = await openCase({
+      supportPackage,
       villageCode: input.villageCode,
       organizationId: village.organizationId,
       sponsorUserId: input.sponsorUserId,
@@ -183,7 +230,10 @@ export function createCaseService(deps: {
   }
 
   async function detail(row: CaseView) {
-    return { ...row, ...(await getCaseParts(db, row.id)) };
+    const parts = await getCaseParts(db, row.id);
+    const sponsorChange = parts.timeline.filter((e) => e.action === 'sponsor_changed').at(-1);
+    const team = await support.packageOf(row, sponsorChange ? sponsorChange.at : null);
+    return { ...row, ...parts, supportPackage: team.view, supportHistory: team.history };
   }
 
   async function get(user: AuthUser, caseId: string) {
@@ -194,13 +244,16 @@ export function createCaseService(deps: {
 
   async function list(user: AuthUser, filters: CaseFilters) {
     const page = await listCases(db, user, filters);
-    return { ...page, items: await withWorkingDays(page.items) };
+    const vacant = await support.vacantPostsOf(page.items);
+    return { ...page, items: (await withWorkingDays(page.items)).map((item) => ({ ...item, vacantPosts: vacant.get(item.id) ?? [] })) };
   }
 
   const runCommand = createCommandRunner<CaseRow, CaseSnapshot, Awaited<ReturnType<typeof detail>>, CaseAction>({
     find: (user, id) => findVisibleCase(db, user, id),
     notFound: '未找到该案例 (case not found)',
-    authorize(user, row, action) {
+    authorize(user, row, action, allowed) {
+      // A per-command exception: the first secretary filing the report, the paired department's contact its report.
+      if (allowed?.(row)) return;
       requireRole(user, action);
       if (isFilingAction(action)) {
         // The sponsor files; an office only while the post is vacant (the workflow checks it again).
@@ -229,8 +282,18 @@ export function createCaseService(deps: {
     get,
     list,
     submitPlan: (user: AuthUser, id: string, args: WithoutActor<PlanArgs>, key?: string) => runCommand(user, id, 'submitPlan', submitPlanUpdate, args, key),
-    submitReport: (user: AuthUser, id: string, args: WithoutActor<ReportArgs>, key?: string) =>
-      runCommand(user, id, 'submitReport', submitReportUpdate, args, key),
+    submitReport: async (user: AuthUser, id: string, args: WithoutActor<ReportArgs>, key?: string) => {
+      const row = await findVisibleCase(db, user, id);
+      if (row?.policy.supportPackage?.monthlyReportBy === 'first_secretary') {
+        // The policy gives the report to the first secretary: their account files (the workflow checks it again).
+        const current = (await supportTermsOf(db, id)).find((t) => t.post === 'first_secretary' && t.endedAt === null);
+        const account = current?.personId ? ((await peopleForPosts(db, [current.personId]))[0]?.userId ?? null) : null;
+        const refusal = firstSecretaryFilingRefusal(actorOf(user), account);
+        if (refusal) throw new ForbiddenError(refusal);
+        return runCommand(user, id, 'submitReport', submitReportUpdate, args, key, () => true);
+      }
+      return runCommand(user, id, 'submitReport', submitReportUpdate, args, key);
+    },
     requestAcceptance: (user: AuthUser, id: string, args: WithoutActor<AcceptanceRequestArgs>, key?: string) =>
       runCommand(user, id, 'requestAcceptance', requestAcceptanceUpdate, args, key),
     reviewAcceptance: (user: AuthUser, id: string, args: WithoutActor<AcceptanceReviewArgs>, key?: string) =>
@@ -275,7 +338,44 @@ export function createCaseService(deps: {
       const { policyId, policy } = await resolvePolicy(row.villageCode, args.policyId);
       return runCommand(user, id, 'changeCasePolicy', changePolicyUpdate, { policyId: policyId!, policy }, key);
     },
-    relapse: (user: AuthUser, id: string, args: WithoutActor<RelapseArgs>, key?: string) => runCommand(user, id, 'relapse', relapseUpdate, args, key),
+    /** 认定反弹, optionally from a 回头看 visit: its findings become the note when none is given. */
+    relapse: async (user: AuthUser, id: string, args: Omit<WithoutActor<RelapseArgs>, 'note'> & { note?: string }, key?: string) => {
+      let note = args.note;
+      if (args.visitId) {
+        const visit = await getCaseSubmission(db, id, 'follow_up_visit', args.visitId);
+        if (!visit) {
+          if (!(await findVisibleCase(db, user, id))) throw new NotFoundError('未找到该案例 (case not found)');
+          throw new ValidationError(`没有该回头看走访记录 (no such visit): ${args.visitId}`, 'visitId');
+        }
+        note ??= String(visit.content.findings ?? '');
+      }
+      if (!note) throw new ValidationError('请说明反弹情况，或给出回头看走访记录 (note, or a visitId)', 'note');
+      return runCommand(user, id, 'relapse', relapseUpdate, { ...args, note }, key);
+    },
+
+    /** 包保责任体系: names (or vacates) one post of the team, with a reason. */
+    changeSupportMember: async (user: AuthUser, id: string, input: SupportMemberInput, key?: string) => {
+      const row = await findVisibleCase(db, user, id);
+      if (!row) throw new NotFoundError('未找到该案例 (case not found)');
+      requireRole(user, 'changeSupportMember');
+      const holders = await support.resolveChange(row.villageCode, id, input);
+      return runCommand(user, id, 'changeSupportMember', changeSupportMemberUpdate, { post: input.post, holders, reason: input.reason }, key);
+    },
+
+    /** The paired department's support-measures report: by its contact's account, or the township office / org dept for it. */
+    submitSupportReport: async (user: AuthUser, id: string, args: WithoutActor<SupportReportArgs>, key?: string) => {
+      const contact = (await supportTermsOf(db, id)).find((t) => t.post === 'paired_department' && t.endedAt === null && t.personId);
+      const account = contact?.personId ? ((await peopleForPosts(db, [contact.personId]))[0]?.userId ?? null) : null;
+      return runCommand(user, id, 'submitSupportReport', submitSupportReportUpdate, args, key, () => account !== null && account === user.id);
+    },
+
+    /** 回头看: the township office records a follow-up visit. */
+    recordVisit: (user: AuthUser, id: string, args: WithoutActor<VisitArgs>, key?: string) => runCommand(user, id, 'recordVisit', recordVisitUpdate, args, key),
+
+    /** The 一乡一表-style sheet of who holds which post where, and how many open cases miss each post. */
+    supportSheet: (user: AuthUser, division: string | undefined) => support.sheet(user, division),
+    /** People within the caller's jurisdiction, to name for a post. */
+    pickPeople: (user: AuthUser, q: { division?: string; name?: string; limit: number }) => support.people(user, q),
   };
 }
 

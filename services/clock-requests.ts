@@ -16,6 +16,8 @@ const ASKED_BY: Record<ResponsibleParty, readonly Role[]> = {
   org_dept: ['org_dept'],
   mentor: ['township_office'],
   candidate: ['township_office'],
+  first_secretary: ['township_office'],
+  paired_department: ['township_office'],
 };
 
 /** `isResponsiblePerson`: the caller is the very person who answers for it (a mentor with an account). */

@@ -30,6 +30,8 @@ import type { AuditQuery, AuditService } from './audit.js';
 import type { AuditRowView } from '../db/queries/audit.js';
 import type { ScreeningService } from './screening.js';
 import { HARD_TRIGGER_LABELS } from '../domain/screening.js';
+import { createSupportPackageService, type SupportPackageService } from './support-package.js';
+import { SUPPORT_POST_LABELS } from '../domain/support-package.js';
 
 export const STATS_TABLES = [
   'conversion',
@@ -296,6 +298,29 @@ const casesSpec: TableSpec<CaseRow> = {
   ],
 };
 
+type SheetRow = Awaited<ReturnType<SupportPackageService['sheet']>>['rows'][number];
+const holdersOf = (r: SheetRow, key: keyof SheetRow['supportPackage']) => {
+  const post = r.supportPackage[key];
+  return post.vacant ? '（空缺）' : post.holders.map((h) => (h.departmentName && h.personId ? `${h.departmentName}（${h.name}）` : h.name)).join('、');
+};
+/** 包保责任体系一览 (一乡一表 style): one row per open case, the holders of each post. */
+const supportSheetSpec: TableSpec<SheetRow> = {
+  sheet: '包保责任体系',
+  columns: [
+    { header: '乡镇（街道）', type: 'text', value: (r) => r.townshipName },
+    { header: '村（社区）', type: 'text', width: 20, value: (r) => r.villageName },
+    { header: '村代码', type: 'text', width: 14, value: (r) => r.villageCode },
+    { header: '状态', type: 'text', value: (r) => CASE_STATE_LABELS[r.state as CaseState] ?? r.state },
+    { header: SUPPORT_POST_LABELS.sponsor, type: 'text', value: (r) => holdersOf(r, 'sponsor') },
+    { header: SUPPORT_POST_LABELS.township_cadre, type: 'text', value: (r) => holdersOf(r, 'townshipCadre') },
+    { header: SUPPORT_POST_LABELS.first_secretary, type: 'text', value: (r) => holdersOf(r, 'firstSecretary') },
+    { header: SUPPORT_POST_LABELS.work_team, type: 'text', width: 30, value: (r) => holdersOf(r, 'workTeam') },
+    { header: SUPPORT_POST_LABELS.paired_department, type: 'text', width: 24, value: (r) => holdersOf(r, 'pairedDepartment') },
+    { header: '空缺岗位数', type: 'int', value: (r) => r.vacantPosts.length },
+    { header: '案例编号', type: 'text', width: 38, value: (r) => r.caseId },
+  ],
+};
+
 const json = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
 const auditSpec: TableSpec<AuditRowView> = {
   sheet: '审计记录',
@@ -426,6 +451,15 @@ export function createExportService(deps: { db: Db; stats: StatsService; audit: 
     return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t]) };
   }
 
+  /** The 包保责任体系 sheet: who holds each post of every open case the user sees. */
+  async function supportAssignments(user: AuthUser, format: 'xlsx' | 'csv', q: { division?: string }): Promise<SpreadsheetFile> {
+    const { division } = await stats.division(user, q.division, { cases: true });
+    const sheet = await createSupportPackageService({ db }).sheet(user, q.division);
+    const t = table(supportSheetSpec, sheet.rows);
+    const base = `包保责任体系-${division.name}-${civilDate(new Date())}`;
+    return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t]) };
+  }
+
   /** Team members or reserve nominations in the import shape (the template's columns). */
   async function people(user: AuthUser, kind: ImportKind, format: 'xlsx' | 'csv', q: { division?: string; team?: TeamKind }): Promise<SpreadsheetFile> {
     const { division, prefix } = await stats.division(user, q.division, { cases: false });
@@ -450,7 +484,7 @@ export function createExportService(deps: { db: Db; stats: StatsService; audit: 
     return format === 'csv' ? { fileName: `${base}.csv`, format, bytes: writeCsv(t) } : { fileName: `${base}.xlsx`, format, bytes: await writeXlsx([t]) };
   }
 
-  return { statsWorkbook, statsTable, cases, people, auditTrail };
+  return { statsWorkbook, statsTable, cases, supportAssignments, people, auditTrail };
 }
 
 /** The import template of a kind: the header row with notes and drop-downs, and a 填写说明 sheet. */

@@ -14,6 +14,9 @@ import type {
   RelapseArgs,
   ReportArgs,
   SponsorChangeArgs,
+  SupportMemberArgs,
+  SupportReportArgs,
+  VisitArgs,
 } from '../domain/contracts/rectification.js';
 
 /** Resolves once the workflow has armed its first deadlines and projected them. */
@@ -32,6 +35,11 @@ export const suspendClockUpdate = defineUpdate<CaseSnapshot, [ClockPauseArgs]>('
 export const resumeClockUpdate = defineUpdate<CaseSnapshot, [ClockPauseArgs]>('resumeClock');
 export const interruptClockUpdate = defineUpdate<CaseSnapshot, [InterruptArgs]>('interruptClock');
 export const changePolicyUpdate = defineUpdate<CaseSnapshot, [PolicyChangeArgs]>('changePolicy');
+
+// The support package (包保责任体系) and 回头看 visits.
+export const changeSupportMemberUpdate = defineUpdate<CaseSnapshot, [SupportMemberArgs]>('changeSupportMember');
+export const submitSupportReportUpdate = defineUpdate<CaseSnapshot, [SupportReportArgs]>('submitSupportReport');
+export const recordVisitUpdate = defineUpdate<CaseSnapshot, [VisitArgs]>('recordVisit');
 
 // Shared with the other processes (defined once in deadline-messages.ts).
 export { FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION, recomputeDeadlinesSignal } from './deadline-messages.js';

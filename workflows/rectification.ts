@@ -18,13 +18,24 @@ import {
   type CaseState,
 } from '../domain/cases.js';
 import { describeDue, type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
-import { DUE_AFTER_KEY, type DeadlinePolicy } from '../domain/policy.js';
-import { filingRefusal } from '../domain/roles.js';
+import { DUE_AFTER_KEY, supportPackagePolicyOf, type DeadlinePolicy } from '../domain/policy.js';
+import { filingRefusal, firstSecretaryFilingRefusal } from '../domain/roles.js';
+import {
+  SINGLE_HOLDER_POSTS,
+  SUPPORT_POST_LABELS,
+  VISIT_RISK_LABELS,
+  emptySupportPackage,
+  type SupportHolder,
+  type SupportPost,
+} from '../domain/support-package.js';
 import {
   cancelUpdate,
   changePolicyUpdate,
   changeSponsorUpdate,
+  changeSupportMemberUpdate,
   decideClockChangeUpdate,
+  recordVisitUpdate,
+  submitSupportReportUpdate,
   interruptClockUpdate,
   recomputeDeadlinesSignal,
   requestClockChangeUpdate,
@@ -51,10 +62,14 @@ import {
   type RelapseArgs,
   type ReportArgs,
   type SponsorChangeArgs,
+  type SupportMemberArgs,
+  type SupportReportArgs,
+  type VisitArgs,
   type CaseSnapshot,
   type NotificationSpec,
   type RectificationInput,
   type SubmissionSpec,
+  type SupportChangeSpec,
 } from '../domain/contracts/rectification.js';
 import type { Notice } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
@@ -63,6 +78,15 @@ import { clone, conflict, createCommitter, createProcessKit, forbidden, handleUp
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+
+/**
+ * Patch: the support package (包保责任体系): a team named at designation sets the case's posts, a
+ * vacant post opens a reassignment obligation, the paired department reports quarterly, and the
+ * policy may give the monthly report to the first secretary. Cases without a team never reach it.
+ */
+export const SUPPORT_PACKAGE_PATCH = 'support-package';
+/** Patch: 回头看 visits: each visit period of the follow-up year owes the township office a visit. */
+export const FOLLOW_UP_VISITS_PATCH = 'follow-up-visits';
 
 /** Patch: the end of follow-up closes a case whose clock is still suspended (see tick()). */
 export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
@@ -104,8 +128,15 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag, sponsorUserId: s.sponsorUserId });
 
+  /** The holder's account, if any, else the township office (whoever holds the post at the time). */
+  function holderRecipients(holders: readonly SupportHolder[]): NotificationSpec['recipient'][] {
+    const accounts = holders.filter((h) => h.userId).map((h) => ({ userId: h.userId, role: h.userRole ?? 'township_office', divisionCode: s.townshipCode }));
+    return accounts.length > 0 ? accounts : [{ userId: null, role: 'township_office', divisionCode: s.townshipCode }];
+  }
+
   /** Who must be told about an obligation of this party; a vacant sponsor routes to township + org dept. */
   function recipientsFor(party: ResponsibleParty): NotificationSpec['recipient'][] {
+    if (party === 'first_secretary' || party === 'paired_department') return holderRecipients(s.supportPackage?.[party] ?? []);
     if (party === 'sponsor') {
       if (s.sponsorUserId) return [{ userId: s.sponsorUserId, role: 'sponsor', divisionCode: s.countyCode }];
       return [
@@ -118,7 +149,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   }
 
   /** Records one change: bumps seq, recomputes RAG, and projects it before returning. */
-  const commit = createCommitter<CaseSnapshot, { submission: SubmissionSpec }>({
+  const commit = createCommitter<CaseSnapshot, { submission: SubmissionSpec; support: SupportChangeSpec }>({
     state: s,
     eventKey: `case:${s.caseId}`,
     summary,
@@ -156,13 +187,88 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     if (s.submittedPeriods.includes(period)) invalid('period', `报告期${period}的报告已提交 (report already submitted)`);
   }
 
+  /** The policy gives the monthly report to the first secretary (checked only when it says so). */
+  const firstSecretaryFiles = (): boolean => policy().supportPackage?.monthlyReportBy === 'first_secretary';
+
   async function openReportPeriod(index: number, owed: (p: { endsAt: string }) => boolean = () => true): Promise<void> {
     const p = await engine.schedulePeriod(policy(), s.reportAnchor!, index);
     s.currentPeriod = { period: p.period, index: p.index, endsAt: p.endsAt };
     // Reports are expected only while rectifying, not while an acceptance review is pending.
     if (s.state === 'rectifying' && !s.submittedPeriods.includes(p.period) && owed(p)) {
-      engine.addPeriodObligation('monthly_report', p.period, 'sponsor', p);
+      const filer: ResponsibleParty = firstSecretaryFiles() && patched(SUPPORT_PACKAGE_PATCH) ? 'first_secretary' : 'sponsor';
+      engine.addPeriodObligation('monthly_report', p.period, filer, p);
     }
+  }
+
+  // --- The support package: posts, the paired department's reports, 回头看 visits ---------------
+
+  const supportTimings = () => supportPackagePolicyOf(policy());
+  const supportRunning = (): boolean => s.state === 'designated' || s.state === 'planning' || s.state === 'rectifying' || s.state === 'acceptance_pending';
+
+  /** The paired department's support-measures quarter `index` (from `anchor`), owed while the case is rectified. */
+  async function openSupportPeriod(anchor: string, index: number): Promise<void> {
+    const t = supportTimings();
+    const p = await engine.schedulePeriod(
+      {
+        timeZone: policy().timeZone,
+        officeHour: policy().officeHour,
+        ladder: policy().ladder,
+        reportPeriod: t.pairedDepartmentReportEvery,
+        reportDue: t.pairedDepartmentReportDue,
+      },
+      anchor,
+      index,
+    );
+    const key = `Q${index + 1}`;
+    // A period that does not move time forward (a zero length) would open periods without end: stop.
+    if (Date.parse(p.endsAt) <= Date.parse(s.supportPeriod?.endsAt ?? anchor)) {
+      s.supportPeriod = null;
+      return;
+    }
+    s.supportPeriod = { key, index, anchor, endsAt: p.endsAt };
+    if (supportRunning() && !engine.find('support_measures_report', key)) engine.addPeriodObligation('support_measures_report', key, 'paired_department', p);
+  }
+
+  /** 回头看 visit period `index`: the township office visits within it (due at its end). */
+  async function openVisitPeriod(anchor: string, from: string, index: number): Promise<void> {
+    const every = supportTimings().followUpVisitEvery;
+    const key = `V${index + 1}`;
+    const endsAt = await dateActivities().computeInstant({ from, after: every, timeZone: policy().timeZone });
+    if (Date.parse(endsAt) <= Date.parse(from)) {
+      s.visitPeriod = null;
+      return;
+    }
+    s.visitPeriod = { key, index, anchor, endsAt };
+    if (!engine.find('follow_up_visit', key)) await openObligation('follow_up_visit', key, 'township_office', from, every);
+  }
+
+  /** A post's new holders (empty: vacant): opens or closes its reassignment obligation. Answers the notices. */
+  async function fillPost(post: SupportPost, holders: readonly Omit<SupportHolder, 'since'>[], reason: string): Promise<Notice[]> {
+    const pkg = (s.supportPackage ??= emptySupportPackage());
+    const since = now();
+    pkg[post] = holders.map((h) => ({ ...h, since }));
+    const open = s.obligations.filter((o) => o.kind === 'support_reassignment' && o.status === 'open' && o.key.startsWith(`${post}:`));
+    const label = SUPPORT_POST_LABELS[post];
+    if (holders.length === 0) {
+      if ((SINGLE_HOLDER_POSTS as readonly SupportPost[]).includes(post) && open.length === 0) {
+        await openObligation('support_reassignment', `${post}:${s.seq + 1}`, 'org_dept', since, supportTimings().reassignmentDue);
+      }
+      return notify(
+        [...recipientsFor('township_office'), ...recipientsFor('org_dept')],
+        'support.vacant',
+        `${label}空缺`,
+        `${label}空缺（${reason}），请尽快明确。`,
+      );
+    }
+    for (const o of open) closeObligation(o, 'satisfied');
+    // Periods start once, with the first department (null: stopped, see openSupportPeriod).
+    if (post === 'paired_department' && s.supportPeriod === undefined && supportRunning()) await openSupportPeriod(since, 0);
+    return notify(
+      holderRecipients(holders.map((h) => ({ ...h, since }))),
+      'support.assigned',
+      '包保任务',
+      `您已被明确为该村党组织整顿的${label}（${reason}）。`,
+    );
   }
 
   // --- Timer work: rungs, report periods, end of follow-up ---------------------------------------
@@ -198,13 +304,34 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       await openReportPeriod(s.currentPeriod.index + 1);
       await commit('report_period_opened', SYSTEM_ACTOR, before, { details: { period: s.currentPeriod.period } });
     }
+    // Set only by runs under SUPPORT_PACKAGE_PATCH / FOLLOW_UP_VISITS_PATCH: older runs never enter.
+    while (supportRunning() && s.supportPeriod && Date.parse(s.supportPeriod.endsAt) <= Date.now()) {
+      const before = summary();
+      await openSupportPeriod(s.supportPeriod.anchor, s.supportPeriod.index + 1);
+      await commit('support_period_opened', SYSTEM_ACTOR, before, { details: { period: s.supportPeriod?.key ?? null } });
+    }
+    while (
+      s.state === 'follow_up' &&
+      s.visitPeriod &&
+      s.followUpEndsAt &&
+      Date.parse(s.visitPeriod.endsAt) < Date.parse(s.followUpEndsAt) &&
+      Date.parse(s.visitPeriod.endsAt) <= Date.now()
+    ) {
+      const before = summary();
+      await openVisitPeriod(s.visitPeriod.anchor, s.visitPeriod.endsAt, s.visitPeriod.index + 1);
+      await commit('visit_period_opened', SYSTEM_ACTOR, before, { details: { period: s.visitPeriod?.key ?? null } });
+    }
     if (followUpOver()) await closeAfterFollowUp();
   }
 
   function nextWakeAt(): number | null {
     // Report periods stop with the clock; the end of follow-up does not.
     const running = (s.state === 'rectifying' || s.state === 'acceptance_pending') && s.currentPeriod ? [Date.parse(s.currentPeriod.endsAt)] : [];
+    if (supportRunning() && s.supportPeriod) running.push(Date.parse(s.supportPeriod.endsAt));
     const always = s.state === 'follow_up' && s.followUpEndsAt ? [Date.parse(s.followUpEndsAt)] : [];
+    if (s.state === 'follow_up' && s.visitPeriod && s.followUpEndsAt && Date.parse(s.visitPeriod.endsAt) < Date.parse(s.followUpEndsAt)) {
+      running.push(Date.parse(s.visitPeriod.endsAt));
+    }
     return engine.nextWake(running, always);
   }
 
@@ -240,6 +367,16 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   });
   handleUpdate(submitPlanUpdate, plan, filedBy);
 
+  /** The monthly report: the sponsor files, or the first secretary when the policy says so. */
+  function reportFiledBy<A extends { actor: Actor }>(validator: (args: A) => void): (args: A) => void {
+    if (!firstSecretaryFiles()) return filedBy(validator);
+    return (args) => {
+      const refusal = firstSecretaryFilingRefusal(args.actor, s.supportPackage?.first_secretary[0]?.userId ?? null);
+      if (refusal) forbidden(refusal);
+      validator(args);
+    };
+  }
+
   const report = command<ReportArgs>(
     'submitReport',
     async ({ actor, period, report: content }) => {
@@ -255,7 +392,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     },
     ({ period }) => validateReportPeriod(period),
   );
-  handleUpdate(submitReportUpdate, report, filedBy);
+  handleUpdate(submitReportUpdate, report, (validator) => (args) => reportFiledBy(validator)(args));
 
   const acceptanceRequest = command<AcceptanceRequestArgs>('requestAcceptance', async ({ actor, summary: text }) => {
     const before = summary();
@@ -302,6 +439,12 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
         const beforeFollowUp = summary();
         s.followUpEndsAt = await dateActivities().computeInstant({ from: s.delistedAt, after: policy().followUpLength, timeZone: policy().timeZone });
         setState('follow_up');
+        // Support-measures reports end with delisting; the township office visits instead.
+        for (const o of openOf('support_measures_report')) closeObligation(o, 'cancelled');
+        if (patched(FOLLOW_UP_VISITS_PATCH)) {
+          s.visits ??= [];
+          await openVisitPeriod(s.delistedAt, s.delistedAt, 0);
+        }
         await commit('follow_up_started', SYSTEM_ACTOR, beforeFollowUp, {
           details: { followUpEndsAt: s.followUpEndsAt },
           notifications: notify(
@@ -370,27 +513,118 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   });
   handleUpdate(cancelUpdate, cancel);
 
-  const relapse = command<RelapseArgs>('relapse', async ({ actor, reasons, note }) => {
+  const relapse = command<RelapseArgs>(
+    'relapse',
+    async ({ actor, reasons, note, visitId }) => {
+      const before = summary();
+      cancelAllOpen();
+      s.closedAt = now();
+      setState('relapsed');
+      // From a 回头看 visit: linked in the timeline (the detail only when given, so older runs record as before).
+      await commit('relapsed', actor, before, { details: visitId ? { reasons, note, visitId } : { reasons, note } });
+      // The old case is projected as relapsed first, so the village is free for its new case.
+      const { caseId } = await designateRelapseCase({
+        parentCaseId: s.caseId,
+        villageCode: s.villageCode,
+        sponsorUserId: s.sponsorUserId,
+        reasons,
+        note,
+        actor,
+      });
+      const beforeLink = summary();
+      s.relapseCaseId = caseId;
+      await commit('relapse_case_opened', actor, beforeLink, {
+        details: { relapseCaseId: caseId },
+        notifications: notify(
+          [...recipientsFor('sponsor'), ...recipientsFor('township_office')],
+          'case.relapsed',
+          '整顿对象反弹',
+          `已销号的村党组织出现反弹（${note}），已重新列为整顿对象。`,
+        ),
+      });
+    },
+    ({ visitId }) => {
+      if (visitId && !(s.visits ?? []).some((v) => v.id === visitId)) invalid('visitId', `没有该回头看走访记录 (no such visit): ${visitId}`);
+    },
+  );
+  handleUpdate(relapseUpdate, relapse);
+
+  const supportMember = command<SupportMemberArgs>('changeSupportMember', async ({ actor, post, holders, reason }) => {
     const before = summary();
-    cancelAllOpen();
-    s.closedAt = now();
-    setState('relapsed');
-    await commit('relapsed', actor, before, { details: { reasons, note } });
-    // The old case is projected as relapsed first, so the village is free for its new case.
-    const { caseId } = await designateRelapseCase({ parentCaseId: s.caseId, villageCode: s.villageCode, sponsorUserId: s.sponsorUserId, reasons, note, actor });
-    const beforeLink = summary();
-    s.relapseCaseId = caseId;
-    await commit('relapse_case_opened', actor, beforeLink, {
-      details: { relapseCaseId: caseId },
-      notifications: notify(
-        [...recipientsFor('sponsor'), ...recipientsFor('township_office')],
-        'case.relapsed',
-        '整顿对象反弹',
-        `已销号的村党组织出现反弹（${note}），已重新列为整顿对象。`,
-      ),
+    const previous = s.supportPackage?.[post] ?? [];
+    const notifications = await fillPost(post, holders, reason);
+    await commit('support_member_changed', actor, before, {
+      details: {
+        post,
+        from: previous.map((h) => h.personId ?? h.departmentName ?? h.name),
+        to: holders.map((h) => h.personId ?? h.departmentName ?? h.name),
+        reason,
+      },
+      support: { post, holders: s.supportPackage![post], reason },
+      notifications,
     });
   });
-  handleUpdate(relapseUpdate, relapse);
+  handleUpdate(changeSupportMemberUpdate, supportMember);
+
+  const supportReport = command<SupportReportArgs>(
+    'submitSupportReport',
+    async ({ actor, period, measures }) => {
+      const before = summary();
+      const obligation = openOf('support_measures_report').find((o) => (period ? o.key === period : true))!;
+      const late = engine.isLate(obligation);
+      closeObligation(obligation, 'satisfied');
+      await commit('support_report_submitted', actor, before, {
+        submission: {
+          kind: 'support_report',
+          key: obligation.key,
+          content: { measures, department: s.supportPackage?.paired_department[0]?.departmentName ?? null },
+          late,
+        },
+        details: { period: obligation.key, late },
+      });
+    },
+    ({ period }) => {
+      const open = openOf('support_measures_report');
+      if (open.length === 0 || (period && !open.some((o) => o.key === period)))
+        invalid('period', `没有待提交的结对帮扶措施报告${period ? `（${period}）` : ''} (no support-measures report owed)`);
+    },
+  );
+  handleUpdate(submitSupportReportUpdate, supportReport);
+
+  const visit = command<VisitArgs>('recordVisit', async (args) => {
+    const before = summary();
+    const obligation = openOf('follow_up_visit')[0];
+    const late = engine.isLate(obligation);
+    closeObligation(obligation, 'satisfied');
+    const record = {
+      id: `visit-${s.seq + 1}`,
+      period: obligation?.key ?? null,
+      visitedOn: args.visitedOn,
+      visitors: args.visitors,
+      visitorPersonIds: args.visitorPersonIds,
+      findings: args.findings,
+      risk: args.risk,
+      recordedAt: now(),
+      recordedBy: args.actor.userId,
+    };
+    (s.visits ??= []).push(record);
+    const { id, ...content } = record;
+    await commit('visit_recorded', args.actor, before, {
+      submission: { kind: 'follow_up_visit', key: id, content: { ...content }, late },
+      details: { visitId: id, period: record.period, risk: args.risk, late },
+      // A relapse risk alerts the org dept (the relapse command can start from this visit).
+      notifications:
+        args.risk === 'relapse_risk'
+          ? notify(
+              [...recipientsFor('org_dept'), ...recipientsFor('sponsor')],
+              'visit.relapse_risk',
+              '回头看发现反弹风险',
+              `回头看走访（${args.visitedOn}）评定为“${VISIT_RISK_LABELS.relapse_risk}”：${args.findings}`,
+            )
+          : [],
+    });
+  });
+  handleUpdate(recordVisitUpdate, visit);
 
   // --- The clock: recompute, extensions, exemptions, suspension, interruption, policy ------------
 
@@ -513,6 +747,18 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       const startedAt = now();
       await openObligation('plan', '1', 'sponsor', startedAt, policy().planDue);
       await openObligation('rectification', '1', 'sponsor', startedAt, policy().rectificationDue);
+      // The team named at designation: vacant single posts are due to be filled.
+      if (input.supportPackage && patched(SUPPORT_PACKAGE_PATCH)) {
+        s.supportPackage = emptySupportPackage();
+        for (const post of Object.keys(s.supportPackage) as SupportPost[]) {
+          const holders = input.supportPackage[post] ?? [];
+          if (holders.length > 0) s.supportPackage[post] = holders.map((h) => ({ ...h, since: startedAt }));
+          else if ((SINGLE_HOLDER_POSTS as readonly SupportPost[]).includes(post)) {
+            await openObligation('support_reassignment', `${post}:0`, 'org_dept', startedAt, supportTimings().reassignmentDue);
+          }
+        }
+        if (s.supportPackage.paired_department.length > 0) await openSupportPeriod(startedAt, 0);
+      }
       await commit('planning_started', SYSTEM_ACTOR, before, {
         notifications: notify(
           recipientsFor('sponsor'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CaseService } from '../../services/cases.js';
 import { userOf } from '../plugins/auth.js';
 import { clockDecisionRoute } from './clock-decision.js';
-import { errorResponses } from '../schemas/common.js';
+import { DivisionPrefix, errorResponses, text } from '../schemas/common.js';
 import { ClockRequestBody } from '../schemas/deadlines.js';
 import {
   AcceptanceRequestBody,
@@ -24,6 +24,7 @@ import {
   toCaseDetail,
   toCaseSummary,
 } from '../schemas/cases.js';
+import { SupportMemberBody, SupportReportBody, SupportSheetQuery, SupportSheetSchema, VisitBody, toSupportPackageDto } from '../schemas/support-package.js';
 
 const tags = ['cases'];
 const IdempotencyHeaders = z.object({
@@ -64,6 +65,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
         rag: q.rag,
         division: q.division,
         sponsorUserId: q.sponsor,
+        missingPost: q.missingPost,
         sort: q.sort,
         limit: q.limit,
         offset: q.offset,
@@ -118,7 +120,67 @@ export const caseRoutes: FastifyPluginAsyncZod<{ cases: CaseService }> = async (
   );
   command('sponsor', 'changeSponsor', '调整包保领导（null 为调离空缺）', SponsorBody, ({ user, id, body, key }) => cases.changeSponsor(user, id, body, key));
   command('cancel', 'cancelCase', '撤销案例（村撤并或误定）', CancelBody, ({ user, id, body, key }) => cases.cancel(user, id, body, key));
-  command('relapse', 'reportRelapse', '认定反弹并重新立案', RelapseBody, ({ user, id, body, key }) => cases.relapse(user, id, body, key));
+  command('relapse', 'reportRelapse', '认定反弹并重新立案（可依据回头看走访记录）', RelapseBody, ({ user, id, body, key }) =>
+    cases.relapse(user, id, body, key),
+  );
+  command(
+    'support-members',
+    'changeSupportMember',
+    '调整包保责任人（包村干部、第一书记、工作队、结对帮扶单位；null 为空缺）',
+    SupportMemberBody,
+    ({ user, id, body, key }) => cases.changeSupportMember(user, id, body, key),
+  );
+  command('support-reports', 'submitSupportReport', '提交结对帮扶单位季度帮扶措施报告', SupportReportBody, ({ user, id, body, key }) =>
+    cases.submitSupportReport(user, id, body, key),
+  );
+  command('visits', 'recordFollowUpVisit', '记录回头看走访（日期、人员、发现、反弹风险）', VisitBody, ({ user, id, body, key }) =>
+    cases.recordVisit(user, id, body, key),
+  );
+
+  app.get('/people', {
+    schema: {
+      operationId: 'pickPeople',
+      summary: '可选人员（本管辖范围内登记的人员，按姓名）：明确包村干部、第一书记、工作队、结对帮扶单位联系人时选用',
+      tags,
+      querystring: z.strictObject({
+        division: DivisionPrefix.optional().describe('区划代码前缀；缺省为本管辖范围'),
+        name: text(50).optional().describe('姓名包含'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      response: {
+        200: z.object({ items: z.array(z.object({ id: z.uuid(), name: z.string(), divisionCode: z.string().nullable(), position: z.string().nullable() })) }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => ({ items: await cases.pickPeople(userOf(request), request.query) }),
+  });
+
+  app.get('/support-assignments', {
+    schema: {
+      operationId: 'getSupportSheet',
+      summary: '包保责任体系一览（一乡一表）：各在办案例的包保领导、包村干部、第一书记、工作队、结对帮扶单位，及缺岗统计',
+      tags,
+      querystring: SupportSheetQuery,
+      response: { 200: SupportSheetSchema, ...errorResponses },
+    },
+    handler: async (request) => {
+      const sheet = await cases.supportSheet(userOf(request), request.query.division);
+      return {
+        openCases: sheet.openCases,
+        missing: sheet.missing,
+        rows: sheet.rows.map((r) => ({
+          caseId: r.caseId,
+          villageCode: r.villageCode,
+          villageName: r.villageName,
+          townshipCode: r.townshipCode,
+          townshipName: r.townshipName,
+          state: r.state,
+          supportPackage: toSupportPackageDto(r.supportPackage),
+          vacantPosts: r.vacantPosts,
+        })),
+      };
+    },
+  });
   command('clock-requests', 'requestClockChange', '申请延期（到期前）或容错（已逾期），由上级审批', ClockRequestBody, ({ user, id, body, key }) =>
     cases.requestClockChange(user, id, body, key),
   );

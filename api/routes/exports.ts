@@ -91,6 +91,19 @@ export const exportRoutes: FastifyPluginAsyncZod<{ exports: ExportService }> = a
     },
   });
 
+  app.get('/exports/support-assignments', {
+    schema: {
+      operationId: 'exportSupportAssignments',
+      summary: '导出包保责任体系一览（一乡一表：各在办案例的包保领导、包村干部、第一书记、工作队、结对帮扶单位）',
+      tags,
+      querystring: z.strictObject({ division: DivisionPrefix.optional(), format: SpreadsheetFormat }),
+      response: { 200: fileResponse('包保责任体系文件'), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      sendFile(reply, await exports.supportAssignments(userOf(request), request.query.format, { division: request.query.division }));
+    },
+  });
+
   app.get('/exports/people', {
     schema: {
       operationId: 'exportTeamMembers',

@@ -5,6 +5,8 @@ import { RAG_COLOURS } from '../../domain/escalation.js';
 import type { CaseDetail } from '../../services/cases.js';
 import { CASE_SORTS, type CaseView } from '../../db/queries/cases.js';
 import { DivisionCode, DivisionPrefix, Instant, IsoDate, IsoMonth, PaginationQuery, iso, key, text } from './common.js';
+import { PACKAGE_POSTS } from '../../domain/support-package.js';
+import { SupportPackageAssignmentSchema, SupportPackageSchema, SupportTermSchema, toSupportPackageDto, toSupportTermDto } from './support-package.js';
 import { ClockRequestSchema, EscalationSchema, ObligationSchema, TimelineEntrySchema, toEscalationDto, toObligationDto, toTimelineDto } from './deadlines.js';
 
 const CaseState = z.enum(CASE_STATES);
@@ -47,6 +49,7 @@ export const CaseSummarySchema = z
       })
       .nullable()
       .describe('最近一项未完成的义务；没有时为 null'),
+    vacantPosts: z.array(z.enum(PACKAGE_POSTS)).describe('包保责任体系中现无人的岗位'),
   })
   .meta({ id: 'CaseSummary' });
 
@@ -68,9 +71,11 @@ export const CaseDetailSchema = CaseSummarySchema.extend({
   ),
   timeline: z.array(TimelineEntrySchema),
   deliveries: z.array(DeliverySchema).describe('有关通知的站外送达（短信、邮件、群机器人），脱敏'),
+  supportPackage: SupportPackageSchema.describe('包保责任体系：各岗位现任、自何时起、是否空缺'),
+  supportHistory: z.array(SupportTermSchema).describe('各岗位的任职记录（含已卸任）'),
 }).meta({ id: 'CaseDetail' });
 
-export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema> {
+export function toCaseSummary(row: CaseView & { vacantPosts?: Array<(typeof PACKAGE_POSTS)[number]> }): z.output<typeof CaseSummarySchema> {
   return {
     id: row.id,
     villageCode: row.villageCode,
@@ -97,6 +102,7 @@ export function toCaseSummary(row: CaseView): z.output<typeof CaseSummarySchema>
     sponsorName: row.sponsorName,
     nextDue: row.nextDue ? { ...row.nextDue, dueAt: new Date(row.nextDue.dueAt).toISOString(), workingDaysLeft: row.nextDue.workingDaysLeft ?? null } : null,
     updatedAt: row.updatedAt.toISOString(),
+    vacantPosts: row.vacantPosts ?? [],
   };
 }
 
@@ -118,6 +124,10 @@ export function toCaseDetail(detail: CaseDetail): z.output<typeof CaseDetailSche
     })),
     timeline: detail.timeline.map(toTimelineDto),
     deliveries: detail.deliveries.map(toDeliveryDto),
+    supportPackage: toSupportPackageDto(detail.supportPackage),
+    // The detail's vacancies are the package's (a summary row has them from the list).
+    vacantPosts: PACKAGE_POSTS.filter((p) => Object.values(detail.supportPackage).some((v) => v.post === p && v.vacant)),
+    supportHistory: detail.supportHistory.map(toSupportTermDto),
   };
 }
 
@@ -130,6 +140,7 @@ export const DesignateBody = z
     sponsorUserId: z.uuid('请选择包保领导 (must be a user id)').describe('包保县级领导的用户ID'),
     policyId: z.uuid().optional().describe('期限策略ID；缺省用本级或上级的 default 策略'),
     note: text(2000).optional(),
+    supportPackage: SupportPackageAssignmentSchema.optional().describe('包保责任体系（包保领导之外的岗位）；给出时，未填的岗位为空缺并限期明确'),
   })
   .meta({ id: 'DesignateCaseRequest' });
 
@@ -173,7 +184,17 @@ export const SponsorBody = z
 
 export const CancelBody = z.strictObject({ reason: text(1000) }).meta({ id: 'CancelRequest' });
 
-export const RelapseBody = z.strictObject({ reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length), note: text(2000) }).meta({ id: 'RelapseRequest' });
+export const RelapseBody = z
+  .strictObject({
+    reasons: z.array(Reason).min(1).max(DESIGNATION_REASONS.length),
+    note: text(2000).optional().describe('反弹情况；由回头看走访认定时可缺省（取走访发现）'),
+    visitId: z
+      .string()
+      .regex(/^visit-\d{1,9}$/, '走访记录ID如 visit-12 (visit id like visit-12)')
+      .optional()
+      .describe('认定所依据的回头看走访'),
+  })
+  .meta({ id: 'RelapseRequest' });
 
 const csvEnum = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -187,6 +208,7 @@ export const ListCasesQuery = z.strictObject({
   rag: csvEnum(RAG_COLOURS).describe('逗号分隔的红黄绿灯'),
   division: DivisionPrefix.optional().describe('区划代码前缀（县、乡镇或村）'),
   sponsor: z.uuid().optional(),
+  missingPost: z.enum(PACKAGE_POSTS).optional().describe('只列出该岗位现无人的案例（如 first_secretary、paired_department）'),
   sort: z.enum(CASE_SORTS).default('designated').describe('designated 最新立案在前；next_due 最近到期在前；updated 最近变动在前'),
   ...PaginationQuery,
 });

@@ -4,6 +4,7 @@ import { caseSubmissions, obligations, rectificationCases } from '../schema/inde
 import type { CaseChange } from '../../domain/contracts/rectification.js';
 import { HAS_PROVISIONAL_DATE, recordProcessChange } from './deadline-projection.js';
 import type { ProjectionCommit } from '../../lib/metrics.js';
+import { replaceSupportHolders } from './support-package.js';
 
 /** Writes one change of a case (`recordProcessChange`), with the submission it carries. */
 export async function recordCaseChange(db: Db, change: CaseChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
@@ -36,6 +37,10 @@ export async function recordCaseChange(db: Db, change: CaseChange): Promise<{ ap
           .where(and(eq(rectificationCases.id, s.caseId), lt(rectificationCases.projectionSeq, s.seq)))
           .returning({ id: rectificationCases.id }),
       extra: async (tx, at) => {
+        if (change.support) {
+          const { post, holders, reason } = change.support;
+          await replaceSupportHolders(tx, { caseId: s.caseId, post, holders, reason, at, key: `case:${s.caseId}:${event.seq}`, actor: event.actor });
+        }
         const sub = change.submission;
         if (!sub) return;
         await tx

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm';
 import { readSnapshot, type Db } from '../client.js';
 import { deliveriesAbout } from './deliveries.js';
 import { caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
@@ -12,6 +12,8 @@ import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { appendAuditEvents } from './audit-chain.js';
 import { timelineOf } from './audit.js';
+import { replaceSupportHolders } from './support-package.js';
+import { SUPPORT_POSTS, type PackagePost, type SupportPackageState } from '../../domain/support-package.js';
 
 export type CaseRow = typeof rectificationCases.$inferSelect;
 
@@ -72,6 +74,8 @@ export interface NewCase {
   createdBy: string;
   createdByLabel: string;
   designationKey: string;
+  /** The team named at designation (holders resolved), written with the case. */
+  supportPackage?: SupportPackageState;
 }
 
 /**
@@ -87,10 +91,25 @@ export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ ro
         .where(and(eq(rectificationCases.createdBy, input.createdBy), eq(rectificationCases.designationKey, input.designationKey)));
       if (existing) return { row: existing, created: false };
       const id = crypto.randomUUID();
+      const { supportPackage, ...caseValues } = input;
       const [row] = await tx
         .insert(rectificationCases)
-        .values({ id, ...input, state: 'designated', rag: 'green', projectionSeq: 0 })
+        .values({ id, ...caseValues, state: 'designated', rag: 'green', projectionSeq: 0 })
         .returning();
+      for (const post of SUPPORT_POSTS) {
+        const holders = supportPackage?.[post] ?? [];
+        if (holders.length === 0) continue;
+        const actor = { userId: input.createdBy, label: input.createdByLabel };
+        await replaceSupportHolders(tx, {
+          caseId: id,
+          post,
+          holders,
+          reason: '立案时明确 (named at designation)',
+          at: input.designatedAt,
+          key: `case:${id}:0`,
+          actor,
+        });
+      }
       await appendAuditEvents(tx, [
         {
           dedupeKey: `case:${id}:0`,
@@ -102,7 +121,15 @@ export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ ro
           at: input.designatedAt,
           before: null,
           after: { state: 'designated', sponsorUserId: input.sponsorUserId },
-          details: { reasons: input.reasons, note: input.note, parentCaseId: input.parentCaseId, policyId: input.policyId },
+          details: {
+            reasons: input.reasons,
+            note: input.note,
+            parentCaseId: input.parentCaseId,
+            policyId: input.policyId,
+            ...(supportPackage
+              ? { supportPackage: Object.fromEntries(SUPPORT_POSTS.map((p) => [p, supportPackage[p].map((h) => h.personId ?? h.departmentName)])) }
+              : {}),
+          },
         },
       ]);
       return { row: row!, created: true };
@@ -137,6 +164,8 @@ export interface CaseFilters {
   rag?: Rag[];
   division?: string;
   sponsorUserId?: string;
+  /** Cases whose post has nobody now (包保责任体系). */
+  missingPost?: PackagePost;
   sort?: CaseSort;
   limit: number;
   offset: number;
@@ -148,6 +177,12 @@ export async function listCases(db: Db, user: AuthUser, filters: CaseFilters): P
   if (filters.rag?.length) conditions.push(inArray(rectificationCases.rag, filters.rag));
   if (filters.division) conditions.push(like(rectificationCases.villageCode, `${jurisdictionPrefix(filters.division)}%`));
   if (filters.sponsorUserId) conditions.push(eq(rectificationCases.sponsorUserId, filters.sponsorUserId));
+  if (filters.missingPost === 'sponsor') conditions.push(isNull(rectificationCases.sponsorUserId));
+  else if (filters.missingPost) {
+    conditions.push(
+      sql`not exists (select 1 from case_support_assignments a where a.case_id = rectification_cases.id and a.post = ${filters.missingPost} and a.ended_at is null)`,
+    );
+  }
   const where = and(...conditions);
   const [items, [totalRow]] = await Promise.all([
     db
@@ -191,6 +226,15 @@ export async function getCaseParts(db: Db, caseId: string) {
       timeline,
     };
   });
+}
+
+/** One submission of a case (a 回头看 visit by its id), or null. */
+export async function getCaseSubmission(db: Db, caseId: string, kind: (typeof caseSubmissions.$inferSelect)['kind'], key: string) {
+  const [row] = await db
+    .select()
+    .from(caseSubmissions)
+    .where(and(eq(caseSubmissions.caseId, caseId), eq(caseSubmissions.kind, kind), eq(caseSubmissions.key, key)));
+  return row ?? null;
 }
 
 export async function getSponsorCandidate(db: Db, userId: string) {

@@ -46,7 +46,7 @@ function ownedBy(user: AuthUser, scope: 'mine' | 'visible'): SQL {
   if (scope === 'visible') return within;
   const office =
     user.role === 'township_office'
-      ? sql`(t.responsible in ('township_office', 'candidate') or (t.responsible = 'mentor' and t.mentor_user_id is null))`
+      ? sql`(t.responsible in ('township_office', 'candidate', 'first_secretary', 'paired_department') or (t.responsible = 'mentor' and t.mentor_user_id is null))`
       : sql`t.responsible = 'org_dept'`;
   return sql`((${within} and ${office}) or ${asMentor})`;
 }

@@ -180,7 +180,7 @@ export const caseSubmissions = pgTable(
     caseId: uuid('case_id')
       .notNull()
       .references(() => rectificationCases.id),
-    kind: text('kind', { enum: ['plan', 'report', 'acceptance_request', 'acceptance_review'] }).notNull(),
+    kind: text('kind', { enum: ['plan', 'report', 'acceptance_request', 'acceptance_review', 'support_report', 'follow_up_visit'] }).notNull(),
     /** The report period (YYYY-MM), the plan version, the review attempt. */
     key: text('key').notNull(),
     content: jsonb('content').$type<Record<string, unknown>>().notNull(),

@@ -7,6 +7,7 @@ import { DIVISION_LEVELS } from '../../domain/divisions.js';
 import { MENTORSHIP_STATES } from '../../domain/mentorships.js';
 import { PLACEMENT_POSTS, RESERVE_STATES } from '../../domain/reserves.js';
 import { SCREENING_PROPOSALS, SCREENING_STATES } from '../../domain/screening.js';
+import { SUPPORT_POSTS } from '../../domain/support-package.js';
 import { ESCALATION_RUNGS, OBLIGATION_KINDS, OBLIGATION_STATUSES, RAG_COLOURS, RESPONSIBLE_PARTIES } from '../../domain/escalation.js';
 
 // Enums derive from domain/ so that the database, the API and the workflows share one list.
@@ -29,3 +30,4 @@ export const officeChannelKindEnum = pgEnum('office_channel_kind', OFFICE_CHANNE
 export const deliveryChannelEnum = pgEnum('delivery_channel', DELIVERY_CHANNELS);
 export const deliveryStatusEnum = pgEnum('delivery_status', DELIVERY_STATUSES);
 export const notificationCategoryEnum = pgEnum('notification_category', NOTIFICATION_CATEGORIES);
+export const supportPostEnum = pgEnum('support_post', SUPPORT_POSTS);

@@ -4,6 +4,7 @@ export * from './people.js';
 export * from './users.js';
 export * from './policies.js';
 export * from './cases.js';
+export * from './support-package.js';
 export * from './mentorships.js';
 export * from './reserves.js';
 export * from './screening.js';

@@ -2,6 +2,7 @@
 import type { CaseState } from '../cases.js';
 import type { Obligation, Rag } from '../escalation.js';
 import type { DeadlinePolicy } from '../policy.js';
+import type { FollowUpVisit, SupportHolder, SupportPackageState, SupportPost, VisitRisk } from '../support-package.js';
 import type { Actor, ClockRequest, EscalationSpec, NotificationSpec, ProcessEvent, Suspension } from './deadlines.js';
 
 export { SYSTEM_ACTOR } from './deadlines.js';
@@ -39,6 +40,16 @@ export interface CaseSnapshot {
   suspension?: Suspension | null;
   /** Extension (延期) and exemption (容错) requests, pending and decided. */
   clockRequests?: ClockRequest[];
+  /**
+   * The team (包保责任体系) besides the sponsor. Absent: not tracked (cases designated before it, or
+   * without a team): every post reads vacant and no obligation opens until a member is named.
+   */
+  supportPackage?: SupportPackageState;
+  /** The paired department's support-measures period under way (from designation). */
+  supportPeriod?: { key: string; index: number; anchor: string; endsAt: string } | null;
+  /** 回头看: the visit period under way (from delisting) and the visits recorded. */
+  visitPeriod?: { key: string; index: number; anchor: string; endsAt: string } | null;
+  visits?: FollowUpVisit[];
 }
 
 export interface RectificationInput {
@@ -53,6 +64,8 @@ export interface RectificationInput {
   designatedAt: string;
   parentCaseId: string | null;
   reasons: string[];
+  /** The team named at designation (resolved holders), absent when none was named. */
+  supportPackage?: SupportPackageState;
   /** State carried across continue-as-new. */
   carried?: CaseSnapshot;
   /** Continue-as-new beyond this many history events (Temporal's own suggestion also counts). */
@@ -62,7 +75,7 @@ export interface RectificationInput {
 export type CaseEvent = ProcessEvent;
 
 export interface SubmissionSpec {
-  kind: 'plan' | 'report' | 'acceptance_request' | 'acceptance_review';
+  kind: 'plan' | 'report' | 'acceptance_request' | 'acceptance_review' | 'support_report' | 'follow_up_visit';
   key: string;
   content: Record<string, unknown>;
   late: boolean;
@@ -74,7 +87,15 @@ export interface CaseChange {
   event: CaseEvent;
   escalation?: EscalationSpec;
   submission?: SubmissionSpec;
+  /** A post's holders replaced (the support assignments table keeps the history). */
+  support?: SupportChangeSpec;
   notifications: NotificationSpec[];
+}
+
+export interface SupportChangeSpec {
+  post: SupportPost;
+  holders: SupportHolder[];
+  reason: string;
 }
 
 // Command arguments (Update payloads).
@@ -112,6 +133,29 @@ export interface RelapseArgs {
   actor: Actor;
   reasons: string[];
   note: string;
+  /** The 回头看 visit the relapse was found at (linked in the timeline). */
+  visitId?: string;
+}
+export interface SupportMemberArgs {
+  actor: Actor;
+  post: SupportPost;
+  /** The new holders, resolved by the service (empty: the post falls vacant). */
+  holders: Array<Omit<SupportHolder, 'since'>>;
+  reason: string;
+}
+export interface SupportReportArgs {
+  actor: Actor;
+  /** The period key (Q1, Q2…); absent: the oldest one still owed. */
+  period?: string;
+  measures: string;
+}
+export interface VisitArgs {
+  actor: Actor;
+  visitedOn: string;
+  visitors: string[];
+  visitorPersonIds: string[];
+  findings: string;
+  risk: VisitRisk;
 }
 
 export interface ClockPauseArgs {

@@ -224,6 +224,53 @@ try {
   await eventually('reminder after the upgrade', async () => (await h.cases.get(org, c10.id)).escalations.length >= 1);
   await h.cases.cancel(org, c10.id, { reason: '记录结束' });
 
+  // 11. The support package and 回头看 (patched 'support-package' and 'follow-up-visits'): a case
+  //     designated with its team, the paired department named late (its vacancy climbed a rung), its
+  //     quarterly report, the first secretary replaced, the whole rectification, a missed and a
+  //     relapse-risk visit, and the relapse from that visit.
+  const v5 = (await h.villageCodes('522731001'))[4]!;
+  const newPerson = async (name: string) =>
+    (await h.db.sql<{ id: string }[]>`insert into people (name, division_code) values (${name}, '522731001000') returning id`)[0]!.id;
+  const [cadre11, secretary11, secretary11b, member11, contact11] = [
+    await newPerson('包村干部'),
+    await newPerson('第一书记'),
+    await newPerson('第一书记（接任）'),
+    await newPerson('工作队员'),
+    await newPerson('帮扶单位联系人'),
+  ];
+  const c11 = await h.cases.designate(org, {
+    villageCode: v5,
+    reasons: ['poor_service'],
+    sponsorUserId: sponsor.id,
+    supportPackage: { townshipCadrePersonId: cadre11, firstSecretaryPersonId: secretary11, workTeamPersonIds: [member11] },
+  });
+  const vacancy11 = c11.obligations.find((o) => o.kind === 'support_reassignment')!;
+  await skipTo(vacancy11.rungs.find((x) => x.rung === 'township_office')!.at);
+  await eventually('vacancy rung', async () => (await h.cases.get(org, c11.id)).escalations.some((e) => e.obligationId === vacancy11.id));
+  const d11 = await h.cases.changeSupportMember(org, c11.id, {
+    post: 'paired_department',
+    department: { name: '县财政局', contactPersonId: contact11 },
+    reason: '明确',
+  });
+  await h.cases.submitPlan(sponsor, c11.id, { plan: { summary: '方案', issues: ['班子'], measures: [{ measure: '配强', owner: '乡镇' }] } });
+  await skipTo(d11.obligations.find((o) => o.kind === 'support_measures_report')!.dueAt);
+  await h.cases.submitSupportReport(township, c11.id, { measures: '帮扶措施' });
+  await h.cases.changeSupportMember(org, c11.id, { post: 'first_secretary', personId: null, reason: '调回' });
+  await h.cases.changeSupportMember(org, c11.id, { post: 'first_secretary', personId: secretary11b, reason: '选派' });
+  await h.cases.requestAcceptance(sponsor, c11.id, { summary: '完成' });
+  const f11 = await h.cases.reviewAcceptance(org, c11.id, { score: 90, representativesTotal: 20, representativesDissatisfied: 1 });
+  const visit11 = f11.obligations.find((o) => o.kind === 'follow_up_visit')!;
+  await skipTo(visit11.rungs.find((x) => x.rung === 'township_office')!.at);
+  await eventually('visit rung', async () => (await h.cases.get(org, c11.id)).escalations.some((e) => e.obligationId === visit11.id));
+  const r11 = await h.cases.recordVisit(township, c11.id, {
+    visitedOn: new Date(await env.currentTimeMs()).toISOString().slice(0, 10),
+    visitors: ['组织委员'],
+    visitorPersonIds: [],
+    findings: '班子不团结',
+    risk: 'relapse_risk',
+  });
+  await h.cases.relapse(org, c11.id, { reasons: ['team_infighting'], visitId: r11.submissions.find((x) => x.kind === 'follow_up_visit')!.key });
+
   for (const [name, workflowId, run] of [
     ['rectification-v1-full-life', rectificationWorkflowId(c.id)],
     ['rectification-v1-cancelled', rectificationWorkflowId(c2.id)],
@@ -250,6 +297,7 @@ try {
     ['reserve-v4-per-date-full-life', reserveWorkflowId(r.id)],
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
+    ['rectification-v6-support-package-full-life', rectificationWorkflowId(c11.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (

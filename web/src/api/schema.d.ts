@@ -591,7 +591,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 认定反弹并重新立案 */
+        /** 认定反弹并重新立案（可依据回头看走访记录） */
         post: operations["reportRelapse"];
         delete?: never;
         options?: never;
@@ -650,6 +650,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/support-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整包保责任人（包村干部、第一书记、工作队、结对帮扶单位；null 为空缺） */
+        post: operations["changeSupportMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/support-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交结对帮扶单位季度帮扶措施报告 */
+        post: operations["submitSupportReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/suspend": {
         parameters: {
             query?: never;
@@ -661,6 +695,23 @@ export interface paths {
         put?: never;
         /** 暂停计时（保留剩余工作日） */
         post: operations["suspendClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 记录回头看走访（日期、人员、发现、反弹风险） */
+        post: operations["recordFollowUpVisit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -866,6 +917,23 @@ export interface paths {
         };
         /** 导出统计表：xlsx 每表一个工作表（中文表头、日期为日期格式）；csv 每次一张表（须指定 table） */
         get: operations["exportStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/support-assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出包保责任体系一览（一乡一表：各在办案例的包保领导、包村干部、第一书记、工作队、结对帮扶单位） */
+        get: operations["exportSupportAssignments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1374,6 +1442,23 @@ export interface paths {
         get: operations["getOfficeNotificationPreferences"];
         /** 更改办公室渠道的一项接收设置（红牌、通报不能关闭） */
         put: operations["setOfficeNotificationPreference"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 可选人员（本管辖范围内登记的人员，按姓名）：明确包村干部、第一书记、工作队、结对帮扶单位联系人时选用 */
+        get: operations["pickPeople"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2124,6 +2209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/support-assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 包保责任体系一览（一乡一表）：各在办案例的包保领导、包村干部、第一书记、工作队、结对帮扶单位，及缺岗统计 */
+        get: operations["getSupportSheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2386,7 +2488,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -2410,7 +2512,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -2464,6 +2566,23 @@ export interface components {
              * @description 反弹后重新立的案例（本案例反弹时）
              */
             successorCaseId: string | null;
+            /** @description 各岗位的任职记录（含已卸任） */
+            supportHistory: {
+                assignedBy: string;
+                departmentName: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                endedAt: string | null;
+                name: string | null;
+                /** Format: uuid */
+                personId: string | null;
+                /** @enum {string} */
+                post: "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+                reason: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                startedAt: string;
+            }[];
+            /** @description 包保责任体系：各岗位现任、自何时起、是否空缺 */
+            supportPackage: components["schemas"]["SupportPackage"];
             /** @description 暂停计时起始 */
             suspendedSince: string | null;
             suspensionReason: string | null;
@@ -2489,6 +2608,8 @@ export interface components {
             townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
+            /** @description 包保责任体系中现无人的岗位 */
+            vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
             villageCode: string;
             villageName: string | null;
         };
@@ -2553,7 +2674,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -2577,7 +2698,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -2631,6 +2752,23 @@ export interface components {
              * @description 反弹后重新立的案例（本案例反弹时）
              */
             successorCaseId: string | null;
+            /** @description 各岗位的任职记录（含已卸任） */
+            supportHistory: {
+                assignedBy: string;
+                departmentName: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                endedAt: string | null;
+                name: string | null;
+                /** Format: uuid */
+                personId: string | null;
+                /** @enum {string} */
+                post: "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+                reason: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                startedAt: string;
+            }[];
+            /** @description 包保责任体系：各岗位现任、自何时起、是否空缺 */
+            supportPackage: components["schemas"]["SupportPackageInput"];
             /** @description 暂停计时起始 */
             suspendedSince: string | null;
             suspensionReason: string | null;
@@ -2656,6 +2794,8 @@ export interface components {
             townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
+            /** @description 包保责任体系中现无人的岗位 */
+            vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
             villageCode: string;
             villageName: string | null;
         };
@@ -2723,6 +2863,8 @@ export interface components {
             townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
+            /** @description 包保责任体系中现无人的岗位 */
+            vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
             villageCode: string;
             villageName: string | null;
         };
@@ -2782,6 +2924,8 @@ export interface components {
             townshipName: string | null;
             /** @description ISO-8601 instant (UTC) */
             updatedAt: string;
+            /** @description 包保责任体系中现无人的岗位 */
+            vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
             villageCode: string;
             villageName: string | null;
         };
@@ -3092,6 +3236,19 @@ export interface components {
                 start: string;
             };
             sponsorReassignmentDue: string;
+            /** @description 包保责任体系与回头看走访（缺省用默认值） */
+            supportPackage?: {
+                followUpVisitDue?: string;
+                followUpVisitEvery?: string;
+                /**
+                 * @description 月度报告由包保领导或驻村第一书记提交
+                 * @enum {string}
+                 */
+                monthlyReportBy?: "sponsor" | "first_secretary";
+                pairedDepartmentReportDue?: string;
+                pairedDepartmentReportEvery?: string;
+                reassignmentDue?: string;
+            };
             timeZone: string;
         };
         DeadlinePolicyChanges: {
@@ -3145,6 +3302,19 @@ export interface components {
                 start: string;
             };
             sponsorReassignmentDue?: string;
+            /** @description 包保责任体系与回头看走访（缺省用默认值） */
+            supportPackage?: {
+                followUpVisitDue?: string;
+                followUpVisitEvery?: string;
+                /**
+                 * @description 月度报告由包保领导或驻村第一书记提交
+                 * @enum {string}
+                 */
+                monthlyReportBy?: "sponsor" | "first_secretary";
+                pairedDepartmentReportDue?: string;
+                pairedDepartmentReportEvery?: string;
+                reassignmentDue?: string;
+            };
             timeZone?: string;
         };
         DeadlinePolicyChangesInput: {
@@ -3198,6 +3368,19 @@ export interface components {
                 start: string;
             };
             sponsorReassignmentDue?: string;
+            /** @description 包保责任体系与回头看走访（缺省用默认值） */
+            supportPackage?: {
+                followUpVisitDue?: string;
+                followUpVisitEvery?: string;
+                /**
+                 * @description 月度报告由包保领导或驻村第一书记提交
+                 * @enum {string}
+                 */
+                monthlyReportBy?: "sponsor" | "first_secretary";
+                pairedDepartmentReportDue?: string;
+                pairedDepartmentReportEvery?: string;
+                reassignmentDue?: string;
+            };
             timeZone?: string;
         };
         DeadlinePolicyInput: {
@@ -3251,6 +3434,19 @@ export interface components {
                 start: string;
             };
             sponsorReassignmentDue: string;
+            /** @description 包保责任体系与回头看走访（缺省用默认值） */
+            supportPackage?: {
+                followUpVisitDue?: string;
+                followUpVisitEvery?: string;
+                /**
+                 * @description 月度报告由包保领导或驻村第一书记提交
+                 * @enum {string}
+                 */
+                monthlyReportBy?: "sponsor" | "first_secretary";
+                pairedDepartmentReportDue?: string;
+                pairedDepartmentReportEvery?: string;
+                reassignmentDue?: string;
+            };
             timeZone: string;
         };
         Delivery: {
@@ -3351,6 +3547,8 @@ export interface components {
              * @description 包保县级领导的用户ID
              */
             sponsorUserId: string;
+            /** @description 包保责任体系（包保领导之外的岗位）；给出时，未填的岗位为空缺并限期明确 */
+            supportPackage?: components["schemas"]["SupportPackageAssignment"];
             /** @description 12位村级区划代码 */
             villageCode: string;
         };
@@ -3368,6 +3566,8 @@ export interface components {
              * @description 包保县级领导的用户ID
              */
             sponsorUserId: string;
+            /** @description 包保责任体系（包保领导之外的岗位）；给出时，未填的岗位为空缺并限期明确 */
+            supportPackage?: components["schemas"]["SupportPackageAssignmentInput"];
             /** @description 12位村级区划代码 */
             villageCode: string;
         };
@@ -3544,9 +3744,9 @@ export interface components {
                 dueAt: string;
                 dueDate: string | null;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 /** @enum {string} */
                 status: "open" | "satisfied" | "cancelled";
             };
@@ -3587,9 +3787,9 @@ export interface components {
                 dueAt: string;
                 dueDate: string | null;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 /** @enum {string} */
                 status: "open" | "satisfied" | "cancelled";
             };
@@ -3776,7 +3976,7 @@ export interface components {
             /** @description 期次（月度报告为 YYYY-MM） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -3795,7 +3995,7 @@ export interface components {
             /** @description 期次（月度报告为 YYYY-MM） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
@@ -4153,7 +4353,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4172,7 +4372,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -4196,7 +4396,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -4347,7 +4547,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4366,7 +4566,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -4390,7 +4590,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -4501,7 +4701,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4566,7 +4766,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -4618,7 +4818,7 @@ export interface components {
                 highestRung: "reminder" | "township_office" | "org_dept" | "standing_committee" | null;
                 obligationKey: string;
                 /** @enum {string} */
-                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 overdueObligations: number;
                 /** @enum {string} */
                 rag: "green" | "yellow" | "red";
@@ -4653,7 +4853,7 @@ export interface components {
                 highestRung: "reminder" | "township_office" | "org_dept" | "standing_committee" | null;
                 obligationKey: string;
                 /** @enum {string} */
-                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                obligationKind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 overdueObligations: number;
                 /** @enum {string} */
                 rag: "green" | "yellow" | "red";
@@ -4785,7 +4985,7 @@ export interface components {
             /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /**
              * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
              * @enum {string}
@@ -4794,7 +4994,7 @@ export interface components {
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
-            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
             /** @enum {string} */
             status: "open" | "satisfied" | "cancelled";
             /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
@@ -4823,7 +5023,7 @@ export interface components {
             /** @description 期次：月度报告为 YYYY-MM，季度 Q1…，半年 H1…，年度 Y1…；一次性义务为 1（验收重试为次数） */
             key: string;
             /** @enum {string} */
-            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+            kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
             /**
              * @description case 整顿案例、mentorship 1+1帮带、reserve 后备力量
              * @enum {string}
@@ -4832,7 +5032,7 @@ export interface components {
             /** @description 暂定：所在年份的节假日安排尚未公布 */
             provisional: boolean;
             /** @enum {string} */
-            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+            responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
             /** @enum {string} */
             status: "open" | "satisfied" | "cancelled";
             /** @description 事项对象：案例为村名，帮带为新任村干部，后备力量为后备人选 */
@@ -5013,7 +5213,7 @@ export interface components {
             division: components["schemas"]["StatsDivision"];
             /** @enum {string} */
             groupBy: "province" | "prefecture" | "county" | "township" | "village";
-            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
+            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
             /** @enum {string} */
             period: "month" | "quarter" | "year";
             rows: components["schemas"]["OverdueRow"][];
@@ -5030,7 +5230,7 @@ export interface components {
             division: components["schemas"]["StatsDivisionInput"];
             /** @enum {string} */
             groupBy: "province" | "prefecture" | "county" | "township" | "village";
-            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
+            kinds: ("plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment")[] | null;
             /** @enum {string} */
             period: "month" | "quarter" | "year";
             rows: components["schemas"]["OverdueRowInput"][];
@@ -5324,12 +5524,18 @@ export interface components {
             note?: string;
         };
         RelapseRequest: {
-            note: string;
+            /** @description 反弹情况；由回头看走访认定时可缺省（取走访发现） */
+            note?: string;
             reasons: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+            /** @description 认定所依据的回头看走访 */
+            visitId?: string;
         };
         RelapseRequestInput: {
-            note: string;
+            /** @description 反弹情况；由回头看走访认定时可缺省（取走访发现） */
+            note?: string;
             reasons: ("leadership_incomplete" | "secretary_unfit" | "team_infighting" | "rules_not_kept" | "affairs_disorder" | "external_interference" | "disorder_hotspot" | "poor_service" | "secretary_vacant_3_months" | "no_successor_2_years" | "last_in_assessment" | "satisfaction_below_60")[];
+            /** @description 认定所依据的回头看走访 */
+            visitId?: string;
         };
         ReportRequest: {
             nextSteps?: string;
@@ -5509,7 +5715,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5535,7 +5741,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -5559,7 +5765,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -5705,7 +5911,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -5731,7 +5937,7 @@ export interface components {
                 id: string;
                 key: string;
                 /** @enum {string} */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 延期、暂停/恢复或重新计时之前的期限（先旧后新），页面上划去显示 */
                 previousDues: {
                     /** @description ISO-8601 instant (UTC) */
@@ -5755,7 +5961,7 @@ export interface components {
                 /** @description 截止日期按尚未公布的年度安排推定，公布后自动重算（各级督办日期另见 rungs[].provisional） */
                 provisional: boolean;
                 /** @enum {string} */
-                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate";
+                responsible: "sponsor" | "township_office" | "org_dept" | "mentor" | "candidate" | "first_secretary" | "paired_department";
                 rungs: {
                     /** @description ISO-8601 instant (UTC) */
                     at: string;
@@ -6038,7 +6244,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -6113,7 +6319,7 @@ export interface components {
                  * @description 义务类型
                  * @enum {string}
                  */
-                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
+                kind: "plan" | "monthly_report" | "rectification" | "acceptance_review" | "sponsor_reassignment" | "support_reassignment" | "support_measures_report" | "follow_up_visit" | "mentorship_approval" | "mentor_assignment" | "mentoring_check_in" | "mid_review" | "final_review" | "qualification_review" | "inspection" | "publicity" | "training_report" | "training_talk" | "periodic_review" | "annual_review" | "screening_sheet" | "screening_judgment";
                 /** @description 暂定：所在年份的节假日安排尚未公布 */
                 provisional: boolean;
                 /** @description 列表中：距到期的工作日数（按该村日历，含调休）；负数为已超期的工作日数；详情和按时刻计的期限为 null */
@@ -6901,6 +7107,63 @@ export interface components {
             teamLabel: string;
             teams: components["schemas"]["TeamStructureInput"][];
         };
+        SupportMemberRequest: {
+            /** @description 结对帮扶单位；null 为空缺 */
+            department?: {
+                /**
+                 * Format: uuid
+                 * @description 联系人（人员ID）
+                 */
+                contactPersonId?: string | null;
+                /** @description 结对帮扶单位名称 */
+                name: string;
+            } | null;
+            /**
+             * Format: uuid
+             * @description 包村干部或第一书记（人员ID）；null 为空缺
+             */
+            personId?: string | null;
+            /**
+             * @description township_cadre 包村干部、first_secretary 第一书记、work_team 工作队、paired_department 结对帮扶单位
+             * @enum {string}
+             */
+            post: "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+            reason: string;
+            /** @description 工作队全体成员（人员ID）；[] 为撤回全部 */
+            workTeamPersonIds?: string[];
+        };
+        SupportMemberRequestInput: {
+            /** @description 结对帮扶单位；null 为空缺 */
+            department?: {
+                /**
+                 * Format: uuid
+                 * @description 联系人（人员ID）
+                 */
+                contactPersonId?: string | null;
+                /** @description 结对帮扶单位名称 */
+                name: string;
+            } | null;
+            /**
+             * Format: uuid
+             * @description 包村干部或第一书记（人员ID）；null 为空缺
+             */
+            personId?: string | null;
+            /**
+             * @description township_cadre 包村干部、first_secretary 第一书记、work_team 工作队、paired_department 结对帮扶单位
+             * @enum {string}
+             */
+            post: "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+            reason: string;
+            /** @description 工作队全体成员（人员ID）；[] 为撤回全部 */
+            workTeamPersonIds?: string[];
+        };
+        SupportPackage: {
+            firstSecretary: components["schemas"]["SupportPost"];
+            pairedDepartment: components["schemas"]["SupportPost"];
+            sponsor: components["schemas"]["SupportPost"];
+            townshipCadre: components["schemas"]["SupportPost"];
+            workTeam: components["schemas"]["SupportPost"];
+        };
         SupportPackageAssignment: {
             /**
              * Format: uuid
@@ -6946,6 +7209,105 @@ export interface components {
             townshipCadrePersonId?: string | null;
             /** @description 驻村工作队成员（人员ID） */
             workTeamPersonIds?: string[];
+        };
+        SupportPackageInput: {
+            firstSecretary: components["schemas"]["SupportPostInput"];
+            pairedDepartment: components["schemas"]["SupportPostInput"];
+            sponsor: components["schemas"]["SupportPostInput"];
+            townshipCadre: components["schemas"]["SupportPostInput"];
+            workTeam: components["schemas"]["SupportPostInput"];
+        };
+        SupportPost: {
+            /** @description 现任（工作队可多人） */
+            holders: {
+                /** @description 结对帮扶单位名称 */
+                departmentName: string | null;
+                name: string | null;
+                /**
+                 * Format: uuid
+                 * @description 人员ID（包保领导为用户，见 sponsorUserId）
+                 */
+                personId: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                since: string;
+            }[];
+            /** @enum {string} */
+            post: "sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+            /** @description 现任自何时起 */
+            since: string | null;
+            /** @description 空缺 */
+            vacant: boolean;
+        };
+        SupportPostInput: {
+            /** @description 现任（工作队可多人） */
+            holders: {
+                /** @description 结对帮扶单位名称 */
+                departmentName: string | null;
+                name: string | null;
+                /**
+                 * Format: uuid
+                 * @description 人员ID（包保领导为用户，见 sponsorUserId）
+                 */
+                personId: string | null;
+                /** @description ISO-8601 instant (UTC) */
+                since: string;
+            }[];
+            /** @enum {string} */
+            post: "sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department";
+            /** @description 现任自何时起 */
+            since: string | null;
+            /** @description 空缺 */
+            vacant: boolean;
+        };
+        SupportReportRequest: {
+            /** @description 本期帮扶措施 */
+            measures: string;
+            /** @description 报告期（Q1、Q2…）；缺省为最早未交的一期 */
+            period?: string;
+        };
+        SupportReportRequestInput: {
+            /** @description 本期帮扶措施 */
+            measures: string;
+            /** @description 报告期（Q1、Q2…）；缺省为最早未交的一期 */
+            period?: string;
+        };
+        SupportSheet: {
+            /** @description 缺各岗位的在办案例数 */
+            missing: {
+                [key: string]: number;
+            };
+            openCases: number;
+            /** @description 每个在办案例一行：各岗位现任 */
+            rows: {
+                /** Format: uuid */
+                caseId: string;
+                state: string;
+                supportPackage: components["schemas"]["SupportPackage"];
+                townshipCode: string;
+                townshipName: string | null;
+                vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
+                villageCode: string;
+                villageName: string | null;
+            }[];
+        };
+        SupportSheetInput: {
+            /** @description 缺各岗位的在办案例数 */
+            missing: {
+                [key: string]: number;
+            };
+            openCases: number;
+            /** @description 每个在办案例一行：各岗位现任 */
+            rows: {
+                /** Format: uuid */
+                caseId: string;
+                state: string;
+                supportPackage: components["schemas"]["SupportPackageInput"];
+                townshipCode: string;
+                townshipName: string | null;
+                vacantPosts: ("sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department")[];
+                villageCode: string;
+                villageName: string | null;
+            }[];
         };
         SurvivalCurve: {
             cases: number;
@@ -7100,6 +7462,54 @@ export interface components {
         TransferReserveRequestInput: {
             reason: string;
             toVillageCode: string;
+        };
+        VisitRequest: {
+            /** @description 发现的情况 */
+            findings: string;
+            /**
+             * @description 反弹风险：low 低、medium 中、relapse_risk 有反弹风险
+             * @enum {string}
+             */
+            risk: "low" | "medium" | "relapse_risk";
+            /**
+             * Format: date
+             * @description 走访日期
+             */
+            visitedOn: string & (string);
+            /**
+             * @description 走访人员（人员ID）
+             * @default []
+             */
+            visitorPersonIds: string[];
+            /**
+             * @description 走访人员（姓名）
+             * @default []
+             */
+            visitors: string[];
+        };
+        VisitRequestInput: {
+            /** @description 发现的情况 */
+            findings: string;
+            /**
+             * @description 反弹风险：low 低、medium 中、relapse_risk 有反弹风险
+             * @enum {string}
+             */
+            risk: "low" | "medium" | "relapse_risk";
+            /**
+             * Format: date
+             * @description 走访日期
+             */
+            visitedOn: string & (string);
+            /**
+             * @description 走访人员（人员ID）
+             * @default []
+             */
+            visitorPersonIds: string[];
+            /**
+             * @description 走访人员（姓名）
+             * @default []
+             */
+            visitors: string[];
         };
     };
     responses: never;
@@ -9323,6 +9733,8 @@ export interface operations {
                 /** @description 区划代码前缀（县、乡镇或村） */
                 division?: string;
                 limit?: number;
+                /** @description 只列出该岗位现无人的案例（如 first_secretary、paired_department） */
+                missingPost?: "sponsor" | "township_cadre" | "first_secretary" | "work_team" | "paired_department";
                 offset?: number;
                 /** @description 逗号分隔的红黄绿灯 */
                 rag?: string;
@@ -10670,6 +11082,190 @@ export interface operations {
             };
         };
     };
+    changeSupportMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportMemberRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitSupportReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportReportRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     suspendClock: {
         parameters: {
             query?: never;
@@ -10685,6 +11281,98 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ClockPauseRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordFollowUpVisit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一键重复提交只生效一次，并返回相同结果 (same key, same answer, one change) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitRequestInput"];
             };
         };
         responses: {
@@ -11680,6 +12368,85 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description 统计表文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportSupportAssignments: {
+        parameters: {
+            query?: {
+                division?: string;
+                /** @description xlsx（默认）或 csv（UTF-8 带 BOM） */
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 包保责任体系文件 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -14595,6 +15362,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OfficeNotificationPreferences"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pickPeople: {
+        parameters: {
+            query?: {
+                /** @description 区划代码前缀；缺省为本管辖范围 */
+                division?: string;
+                limit?: number;
+                /** @description 姓名包含 */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            divisionCode: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            position: string | null;
+                        }[];
+                    };
                 };
             };
             /** @description Default Response */
@@ -18515,6 +19370,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimeToDelistingStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSupportSheet: {
+        parameters: {
+            query?: {
+                /** @description 区划代码前缀（县、乡镇或村） */
+                division?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSheet"];
                 };
             };
             /** @description Default Response */

@@ -2,6 +2,7 @@ import { CASE_STATE_LABELS, DESIGNATION_REASON_LABELS } from '../../../domain/ca
 import { EXEMPTION_CATEGORY_LABELS, OBLIGATION_KIND_LABELS, RUNG_LABELS } from '../../../domain/escalation';
 import { LOGIN_OUTCOME_LABELS } from '../../../domain/accounts';
 import { USER_POST_LABELS } from '../../../domain/roles';
+import { SUPPORT_POST_LABELS, VISIT_RISK_LABELS } from '../../../domain/support-package';
 import { STRUCTURE_FLAG_LABELS } from '../../../domain/stats';
 import { MENTORSHIP_STATE_LABELS } from '../../../domain/mentorships';
 import { PLACEMENT_POST_LABELS, RESERVE_STATE_LABELS } from '../../../domain/reserves';
@@ -100,10 +101,15 @@ export const t = {
   designationReasons: DESIGNATION_REASON_LABELS as Record<string, string>,
   obligationKinds: OBLIGATION_KIND_LABELS as Record<string, string>,
   obligationStatus: { open: '进行中', satisfied: '已完成', cancelled: '已取消' } as Record<string, string>,
-  responsible: { sponsor: '包保领导', township_office: '乡镇党委', org_dept: '县委组织部', mentor: '帮带导师', candidate: '后备人选' } as Record<
-    string,
-    string
-  >,
+  responsible: {
+    sponsor: '包保领导',
+    township_office: '乡镇党委',
+    org_dept: '县委组织部',
+    mentor: '帮带导师',
+    candidate: '后备人选',
+    first_secretary: '驻村第一书记',
+    paired_department: '结对帮扶单位',
+  } as Record<string, string>,
   provisional: '暂定',
   workingDays: (n: number) => (n > 0 ? `剩 ${n} 个工作日` : n === 0 ? '今天到期' : `已超期 ${-n} 个工作日`),
   cases: {
@@ -124,6 +130,42 @@ export const t = {
     allSponsors: '全部包保领导',
     export: '导出 Excel',
     exportFailed: '导出失败',
+    vacantPosts: '缺岗',
+    noVacancy: '齐全',
+  },
+  /** 包保责任体系: the case's team, post by post. */
+  supportPackage: {
+    title: '包保责任体系',
+    posts: SUPPORT_POST_LABELS as Record<string, string>,
+    holder: '现任',
+    since: '自',
+    vacant: '空缺',
+    change: '调整人员',
+    post: '岗位',
+    person: '人员',
+    personPlaceholder: '输入姓名搜索本辖区人员',
+    members: '工作队成员',
+    department: '结对帮扶单位名称',
+    contact: '联系人',
+    makeVacant: '原任已调离，暂时空缺',
+    reason: '理由',
+    submit: '确定',
+    done: '已调整',
+    sponsorHint: '包保领导请用“调整包保领导”。',
+  },
+  /** 回头看 visits during the follow-up year. */
+  visits: {
+    title: '回头看走访',
+    none: '尚无走访记录',
+    record: '记录走访',
+    visitedOn: '走访日期',
+    visitors: '走访人员（逗号分隔）',
+    findings: '发现的情况',
+    risk: '反弹风险',
+    risks: VISIT_RISK_LABELS as Record<string, string>,
+    submit: '提交走访记录',
+    done: '走访已记录',
+    period: (key: string) => `第 ${key.replace(/^V/, '')} 期`,
   },
   caseDetail: {
     lifecycle: ['研判', '方案', '整顿', '验收', '销号', '回头看'],
@@ -165,6 +207,11 @@ export const t = {
       clock_interrupted: '重新计时',
       policy_changed: '改用期限策略',
       deadlines_recomputed: '工作日历调整，期限重算',
+      support_member_changed: '调整包保责任人',
+      support_report_submitted: '提交结对帮扶措施报告',
+      support_period_opened: '帮扶措施报告期开始',
+      visit_recorded: '记录回头看走访',
+      visit_period_opened: '回头看走访期开始',
     } as Record<string, string>,
     notFound: '未找到该案例，或不在您的管辖范围内',
     /** The banner while the case's clock stands still. */

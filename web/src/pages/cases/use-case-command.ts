@@ -14,7 +14,9 @@ type Command =
   | '/api/v1/cases/{id}/suspend'
   | '/api/v1/cases/{id}/resume'
   | '/api/v1/cases/{id}/interrupt'
-  | '/api/v1/cases/{id}/policy';
+  | '/api/v1/cases/{id}/policy'
+  | '/api/v1/cases/{id}/support-members'
+  | '/api/v1/cases/{id}/visits';
 
 /**
  * One command on a case: it answers the case's new state. Each submission carries its own
