@@ -335,7 +335,20 @@ describe('a whole campaign for 惠水县', () => {
     // Nothing was half-written: no case yet.
     expect((await call(u.org!, { method: 'GET', url: `/api/v1/cases?division=${GANGDU}` })).body.total).toBe(0);
 
-    const payload = { villages: [gangdu[0], gangdu[1]].map((villageCode) => ({ villageCode, sponsorUserId: u.sponsor!.id })) };
+    // Each case gets its team (包保责任体系): the first a whole team, the second only a first secretary.
+    const person = async (name: string, divisionCode: string) =>
+      (await h.db.sql<{ id: string }[]>`insert into people (name, division_code) values (${name}, ${divisionCode}) returning id`)[0]!.id;
+    const cadre = await person('岗度包村干部', `${GANGDU}000`);
+    const secretaryA = await person('第一书记甲', '522731000000');
+    const secretaryB = await person('第一书记乙', '522731000000');
+    const contact = await person('财政局联系人', '522731000000');
+    const teams: Record<string, Record<string, unknown>> = {
+      [gangdu[0]!]: { townshipCadrePersonId: cadre, firstSecretaryPersonId: secretaryA, pairedDepartment: { name: '县财政局', contactPersonId: contact } },
+      [gangdu[1]!]: { firstSecretaryPersonId: secretaryB },
+    };
+    const payload = {
+      villages: [gangdu[0]!, gangdu[1]!].map((villageCode) => ({ villageCode, sponsorUserId: u.sponsor!.id, supportPackage: teams[villageCode] })),
+    };
     const designated = await call(u.org!, { method: 'POST', url: url('/designation'), payload });
     expect(designated.status).toBe(200);
     expect(designated.body).toMatchObject({ state: 'designated', created: 2 });
@@ -344,6 +357,22 @@ describe('a whole campaign for 惠水县', () => {
     expect(cases.body.items.map((c: { villageCode: string }) => c.villageCode).sort()).toEqual([gangdu[0], gangdu[1]]);
     const first = await call(u.org!, { method: 'GET', url: `/api/v1/cases/${designated.body.designations[0].caseId}` });
     expect(first.body.reasons.sort()).toEqual(['leadership_incomplete', 'secretary_vacant_3_months']);
+    // The cases carry their teams; a post not named is vacant and owes a reassignment.
+    expect(first.body.supportPackage).toMatchObject({
+      sponsor: { vacant: false },
+      townshipCadre: { vacant: false, holders: [{ personId: cadre }] },
+      firstSecretary: { vacant: false, holders: [{ personId: secretaryA }] },
+      pairedDepartment: { vacant: false, holders: [{ departmentName: '县财政局', personId: contact }] },
+    });
+    const second = await call(u.org!, { method: 'GET', url: `/api/v1/cases/${designated.body.designations[1].caseId}` });
+    expect(second.body.supportPackage.firstSecretary.holders.map((x: { personId: string }) => x.personId)).toEqual([secretaryB]);
+    expect(second.body.vacantPosts.sort()).toEqual(['paired_department', 'township_cadre', 'work_team']);
+    expect(
+      second.body.obligations
+        .filter((o: { kind: string }) => o.kind === 'support_reassignment')
+        .map((o: { key: string }) => o.key.split(':')[0])
+        .sort(),
+    ).toEqual(['paired_department', 'township_cadre']);
 
     const again = await call(u.org!, { method: 'POST', url: url('/designation'), payload });
     expect(again.status).toBe(200);
