@@ -69,7 +69,6 @@ const SupportPackageTimingsSchema = z.strictObject({
   pairedDepartmentReportDue: duration.optional(),
   reassignmentDue: duration.optional(),
   followUpVisitEvery: periodLength.optional(),
-  followUpVisitDue: duration.optional(),
 });
 
 const DeadlinePolicyShape = z.strictObject({

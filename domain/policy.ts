@@ -65,10 +65,8 @@ export interface SupportPackageTimings {
   pairedDepartmentReportDue: string;
   /** A vacant post (包村干部, 第一书记, 结对帮扶单位) is filled within this long. */
   reassignmentDue: string;
-  /** 回头看: the township office visits this often during follow-up (from delisting). */
+  /** 回头看: the township office visits this often during follow-up (from delisting); each visit is due by its period's end. */
   followUpVisitEvery: string;
-  /** … each period's visit due this long after the period ends. */
-  followUpVisitDue: string;
 }
 
 /** Defaults (domain.md, the support package): 10 working days to fill a post, quarterly reports and visits. */
@@ -78,7 +76,6 @@ export const DEFAULT_SUPPORT_PACKAGE_TIMINGS: SupportPackageTimings = {
   pairedDepartmentReportDue: '10WD',
   reassignmentDue: '10WD',
   followUpVisitEvery: 'P3M',
-  followUpVisitDue: '5WD',
 };
 
 export function supportPackagePolicyOf(policy: DeadlinePolicy): SupportPackageTimings {
@@ -267,6 +264,13 @@ export const DEMO_POLICY: DeadlinePolicy = {
     annualReviewDue: 'PT3M',
   },
   screening: { sheetDue: 'PT5M', judgmentDue: 'PT5M' },
+  // A quarter is three 3-minute "months"; four 回头看 visits fit the 30-minute follow-up.
+  supportPackage: {
+    reassignmentDue: 'PT2M',
+    pairedDepartmentReportEvery: 'PT9M',
+    pairedDepartmentReportDue: 'PT2M',
+    followUpVisitEvery: 'PT7M',
+  },
   // A year in half an hour: messages go out at any hour, so a newcomer's robot hears the demo's escalations.
   sendWindow: 'always',
 };

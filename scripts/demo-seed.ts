@@ -30,6 +30,7 @@ import { createMentorshipService, type MentorshipService } from '../services/men
 import { createReserveService, type ReserveService } from '../services/reserves.js';
 import type { TemporalHandle } from '../temporal/client.js';
 import type { PersonInput } from '../db/queries/people.js';
+import type { SupportPackageAssignment } from '../domain/support-package.js';
 import { appendAuditEvents } from '../db/queries/audit-chain.js';
 
 /** The demo county and prefecture (domain.md: 惠水县 522731 in 黔南州 5227). */
@@ -177,8 +178,12 @@ export async function seedDemo(deps: SeedDemoDeps): Promise<DemoSeed> {
   const reserveService = createReserveService({ db, temporal: deps.temporal });
   const demoVillages = await Promise.all(townships.map((t) => villagesOf(sql, t.code, 6)));
   const offices = [user('township_1'), user('township_2')] as const;
+  // Each case's team (包保责任体系); people found by name where an earlier run recorded them.
+  const teams = await Promise.all(assigned.map(({ plan }, i) => demoTeam(sql, townships[plan.township]!.code, i)));
   const [results, processes] = await Promise.all([
-    Promise.allSettled(assigned.map(({ plan, village }) => driveCase(cases, org, plan, village, plan.defaultPolicy ? undefined : policyId, logger))),
+    Promise.allSettled(
+      assigned.map(({ plan, village }, i) => driveCase(cases, org, plan, village, plan.defaultPolicy ? undefined : policyId, teams[i]!, logger)),
+    ),
     seedProcesses({ mentorships: mentorshipService, reserves: reserveService, org, offices, villages: demoVillages, policyId }),
   ]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -448,6 +453,33 @@ function casePlans(wang: AuthUser, li: AuthUser): CasePlan[] {
   ];
 }
 
+const PAIRED_DEPARTMENTS = ['县财政局', '县农业农村局', '县卫生健康局', '县交通运输局', '县住房城乡建设局', '县教育局', '县自然资源局'];
+const SURNAMES = ['陈', '杨', '黄', '罗', '吴', '周', '韦'];
+
+/** A demo person at `divisionCode`: the one an earlier run recorded under this name, else a new one. */
+async function demoPerson(sql: postgres.Sql, name: string, divisionCode: string): Promise<string> {
+  const [found] = await sql<{ id: string }[]>`select id from people where name = ${name} and division_code = ${divisionCode} limit 1`;
+  if (found) return found.id;
+  const [row] = await sql<{ id: string }[]>`insert into people (name, division_code, party_member) values (${name}, ${divisionCode}, true) returning id`;
+  return row!.id;
+}
+
+/**
+ * The i-th demo case's team: a township cadre, a first secretary sent by the county and a paired
+ * county department with its contact. The second case has no first secretary yet, so the demo shows
+ * a vacancy and its reassignment obligation climbing the ladder.
+ */
+async function demoTeam(sql: postgres.Sql, townshipCode: string, i: number): Promise<SupportPackageAssignment> {
+  const county = toFullCode(DEMO_COUNTY);
+  const surname = SURNAMES[i % SURNAMES.length]!;
+  const department = PAIRED_DEPARTMENTS[i % PAIRED_DEPARTMENTS.length]!;
+  return {
+    townshipCadrePersonId: await demoPerson(sql, `${surname}包村`, townshipCode),
+    firstSecretaryPersonId: i === 1 ? null : await demoPerson(sql, `${surname}第一书记`, county),
+    pairedDepartment: { name: department, contactPersonId: await demoPerson(sql, `${department}联络员`, county) },
+  };
+}
+
 /** Designates the case and runs each step the case has not yet got past. */
 async function driveCase(
   cases: CaseService,
@@ -455,11 +487,12 @@ async function driveCase(
   plan: CasePlan,
   village: { code: string; name: string },
   policyId: string | undefined,
+  supportPackage: SupportPackageAssignment,
   logger?: Logger,
 ): Promise<DemoCase> {
   const designated = await cases.designate(
     org,
-    { villageCode: village.code, reasons: plan.reasons, sponsorUserId: plan.sponsor.id, policyId, note: plan.note },
+    { villageCode: village.code, reasons: plan.reasons, sponsorUserId: plan.sponsor.id, policyId, note: plan.note, supportPackage },
     plan.key,
   );
   const id = designated.id;

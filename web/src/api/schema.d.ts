@@ -3238,7 +3238,6 @@ export interface components {
             sponsorReassignmentDue: string;
             /** @description 包保责任体系与回头看走访（缺省用默认值） */
             supportPackage?: {
-                followUpVisitDue?: string;
                 followUpVisitEvery?: string;
                 /**
                  * @description 月度报告由包保领导或驻村第一书记提交
@@ -3304,7 +3303,6 @@ export interface components {
             sponsorReassignmentDue?: string;
             /** @description 包保责任体系与回头看走访（缺省用默认值） */
             supportPackage?: {
-                followUpVisitDue?: string;
                 followUpVisitEvery?: string;
                 /**
                  * @description 月度报告由包保领导或驻村第一书记提交
@@ -3370,7 +3368,6 @@ export interface components {
             sponsorReassignmentDue?: string;
             /** @description 包保责任体系与回头看走访（缺省用默认值） */
             supportPackage?: {
-                followUpVisitDue?: string;
                 followUpVisitEvery?: string;
                 /**
                  * @description 月度报告由包保领导或驻村第一书记提交
@@ -3436,7 +3433,6 @@ export interface components {
             sponsorReassignmentDue: string;
             /** @description 包保责任体系与回头看走访（缺省用默认值） */
             supportPackage?: {
-                followUpVisitDue?: string;
                 followUpVisitEvery?: string;
                 /**
                  * @description 月度报告由包保领导或驻村第一书记提交
