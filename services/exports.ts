@@ -45,6 +45,7 @@ export const STATS_TABLES = [
   'reserve-alerts',
   'reserve-sources',
   'mentoring',
+  'support-package',
   'structure',
 ] as const;
 export type StatsTable = (typeof STATS_TABLES)[number];
@@ -247,6 +248,22 @@ const mentoringSpec: TableSpec<MentoringRow> = {
   ],
 };
 
+type SupportCoverageRow = Result<'supportPackage'>['totals'];
+const supportCoverageSpec: TableSpec<SupportCoverageRow> = {
+  sheet: '包保责任体系',
+  columns: [
+    ...divisionCols<SupportCoverageRow>(),
+    { header: '未结案案例', type: 'int', value: (r) => r.openCases },
+    { header: '包保领导空缺', type: 'int', value: (r) => r.noSponsor },
+    { header: '无包村干部', type: 'int', value: (r) => r.noTownshipCadre },
+    { header: '无第一书记', type: 'int', value: (r) => r.noFirstSecretary },
+    { header: '无驻村工作队', type: 'int', value: (r) => r.noWorkTeam },
+    { header: '无结对帮扶单位', type: 'int', value: (r) => r.noPairedDepartment },
+    { header: '各岗齐全', type: 'int', value: (r) => r.complete },
+    { header: '齐全率', type: 'rate', value: (r) => r.completeRate },
+  ],
+};
+
 type StructureRow = Result<'structure'>['teams'][number];
 const structureSpec = (team: TeamKind): TableSpec<StructureRow> => ({
   sheet: '一乡一表',
@@ -397,6 +414,10 @@ export function createExportService(deps: { db: Db; stats: StatsService; audit: 
         const r = await stats.mentoring(user, q);
         return [table(mentoringSpec, withTotals(r.rows, r.totals))];
       }
+      case 'support-package': {
+        const r = await stats.supportPackage(user, q);
+        return [table(supportCoverageSpec, withTotals(r.rows, r.totals))];
+      }
       case 'structure': {
         const r = await stats.structure(user, q);
         return [table(structureSpec(r.team), withTotals(r.teams, { ...r.overall, flags: [] }))];
@@ -417,6 +438,7 @@ export function createExportService(deps: { db: Db; stats: StatsService; audit: 
         '转化时长为 Kaplan–Meier 估计：未销号案例在统计时点（撤销案例在撤销时）删失；中位转化天数为未销号比例首次降至50%及以下的天数。',
         '后备力量：覆盖率 = 在库≥2人的村 ÷ 村数；在库含培养流程中已入库、跟岗实训、年度考评的人选和导入名册中尚未纳入流程的在库人员。',
         '1+1帮带：覆盖率 = 已明确导师的新任村干部 ÷ 帮带期内的新任村干部；结业率 = 期满结业 ÷ 已结束的帮带。',
+        '包保责任体系：统计时点仍未结案的案例中，各岗位现无人担任的案例数；齐全率 = 各岗齐全的案例 ÷ 未结案案例。',
         '一乡一表：年龄按统计时点的周岁计；大专及以上含大学专科、大学本科、研究生。',
       ],
     };

@@ -11,6 +11,7 @@ import { countReservesByVillage, listVillagesAndTownships } from '../db/queries/
 import { findDivision, listGroups, type DivisionRef, type StatsScope } from '../db/queries/stats/scope.js';
 import { countTeamStructure, type TeamStructureCounts } from '../db/queries/stats/structure.js';
 import { countMentoring } from '../db/queries/stats/mentoring.js';
+import { countSupportCoverage, type SupportCoverageCounts } from '../db/queries/stats/support-package.js';
 import { countTimeToDelisting } from '../db/queries/stats/survival.js';
 import { listCasesForExport } from '../db/queries/stats/case-list.js';
 import type { CaseState } from '../domain/cases.js';
@@ -454,6 +455,24 @@ export function createStatsService(deps: { db: Db }) {
     };
   }
 
+  // --- The support package (包保责任体系) -----------------------------------------------------------
+
+  /** Open cases per group and how many miss each post of their team; a sponsor sees their own cases. */
+  async function supportPackage(user: AuthUser, query: StatsQuery) {
+    const r = await resolve(user, query, { cases: true });
+    const counts = await countSupportCoverage(db, { scope: r.scope, groupBy: r.groupBy });
+    type Counts = Omit<SupportCoverageCounts, 'group' | 'name'>;
+    const zero: Counts = { openCases: 0, noSponsor: 0, noTownshipCadre: 0, noFirstSecretary: 0, noWorkTeam: 0, noPairedDepartment: 0, complete: 0 };
+    const build = (c: Counts) => ({ ...c, completeRate: round(rate(c.complete, c.openCases)) });
+    const total: Counts = { ...zero };
+    for (const c of counts) for (const k of Object.keys(total) as Array<keyof Counts>) total[k] += c[k];
+    return {
+      ...meta(r),
+      rows: counts.map((c) => ({ ...groupRef(c), ...build(c) })),
+      totals: { code: r.division.code, name: r.division.name, ...build(total) },
+    };
+  }
+
   // --- Structure sheet (一乡一表) -------------------------------------------------------------------
 
   async function structure(user: AuthUser, query: StatsQuery & { team?: TeamKind }) {
@@ -551,7 +570,20 @@ export function createStatsService(deps: { db: Db }) {
     return { division: r.division, prefix: r.scope.prefix };
   }
 
-  return { conversion, timeToDelisting, overdue, reportTimeliness, escalations, mostOverdue, reserves, mentoring, structure, caseList, division: divisionOf };
+  return {
+    conversion,
+    timeToDelisting,
+    overdue,
+    reportTimeliness,
+    escalations,
+    mostOverdue,
+    reserves,
+    mentoring,
+    supportPackage,
+    structure,
+    caseList,
+    division: divisionOf,
+  };
 }
 
 export type StatsService = ReturnType<typeof createStatsService>;

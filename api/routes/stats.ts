@@ -7,6 +7,7 @@ import {
   ConversionStatsSchema,
   EscalationStatsSchema,
   MentoringStatsSchema,
+  SupportCoverageStatsSchema,
   MostOverdueStatsSchema,
   OverdueQuery,
   OverdueStatsSchema,
@@ -118,6 +119,17 @@ export const statsRoutes: FastifyPluginAsyncZod<{ stats: StatsService }> = async
       response: { 200: MentoringStatsSchema, ...errorResponses },
     },
     handler: async (request) => stats.mentoring(userOf(request), request.query),
+  });
+
+  app.get('/stats/support-package', {
+    schema: {
+      operationId: 'getSupportPackageStats',
+      summary: '包保责任体系：未结案案例中缺少各岗位（包保领导、包村干部、第一书记、工作队、结对帮扶单位）的数量',
+      tags,
+      querystring: StatsQuery,
+      response: { 200: SupportCoverageStatsSchema, ...errorResponses },
+    },
+    handler: async (request) => stats.supportPackage(userOf(request), request.query),
   });
 
   app.get('/stats/structure', {

@@ -253,6 +253,25 @@ export const MentoringStatsSchema = z
   })
   .meta({ id: 'MentoringStats' });
 
+const SupportCoverageRowSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    openCases: Count.describe('未结案的整顿案例'),
+    noSponsor: Count.describe('包保县级领导空缺'),
+    noTownshipCadre: Count.describe('无包村乡镇干部'),
+    noFirstSecretary: Count.describe('无驻村第一书记'),
+    noWorkTeam: Count.describe('无驻村工作队'),
+    noPairedDepartment: Count.describe('无结对帮扶单位'),
+    complete: Count.describe('各岗位齐全'),
+    completeRate: Rate,
+  })
+  .meta({ id: 'SupportCoverageRow' });
+
+export const SupportCoverageStatsSchema = z
+  .object({ ...StatsMeta, rows: z.array(SupportCoverageRowSchema), totals: SupportCoverageRowSchema })
+  .meta({ id: 'SupportCoverageStats' });
+
 const StructureFields = {
   code: z.string(),
   name: z.string(),

@@ -242,6 +242,39 @@ describe('the 一乡一表-style sheet', () => {
   });
 });
 
+describe('statistics of missing posts', () => {
+  test('per township, the open cases and how many miss each post, as the sheet lists them; a sponsor counts their own cases', async () => {
+    const sheet = (await call(u.org!, { method: 'GET', url: '/api/v1/support-assignments' })).body;
+    const res = await call(u.org!, { method: 'GET', url: '/api/v1/stats/support-package?division=522731' });
+    expect(res.status).toBe(200);
+    expect(res.body.groupBy).toBe('township');
+    const fields = {
+      sponsor: 'noSponsor',
+      township_cadre: 'noTownshipCadre',
+      first_secretary: 'noFirstSecretary',
+      work_team: 'noWorkTeam',
+      paired_department: 'noPairedDepartment',
+    };
+    for (const row of res.body.rows as Array<Record<string, number | string>>) {
+      const cases = (sheet.rows as Array<{ townshipCode: string; vacantPosts: string[] }>).filter((r) => r.townshipCode === row.code);
+      expect(row.openCases).toBe(cases.length);
+      for (const [post, field] of Object.entries(fields)) expect(row[field]).toBe(cases.filter((c) => c.vacantPosts.includes(post)).length);
+      expect(row.complete).toBe(cases.filter((c) => c.vacantPosts.length === 0).length);
+    }
+    expect(res.body.totals).toMatchObject({ code: '522731000000', openCases: sheet.openCases, noPairedDepartment: sheet.missing.paired_department });
+    // Not vacuous: case A has its whole team, others miss the paired department.
+    expect(res.body.totals.complete).toBeGreaterThan(0);
+    expect(res.body.totals.noPairedDepartment).toBeGreaterThan(0);
+
+    const own = await call(u.sponsorB!, { method: 'GET', url: '/api/v1/stats/support-package' });
+    expect(own.status).toBe(200);
+    expect(own.body.scope).toBe('own_cases');
+    expect(own.body.totals.openCases).toBe(1);
+    expect((await call(u.org!, { method: 'GET', url: '/api/v1/stats/support-package?division=522727' })).status).toBe(404);
+    expect((await call(u.townshipA!, { method: 'GET', url: '/api/v1/stats/support-package?division=522731002' })).status).toBe(404);
+  });
+});
+
 describe('the policy block', () => {
   test('supportPackage timings are checked: a period must move time forward, the filer must be one of the two', async () => {
     const defaults = (await call(u.org!, { method: 'GET', url: '/api/v1/policies/defaults' })).body;
