@@ -10,6 +10,7 @@
  * page says the case was created and links to it, where the 包保责任体系 card names the first
  * secretary. Screenshots in .data/screenshots/.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
@@ -87,6 +88,11 @@ test('the org dept opens the campaign; a township submits its sheet; 研判 and 
   await page.waitForSelector('[data-test=screening-sheet-table] .el-table__row');
   expect(await page.locator('[data-test=screening-townships] .el-table__row').count()).toBe(1);
   expect(await page.locator('[data-test=screening-sheet-table] .el-table__row').count()).toBe(villages.length);
+  // The template: an xlsx of this township's villages.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=screening-template]')]);
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+  const template = await readFile((await download.path())!);
+  expect(template.subarray(0, 2).toString()).toBe('PK'); // a zip: the xlsx
   // The sheet as a file: a village of 乙镇 refuses the whole file (row 3, its column); then a good one.
   const csv = (rows: string[]) => ({
     name: '甲镇排查表.csv',
