@@ -1,6 +1,11 @@
 import { computed, reactive, ref } from 'vue';
 import { api, type ApiError, type Schemas } from '../../api/client';
 import { idempotencyKey } from '../../api/idempotency';
+import { fileNameOf, saveBlob } from '../../api/download';
+
+const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export type ImportReport = Schemas['ImportReport'];
+export type DesignationRequest = Schemas['ScreeningDesignationRequestInput'];
 
 export type Campaign = Schemas['ScreeningCampaignDetail'];
 export type CampaignSummary = Schemas['ScreeningCampaignSummary'];
@@ -27,6 +32,13 @@ export function useScreening() {
   const approval = reactive({ date: '', meeting: '', documentNumber: '' });
   const busy = ref(false);
   const message = ref<string | null>(null);
+
+  /** The township's sheet upload: the row report (or the all-or-nothing refusal), as the imports page shows it. */
+  const upload = reactive({ busy: false, report: null as ImportReport | null, rejected: null as string | null, failure: null as string | null });
+  /** The designation's answer: how many cases this call created (0: all already created). */
+  const designated = ref<number | null>(null);
+  /** Village names by code, for the list, the amendments and the designations (read from their townships). */
+  const villageNames = reactive<Record<string, string>>({});
 
   const triggerKey = (villageCode: string, trigger: string) => `${villageCode}:${trigger}`;
 
@@ -61,6 +73,14 @@ export function useScreening() {
         };
       });
     }
+    const codes = [...c.list, ...c.designations.map((d) => d.villageCode), ...c.amendments.map((a) => a.villageCode)];
+    const townships = [...new Set(codes.filter((v) => !(v in villageNames)).map((v) => `${v.slice(0, 9)}000`))];
+    await Promise.all(
+      townships.map(async (code) => {
+        const { data } = await api.GET('/api/v1/divisions/{code}', { params: { path: { code } } });
+        for (const v of data?.children ?? []) villageNames[v.code] = v.name;
+      }),
+    );
     for (const tr of c.triggers) answers[triggerKey(tr.villageCode, tr.trigger)] = { answer: tr.answer ?? '', reason: tr.answerReason ?? '' };
     decisions.value = c.entries.filter((e) => e.proposal === 'list').map((e) => ({ villageCode: e.villageCode, decision: 'confirm', reason: '' }));
   }
@@ -115,6 +135,44 @@ export function useScreening() {
 
   const path = () => ({ id: current.value!.id, townshipCode: township.value!.townshipCode });
 
+  /** The file itself is the body (xlsx or CSV); a bad row refuses the whole file with a 422 row report. */
+  async function uploadSheet(file: File) {
+    Object.assign(upload, { busy: true, report: null, rejected: null, failure: null });
+    try {
+      const csv = /\.csv$/i.test(file.name) || file.type === 'text/csv';
+      const { data, error, response } = await api.POST('/api/v1/screening-campaigns/{id}/sheets/{townshipCode}/upload', {
+        params: { path: path(), query: { fileName: file.name } },
+        body: file as unknown as string,
+        bodySerializer: (body: unknown) => body as BodyInit,
+        headers: { 'content-type': csv ? 'text/csv' : XLSX_MIME },
+      });
+      if (data) {
+        upload.report = data;
+        await select(current.value!.id);
+        return;
+      }
+      const failure = error as (ApiError & { details?: { report?: ImportReport } }) | undefined;
+      if (response.status === 422 && failure?.details?.report) {
+        upload.report = failure.details.report;
+        upload.rejected = failure.message;
+      } else {
+        upload.failure = failure?.message ?? `HTTP ${response.status}`;
+      }
+    } finally {
+      upload.busy = false;
+    }
+  }
+
+  async function sheetTemplate(): Promise<boolean> {
+    const { data, response } = await api.GET('/api/v1/screening-campaigns/{id}/sheets/{townshipCode}/template', {
+      params: { path: path() },
+      parseAs: 'blob',
+    });
+    if (!data || !response.ok) return false;
+    saveBlob(data as Blob, fileNameOf(response, `${township.value!.townshipCode}.xlsx`));
+    return true;
+  }
+
   return {
     campaigns,
     current,
@@ -126,6 +184,11 @@ export function useScreening() {
     message,
     township,
     triggerKey,
+    upload,
+    designated,
+    villageNames,
+    uploadSheet,
+    sheetTemplate,
     loadList,
     select,
     open: (year: number) =>
@@ -156,5 +219,21 @@ export function useScreening() {
           body: { ...approval },
         }),
       ),
+    amend: (body: { villageCode: string; change: 'add' | 'remove'; reason: string }) =>
+      run(() =>
+        api.POST('/api/v1/screening-campaigns/{id}/amendments', {
+          params: { path: { id: current.value!.id }, header: { 'idempotency-key': idempotencyKey() } },
+          body,
+        }),
+      ),
+    designate: (body: DesignationRequest) =>
+      run(async () => {
+        const res = await api.POST('/api/v1/screening-campaigns/{id}/designation', {
+          params: { path: { id: current.value!.id }, header: { 'idempotency-key': idempotencyKey() } },
+          body,
+        });
+        if (res.data) designated.value = res.data.created ?? 0;
+        return res;
+      }),
   };
 }
