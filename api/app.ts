@@ -21,6 +21,7 @@ import { createEscalationService } from '../services/escalations.js';
 import { createDeliveryService } from '../services/deliveries.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { createPolicyService } from '../services/policies.js';
+import { createVillageSecretaryService } from '../services/village-secretary.js';
 import { createDivisionService } from '../services/divisions.js';
 import { createCalendarService } from '../services/calendar.js';
 import { createMentorshipService } from '../services/mentorships.js';
@@ -50,6 +51,7 @@ import { obligationRoutes } from './routes/obligations.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { policyRoutes } from './routes/policies.js';
 import { metaRoutes } from './routes/meta.js';
+import { villageRoutes } from './routes/villages.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { mentorshipRoutes } from './routes/mentorships.js';
 import { reserveRoutes } from './routes/reserves.js';
@@ -193,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       now: deps.now,
     }),
     preferences: createPreferenceService({ db, now: deps.now }),
+    villageSecretary: createVillageSecretaryService({ db, now: deps.now }),
   };
   const screening = createScreeningService({ db, temporal, cases: services.cases });
   const exports = createExportService({ db, stats: services.stats, audit: services.audit });
@@ -254,6 +257,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
 
       await api.register(metaRoutes, { divisions: services.divisions, ready });
+      await api.register(villageRoutes, { secretary: services.villageSecretary });
       await api.register(caseRoutes, { cases: services.cases });
       await api.register(inboxRoutes, { inbox: services.inbox });
       await api.register(obligationRoutes, { obligations: services.obligations });

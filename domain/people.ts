@@ -17,6 +17,17 @@ export const TEAM_KIND_LEVEL: Record<TeamKind, 'township' | 'village'> = {
   village_committee: 'village',
 };
 
+/**
+ * Whether a 村“两委”班子 post (free text, e.g. 村党支部书记、村委会主任) is the village party
+ * secretary: it names a 书记 that is not a 副书记 (deputy) nor a 第一书记 (the first secretary sent
+ * down to the village, not the organization's own secretary).
+ */
+export function isVillageSecretaryPost(teamKind: TeamKind, post: string): boolean {
+  if (TEAM_KIND_LEVEL[teamKind] !== 'village') return false;
+  // A party secretary (党支部书记, 党总支书记, 党委书记), or a bare 书记; not 团支部书记 (the youth league).
+  return post.split(/[、，,；;/\s]+/).some((part) => part === '书记' || (/(?<!副|第一)书记/.test(part) && part.includes('党')));
+}
+
 export const GENDERS = ['male', 'female'] as const;
 export type Gender = (typeof GENDERS)[number];
 export const GENDER_LABELS: Record<Gender, string> = { male: '男', female: '女' };

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { countOpenByLight, getDivisionWithChildren, listDivisionsByCode, type DivisionSummary, type LightCountRow } from '../db/queries/divisions.js';
+import { getSecretaryPost } from '../db/queries/village-secretary.js';
 import { DIVISION_LEVELS, PREFIX_LENGTH, isWithin, jurisdictionPrefix, levelOfCode, toFullCode } from '../domain/divisions.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Rag } from '../domain/escalation.js';
@@ -81,6 +82,15 @@ export function createDivisionService(deps: { db: Db }) {
     };
   }
 
-  return { get: (code: string) => getDivisionWithChildren(db, code), lights };
+  /** A division and its children; a village also with its secretary post (holder's name, vacant since). */
+  async function get(code: string) {
+    const division = await getDivisionWithChildren(db, code);
+    if (!division) return null;
+    const post = division.level === 'village' ? await getSecretaryPost(db, division.code) : null;
+    const secretary = post ? { name: post.personId ? post.name : null, vacantSince: post.personId ? null : post.vacantSince } : null;
+    return { ...division, secretary };
+  }
+
+  return { get, lights };
 }
 export type DivisionService = ReturnType<typeof createDivisionService>;

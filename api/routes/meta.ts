@@ -73,7 +73,14 @@ export const metaRoutes: FastifyPluginAsyncZod<{ divisions: DivisionService; rea
       tags: ['divisions'],
       params: z.strictObject({ code: DivisionPrefix }),
       response: {
-        200: DivisionSummarySchema.extend({ parentCode: z.string().nullable(), children: z.array(DivisionSummarySchema) }).meta({ id: 'Division' }),
+        200: DivisionSummarySchema.extend({
+          parentCode: z.string().nullable(),
+          children: z.array(DivisionSummarySchema),
+          secretary: z
+            .object({ name: z.string().nullable(), vacantSince: z.string().nullable() })
+            .nullable()
+            .describe('村党组织书记（仅村级）：在任者姓名，或空缺起始日期'),
+        }).meta({ id: 'Division' }),
         ...errorResponses,
       },
     },

@@ -33,6 +33,7 @@ const scopeCode = sql`(case a.entity_type
   when 'user' then (select jurisdiction_code from users where id = ${entityUuid})
   when 'policy' then (select jurisdiction_code from policies where id = ${entityUuid})
   when 'calendar_override' then (select division_code from calendar_overrides where id = ${entityUuid})
+  when 'village_secretary' then a.entity_id
   when 'people_import' then (select u.jurisdiction_code from people_imports p join users u on u.id = p.created_by where p.id = ${entityUuid})
 end)`;
 

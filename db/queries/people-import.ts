@@ -7,7 +7,14 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { annualAssessments, leadershipTeamMembers, people, peopleImports, reserveNominations } from '../schema/index.js';
 import type { DivisionLevel } from '../../domain/divisions.js';
-import type { EducationLevel, Gender, ReserveNominationStatus, ReserveSource, TeamKind } from '../../domain/people.js';
+import {
+  isVillageSecretaryPost,
+  type EducationLevel,
+  type Gender,
+  type ReserveNominationStatus,
+  type ReserveSource,
+  type TeamKind,
+} from '../../domain/people.js';
 import { selectRows, withPrefix } from './stats/scope.js';
 import { appendAuditEvents } from './audit-chain.js';
 
@@ -219,9 +226,55 @@ export async function writeTeamMemberImport(
       written += part.length;
       onProgress?.(written);
     }
+    await recordVillageSecretaries(tx, importId, meta, writes);
     await auditImport(tx, importId, meta, counts);
     return importId;
   });
+}
+
+/**
+ * A village team row whose post is the party secretary makes that person the holder of the
+ * village's secretary post (the vacancy cleared), audited per village with before and after. An
+ * import cannot tell that a post became vacant: the secretary command records that.
+ */
+async function recordVillageSecretaries(tx: Tx, importId: string, meta: ImportMeta, writes: readonly MemberWrite[]): Promise<void> {
+  const holders = new Map<string, string>();
+  for (const w of writes) if (isVillageSecretaryPost(w.teamKind, w.post)) holders.set(w.divisionCode, w.person.personId);
+  if (holders.size === 0) return;
+  const at = new Date();
+  for (const part of chunks([...holders.keys()])) {
+    await tx.execute(sql`
+      insert into village_party_organizations (village_code, name)
+      select d.code, d.name || '党组织' from divisions d where d.code in ${part} and d.level = 'village'
+      on conflict (village_code) do nothing`);
+    const before = await tx.execute<{ village_code: string; person_id: string | null; vacant_since: string | null }>(sql`
+      select village_code, secretary_person_id as person_id, secretary_vacant_since::text as vacant_since
+      from village_party_organizations where village_code in ${part} for update`);
+    const changed = before.filter((b) => b.person_id !== holders.get(b.village_code) || b.vacant_since !== null);
+    if (changed.length === 0) continue;
+    const values = sql.join(
+      changed.map((b) => sql`(${b.village_code}, ${holders.get(b.village_code)!}::uuid)`),
+      sql`, `,
+    );
+    await tx.execute(sql`
+      update village_party_organizations set secretary_person_id = v.person_id, secretary_vacant_since = null
+      from (values ${values}) as v(village_code, person_id) where village_party_organizations.village_code = v.village_code`);
+    await appendAuditEvents(
+      tx,
+      changed.map((b) => ({
+        dedupeKey: `village_secretary:${b.village_code}:import:${importId}`,
+        entityType: 'village_secretary',
+        entityId: b.village_code,
+        action: 'secretary_recorded',
+        actorUserId: meta.createdBy,
+        actorLabel: meta.actorLabel,
+        at,
+        before: { personId: b.person_id, vacantSince: b.vacant_since },
+        after: { personId: holders.get(b.village_code)!, vacantSince: null },
+        details: { source: 'people_import', importId },
+      })),
+    );
+  }
 }
 
 export async function writeNominationImport(

@@ -13,6 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { readXlsxRows } from '../../services/excel/xlsx.js';
+import { shanghaiDate } from '../../services/village-secretary.js';
 
 const GANGDU = '522731109'; // 岗度镇: 12 villages
 const MINGTIAN = '522731003'; // 明田街道: 7 villages
@@ -36,6 +37,8 @@ async function call(user: TestUser | null, options: InjectOptions) {
 
 const url = (path = '') => `/api/v1/screening-campaigns/${campaignId}${path}`;
 const fieldOf = (body: { details?: { issues?: Array<{ field: string }> } }) => body.details?.issues?.map((i) => i.field) ?? [];
+/** The date `days` ago in Asia/Shanghai. */
+const daysAgo = (days: number) => shanghaiDate(new Date(Date.now() - days * 86_400_000));
 const none = (codes: string[]) => codes.map((villageCode) => ({ villageCode, findings: { leadership_incomplete: { found: false } }, proposal: 'do_not_list' }));
 
 beforeAll(async () => {
@@ -52,12 +55,12 @@ beforeAll(async () => {
   gangdu = await h.villageCodes(GANGDU);
   mingtian = await h.villageCodes(MINGTIAN);
   expect(gangdu).toHaveLength(12);
-  // The hard trigger: the first village's secretary post vacant for about six months.
-  await h.db
-    .sql`update village_party_organizations set secretary_person_id = null, secretary_vacant_since = (now() - interval '6 months')::date where village_code = ${gangdu[0]!}`;
+  // The hard trigger: the first village's secretary post vacant for about six months, as the township office records it.
+  const vacant = (code: string, days: number) =>
+    call(u.gangdu!, { method: 'PUT', url: `/api/v1/villages/${code}/secretary`, payload: { personId: null, since: daysAgo(days), reason: '书记空缺' } });
+  expect((await vacant(gangdu[0]!, 183)).status).toBe(200);
   // A post vacant for one month is no trigger yet.
-  await h.db
-    .sql`update village_party_organizations set secretary_person_id = null, secretary_vacant_since = (now() - interval '1 month')::date where village_code = ${gangdu[5]!}`;
+  expect((await vacant(gangdu[5]!, 30)).status).toBe(200);
 });
 afterAll(async () => {
   await h?.close();

@@ -2243,6 +2243,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageCode}/secretary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 村党组织书记：在任者或空缺起始日期 */
+        get: operations["getVillageSecretary"];
+        /**
+         * 登记村党组织书记（乡镇党委：本乡镇各村；组织部：本县）
+         * @description personId 为 null：自 since 起空缺；为某人：在任（清除空缺日期）。排查研判的硬性条件“村党组织书记空缺超过3个月”据此预填。
+         */
+        put: operations["setVillageSecretary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3579,6 +3600,11 @@ export interface components {
             level: "province" | "prefecture" | "county" | "township" | "village";
             name: string;
             parentCode: string | null;
+            /** @description 村党组织书记（仅村级）：在任者姓名，或空缺起始日期 */
+            secretary: {
+                name: string | null;
+                vacantSince: string | null;
+            } | null;
         };
         DivisionInput: {
             children: {
@@ -3592,6 +3618,11 @@ export interface components {
             level: "province" | "prefecture" | "county" | "township" | "village";
             name: string;
             parentCode: string | null;
+            /** @description 村党组织书记（仅村级）：在任者姓名，或空缺起始日期 */
+            secretary: {
+                name: string | null;
+                vacantSince: string | null;
+            } | null;
         };
         DivisionLights: {
             children: components["schemas"]["DivisionLightsChild"][];
@@ -7458,6 +7489,36 @@ export interface components {
         TransferReserveRequestInput: {
             reason: string;
             toVillageCode: string;
+        };
+        VillageSecretaryPost: {
+            /** @description 在任书记；空缺或未登记时为 null */
+            holder: {
+                name: string;
+                /** Format: uuid */
+                personId: string;
+            } | null;
+            /** @description 截至今天空缺的整月数 */
+            monthsVacant: number | null;
+            organizationName: string | null;
+            /** @description 空缺起始日期（YYYY-MM-DD）；在任或未登记时为 null */
+            vacantSince: string | null;
+            villageCode: string;
+            villageName: string;
+        };
+        VillageSecretaryPostInput: {
+            /** @description 在任书记；空缺或未登记时为 null */
+            holder: {
+                name: string;
+                /** Format: uuid */
+                personId: string;
+            } | null;
+            /** @description 截至今天空缺的整月数 */
+            monthsVacant: number | null;
+            organizationName: string | null;
+            /** @description 空缺起始日期（YYYY-MM-DD）；在任或未登记时为 null */
+            vacantSince: string | null;
+            villageCode: string;
+            villageName: string;
         };
         VisitRequest: {
             /** @description 发现的情况 */
@@ -19524,6 +19585,174 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PickableUser"][];
                     };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVillageSecretary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillageSecretaryPost"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setVillageSecretary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description 在任书记；null 表示空缺
+                     */
+                    personId: string | null;
+                    reason: string;
+                    /**
+                     * Format: date
+                     * @description 任职或空缺起始日期，不晚于今天
+                     */
+                    since: string & (string);
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillageSecretaryPost"];
                 };
             };
             /** @description Default Response */
