@@ -2192,6 +2192,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/support-package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 包保责任体系：未结案案例中缺少各岗位（包保领导、包村干部、第一书记、工作队、结对帮扶单位）的数量 */
+        get: operations["getSupportPackageStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/time-to-delisting": {
         parameters: {
             query?: never;
@@ -7133,6 +7150,74 @@ export interface components {
             team: "township_leadership" | "village_committee";
             teamLabel: string;
             teams: components["schemas"]["TeamStructureInput"][];
+        };
+        SupportCoverageRow: {
+            code: string;
+            /** @description 各岗位齐全 */
+            complete: number;
+            /** @description 0–1，保留4位小数；分母为0时为 null */
+            completeRate: number | null;
+            name: string;
+            /** @description 无驻村第一书记 */
+            noFirstSecretary: number;
+            /** @description 无结对帮扶单位 */
+            noPairedDepartment: number;
+            /** @description 包保县级领导空缺 */
+            noSponsor: number;
+            /** @description 无包村乡镇干部 */
+            noTownshipCadre: number;
+            /** @description 无驻村工作队 */
+            noWorkTeam: number;
+            /** @description 未结案的整顿案例 */
+            openCases: number;
+        };
+        SupportCoverageRowInput: {
+            code: string;
+            /** @description 各岗位齐全 */
+            complete: number;
+            /** @description 0–1，保留4位小数；分母为0时为 null */
+            completeRate: number | null;
+            name: string;
+            /** @description 无驻村第一书记 */
+            noFirstSecretary: number;
+            /** @description 无结对帮扶单位 */
+            noPairedDepartment: number;
+            /** @description 包保县级领导空缺 */
+            noSponsor: number;
+            /** @description 无包村乡镇干部 */
+            noTownshipCadre: number;
+            /** @description 无驻村工作队 */
+            noWorkTeam: number;
+            /** @description 未结案的整顿案例 */
+            openCases: number;
+        };
+        SupportCoverageStats: {
+            /** @description ISO-8601 instant (UTC) */
+            asOf: string;
+            division: components["schemas"]["StatsDivision"];
+            /** @enum {string} */
+            groupBy: "province" | "prefecture" | "county" | "township" | "village";
+            rows: components["schemas"]["SupportCoverageRow"][];
+            /**
+             * @description own_cases：包保领导只统计本人包保的案例
+             * @enum {string}
+             */
+            scope: "jurisdiction" | "own_cases";
+            totals: components["schemas"]["SupportCoverageRow"];
+        };
+        SupportCoverageStatsInput: {
+            /** @description ISO-8601 instant (UTC) */
+            asOf: string;
+            division: components["schemas"]["StatsDivisionInput"];
+            /** @enum {string} */
+            groupBy: "province" | "prefecture" | "county" | "township" | "village";
+            rows: components["schemas"]["SupportCoverageRowInput"][];
+            /**
+             * @description own_cases：包保领导只统计本人包保的案例
+             * @enum {string}
+             */
+            scope: "jurisdiction" | "own_cases";
+            totals: components["schemas"]["SupportCoverageRowInput"];
         };
         SupportMemberRequest: {
             /** @description 结对帮扶单位；null 为空缺 */
@@ -12410,7 +12495,7 @@ export interface operations {
                 /** @description 统计周期：month（默认）、quarter、year */
                 period?: "month" | "quarter" | "year";
                 /** @description 只导出一张表；csv 必填 */
-                table?: "conversion" | "time-to-delisting" | "survival-curve" | "overdue" | "report-timeliness" | "escalations" | "most-overdue" | "reserves" | "reserve-alerts" | "reserve-sources" | "mentoring" | "structure";
+                table?: "conversion" | "time-to-delisting" | "survival-curve" | "overdue" | "report-timeliness" | "escalations" | "most-overdue" | "reserves" | "reserve-alerts" | "reserve-sources" | "mentoring" | "support-package" | "structure";
                 /** @description 一乡一表：班子类型 */
                 team?: "township_leadership" | "village_committee";
                 /** @description 截止日期（含当日）；缺省为统计时点 */
@@ -19342,6 +19427,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StructureStats"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSupportPackageStats: {
+        parameters: {
+            query?: {
+                /** @description 统计时点：ISO 时间，或日期（指该日北京时间终了）；缺省为当前 */
+                asOf?: (string & (string)) | (string & (string));
+                /** @description 区划代码（2–12位）；缺省为本人管辖范围 */
+                division?: string;
+                /** @description 分组层级；缺省为所选区划的下一级 */
+                groupBy?: "province" | "prefecture" | "county" | "township" | "village";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportCoverageStats"];
                 };
             };
             /** @description Default Response */
