@@ -201,7 +201,9 @@ export async function screeningWorkflow(input: ScreeningInput): Promise<Screenin
     await kit.exclusive(async () => {
       const before = summary();
       const { found } = await prefillScreeningTriggers({ campaignId: s.campaignId, countyCode: s.countyCode, year: s.year, at: s.openedAt });
-      for (const sheet of s.sheets) await engine.open('screening_sheet', sheet.townshipCode, 'township_office', s.openedAt, s.policy.sheetDue);
+      // The sheets' clock starts when the workflow does (as a case's does): its time, not the API's.
+      const startedAt = now();
+      for (const sheet of s.sheets) await engine.open('screening_sheet', sheet.townshipCode, 'township_office', startedAt, s.policy.sheetDue);
       setState('screening');
       await commit('screening_opened', SYSTEM_ACTOR, before, {
         details: { townships: s.sheets.length, hardTriggersFound: found },
