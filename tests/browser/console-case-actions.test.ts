@@ -43,6 +43,37 @@ const serverNow = () => new Date(Date.now() + skew);
 /** A civil date as the console shows it: 2026年12月14日. */
 const shown = (date: string) => `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
 const textOf = async (page: import('playwright-core').Page, selector: string) => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ');
+
+/**
+ * Picks `option` in an Element Plus select and waits until the select shows it; under load a click can
+ * land while the dropdown is still opening, so the pair is tried again (a few times) until it sticks.
+ */
+async function choose(page: import('playwright-core').Page, select: string, option: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.click(select);
+      await page.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
+      await page.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/** Clicks `button` until `selector` appears (a click during a panel's animation may be lost under load). */
+async function clickUntil(page: import('playwright-core').Page, button: string, selector: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.click(button);
+    try {
+      await page.waitForSelector(selector, { timeout: 8_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
+}
 const PASSWORD = 'Actions-2031-pass';
 let rectifying: string; // plan filed: monthly reports open
 let overdue: string; // its plan's 黄牌 fired
@@ -289,13 +320,10 @@ test('the org dept restarts a deadline (重新计时) and moves the case to anot
   const page = await signedInPage(browser, base, 'actions.county', PASSWORD);
   await page.goto(`${base}/cases/${overdue}`);
   const form = '[data-test=case-action-form]';
-  await page.click('[data-test=case-action-interrupt] button');
-  await page.click(`${form} [data-test=interrupt-obligation]`);
-  await page.click('.el-select-dropdown__item:visible:has-text("整顿方案")');
-  await page.waitForFunction(() => document.querySelector('[data-test=case-action-form] [data-test=interrupt-obligation]')?.textContent?.includes('整顿方案'));
+  await clickUntil(page, '[data-test=case-action-interrupt] button', `${form} [data-test=interrupt-obligation]`);
+  await choose(page, `${form} [data-test=interrupt-obligation]`, '整顿方案');
   // No reason: the server names it, and the message shows under that field.
-  await page.click('[data-test=case-action-submit]');
-  await page.waitForSelector(`${form} .el-form-item.is-error`);
+  await clickUntil(page, '[data-test=case-action-submit]', `${form} .el-form-item.is-error`);
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__label`)).toBe('理由');
   await page.locator(`${form} .el-form-item.is-error .el-form-item__error`).waitFor();
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__error`)).toContain('不能为空');
@@ -310,17 +338,14 @@ test('the org dept restarts a deadline (重新计时) and moves the case to anot
   await page.goto(`${base}/cases/${rectifying}`);
   await page.waitForSelector('[data-test=case-action-policy]');
 
-  await page.click('[data-test=case-action-policy] button');
-  await page.click('[data-test=case-action-submit]');
-  await page.waitForSelector(`${form} .el-form-item.is-error`);
+  await clickUntil(page, '[data-test=case-action-policy] button', `${form} [data-test=policy-select]`);
+  await clickUntil(page, '[data-test=case-action-submit]', `${form} .el-form-item.is-error`);
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__label`)).toBe('改用期限策略');
   await page.locator(`${form} .el-form-item.is-error .el-form-item__error`).waitFor();
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__error`)).toContain('请选择期限策略版本');
   await page.screenshot({ path: await screenshotPath('case-policy-error'), animations: 'disabled' });
-  await page.click(`${form} [data-test=policy-select]`);
-  await page.click('.el-select-dropdown__item:visible:has-text("汛期调整")');
   // The choice has landed in the select (a click during the dropdown's animation may not) before sending.
-  await page.waitForFunction(() => document.querySelector('[data-test=case-action-form] [data-test=policy-select]')?.textContent?.includes('汛期调整'));
+  await choose(page, `${form} [data-test=policy-select]`, '汛期调整');
   await page.click('[data-test=case-action-submit]');
   await page.waitForFunction(() => [...document.querySelectorAll('.el-timeline-item')].some((e) => e.textContent?.includes('改用期限策略')));
   const [stored] = await h.db.sql<{ policy_id: string }[]>`select policy_id from rectification_cases where id = ${rectifying}`;
