@@ -57,7 +57,6 @@ async function choose(page: import('playwright-core').Page, select: string, opti
       return;
     } catch (error) {
       if (attempt >= 4) throw error;
-      await page.keyboard.press('Escape');
     }
   }
 }

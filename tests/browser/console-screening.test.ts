@@ -180,11 +180,24 @@ test('after the approval the org dept amends the list, then designates it with a
   expect(await county.locator('[data-test=screening-designate-table] .el-table__row').count()).toBe(1);
   await county.click('[data-test=screening-designate-submit]');
   await county.waitForSelector('[data-test=screening-designate-error]');
-  await county.click(`[data-test="designate-sponsor-${villages[0]}"] .el-select`);
-  await county.click('.el-select-dropdown__item:visible:has-text("王某某")');
-  await county.click(`[data-test="designate-secretary-${villages[0]}"] .el-select`);
-  await county.keyboard.type('张第一');
-  await county.click('.el-select-dropdown__item:visible:has-text("张第一书记")');
+  // Each pick is tried again until its select shows it (under load a click can land while the dropdown
+  // or the remote search is still settling, and the dialog would send the post empty).
+  const pick = async (field: string, option: string, search?: string) => {
+    const select = `[data-test="${field}"] .el-select`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await county.click(select);
+        if (search) await county.keyboard.type(search);
+        await county.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
+        await county.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  };
+  await pick(`designate-sponsor-${villages[0]}`, '王某某');
+  await pick(`designate-secretary-${villages[0]}`, '张第一书记', '张第一');
   await county.screenshot({ path: await screenshotPath('screening-designate-dialog'), fullPage: true });
   await clickUntil(county, '[data-test=screening-designate-submit]', '[data-test=screening-designated]', 'the designation');
   expect(await county.textContent('[data-test=screening-designated]')).toContain('已建立 1 个整顿案例');
@@ -193,7 +206,9 @@ test('after the approval the org dept amends the list, then designates it with a
 
   await county.click(`[data-test="screening-case-${villages[0]}"]`);
   await county.waitForSelector('[data-test=support-package]');
-  expect(await county.textContent('[data-test="support-holder-first_secretary"]')).toContain('张第一书记');
+  await county.waitForFunction(() => document.querySelector('[data-test="support-holder-first_secretary"]')?.textContent?.includes('张第一书记'), undefined, {
+    timeout: 10_000,
+  });
   expect(await county.textContent('[data-test="support-holder-sponsor"]')).toContain('王某某');
   await county.screenshot({ path: await screenshotPath('screening-case-support'), fullPage: true });
 });
