@@ -51,6 +51,11 @@ async function bundleFromDiskOrBuild(tracing: boolean): Promise<WorkflowBundleWi
     // Only with tracing on: see WORKFLOW_TRACING_INTERCEPTORS.
     workflowInterceptorModules: tracing ? [WORKFLOW_TRACING_INTERCEPTORS] : [],
     webpackConfigHook,
+    // Our workflow and domain modules hold no per-workflow state (each run's state lives in its
+    // workflow function's closures; module level has only constants and activity proxies, which
+    // reach the current workflow when called): evaluated once and shared by every cached run
+    // instead of once per run. Measured: bench/worker-memory.ts (BENCHMARKS.md, figure 5).
+    preloadModules: [WORKFLOWS_PATH],
     logger: Runtime.instance().logger,
   });
   if (file) {

@@ -7,7 +7,7 @@
  * naming a mentor and each review are obligations on the shared deadline engine, with the county's
  * ladder. The workflow is the source of truth; every change is projected before a command answers.
  */
-import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   MAX_MENTORSHIP_EXTENSIONS,
@@ -23,7 +23,7 @@ import type { ResponsibleParty } from '../domain/escalation.js';
 import { SYSTEM_ACTOR, type Recipient } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
-import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify, projectionOf } from './process-kit.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
 import {
   approveMentorshipUpdate,
@@ -48,6 +48,7 @@ import type {
 } from '../domain/contracts/mentorship.js';
 
 const { recordMentorshipChange, findTownshipSecretary } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const localProjections = proxyLocalActivities<Pick<ReturnType<typeof createActivities>, 'recordMentorshipChange'>>(PROCESS_ACTIVITY_OPTIONS);
 
 /** Released 2026-12: the township rung of "name a mentor" goes to the township's party secretary, not the office that owes it. */
 export const MENTOR_ASSIGNMENT_TO_SECRETARY_PATCH = 'mentor-assignment-to-secretary';
@@ -106,7 +107,7 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     eventKey: `mentorship:${s.mentorshipId}`,
     summary,
     rag: () => engine.rag(),
-    project: recordMentorshipChange,
+    project: projectionOf(recordMentorshipChange, localProjections.recordMentorshipChange),
   });
 
   const engine = createDeadlineEngine({

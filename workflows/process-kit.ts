@@ -4,7 +4,7 @@
  * and the main loop (tick, continue-as-new when history grows, sleep until the next deadline or a
  * change). Workflow code: no I/O.
  */
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
 import type { Rag } from '../domain/escalation.js';
@@ -55,6 +55,21 @@ export function keyNotifications(
 /** The same notice to each recipient. */
 export function notify(recipients: Recipient[], kind: string, title: string, body: string): Notice[] {
   return recipients.map((recipient) => ({ recipient, kind, title, body }));
+}
+
+/**
+ * Patch: a process records its changes with a local activity, in the workflow task that made them.
+ * A fired rung then costs one workflow task (timer, rung, projection, next timer) instead of two
+ * and an activity task, which is what a month-end burst is made of; a command answers one task
+ * sooner. The guarantee is the same: the projection retries without limit (past a minute the SDK
+ * backs off with timers), is keyed by `seq`, and a worker lost mid-task has the task retried
+ * elsewhere. Runs released before it replay their (remote) projection activities.
+ */
+export const LOCAL_PROJECTION_PATCH = 'local-projection';
+
+/** The projection of this run: local since LOCAL_PROJECTION_PATCH, else the remote activity. Workflow context only. */
+export function projectionOf<A, R>(remote: (change: A) => Promise<R>, local: (change: A) => Promise<R>): (change: A) => Promise<R> {
+  return (change) => (patched(LOCAL_PROJECTION_PATCH) ? local(change) : remote(change));
 }
 
 /** What every process's change carries to its projection activity, plus its own parts (`Extra`). */

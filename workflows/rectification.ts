@@ -6,7 +6,7 @@
  * by activities (recorded in history), so this code stays deterministic. Deadlines run on the
  * shared engine (deadline-engine.ts), commands and the main loop on the shared kit (process-kit.ts).
  */
-import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   CASE_STATE_LABELS,
@@ -74,10 +74,11 @@ import {
 import type { Notice } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
-import { clone, conflict, createCommitter, createProcessKit, forbidden, handleUpdate, invalid, notify } from './process-kit.js';
+import { clone, conflict, createCommitter, createProcessKit, forbidden, handleUpdate, invalid, notify, projectionOf } from './process-kit.js';
 
 // Projections must land eventually (Postgres may be down for a while): retry without limit.
 const { recordCaseChange, designateRelapseCase } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const localProjections = proxyLocalActivities<Pick<ReturnType<typeof createActivities>, 'recordCaseChange'>>(PROCESS_ACTIVITY_OPTIONS);
 
 /**
  * Patch: the support package (包保责任体系): a team named at designation sets the case's posts, a
@@ -154,7 +155,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     eventKey: `case:${s.caseId}`,
     summary,
     rag: () => engine.rag(),
-    project: recordCaseChange,
+    project: projectionOf(recordCaseChange, localProjections.recordCaseChange),
   });
 
   const engine = createDeadlineEngine({

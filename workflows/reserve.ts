@@ -8,7 +8,7 @@
  * half-yearly review (动态调整) is the township office's; all on the shared deadline engine with the
  * county's ladder. Placing a new village secretary proposes a 1+1 mentorship for them.
  */
-import { condition, continueAsNew, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ResponsibleParty } from '../domain/escalation.js';
 import { PLACEMENT_POST_LABELS, POOL_STATES, checkReserveCommand, isOpenReserve, type ReserveCommand, type ReserveState } from '../domain/reserves.js';
@@ -16,7 +16,7 @@ import { SYSTEM_ACTOR, type Recipient } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities, type PeriodSchedule } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
-import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify } from './process-kit.js';
+import { clone, createCommitter, createProcessKit, handleUpdate, invalid, notify, projectionOf } from './process-kit.js';
 import {
   annualReviewUpdate,
   exitReserveUpdate,
@@ -50,6 +50,7 @@ import type {
 
 const { recordReserveChange, proposeMentorshipForPlacement, continueReserveAtVillage } =
   proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const localProjections = proxyLocalActivities<Pick<ReturnType<typeof createActivities>, 'recordReserveChange'>>(PROCESS_ACTIVITY_OPTIONS);
 
 /** Patch: a transfer continues the candidate in the target village's pool (see the transfer command). */
 export const TRANSFER_CONTINUES_AT_TARGET = 'transfer-continues-at-target';
@@ -104,7 +105,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     eventKey: `reserve:${s.candidateId}`,
     summary,
     rag: () => engine.rag(),
-    project: recordReserveChange,
+    project: projectionOf(recordReserveChange, localProjections.recordReserveChange),
   });
 
   const engine = createDeadlineEngine({

@@ -10,7 +10,7 @@
  * for the approved list and ends the campaign. The entries themselves (findings, proposals) live in
  * Postgres; the workflow holds the deadlines and the list.
  */
-import { condition, continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { Obligation, ResponsibleParty } from '../domain/escalation.js';
 import { checkScreeningCommand, isOpenCampaign, type ScreeningCommand, type ScreeningState } from '../domain/screening.js';
@@ -18,7 +18,7 @@ import { SYSTEM_ACTOR, type Recipient } from '../domain/contracts/deadlines.js';
 import type { AmendArgs, ApproveArgs, DesignateArgs, JudgeArgs, ScreeningInput, ScreeningSnapshot, SubmitSheetArgs } from '../domain/contracts/screening.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine } from './deadline-engine.js';
 import { recomputeDeadlinesSignal } from './deadline-messages.js';
-import { clone, conflict, createCommitter, createProcessKit, handleUpdate, invalid, notify } from './process-kit.js';
+import { clone, conflict, createCommitter, createProcessKit, handleUpdate, invalid, notify, projectionOf } from './process-kit.js';
 import {
   amendListUpdate,
   approveListUpdate,
@@ -30,6 +30,7 @@ import {
 } from './screening-messages.js';
 
 const { recordScreeningChange, prefillScreeningTriggers } = proxyActivities<ReturnType<typeof createActivities>>(PROCESS_ACTIVITY_OPTIONS);
+const localProjections = proxyLocalActivities<Pick<ReturnType<typeof createActivities>, 'recordScreeningChange'>>(PROCESS_ACTIVITY_OPTIONS);
 
 export async function screeningWorkflow(input: ScreeningInput): Promise<ScreeningSnapshot> {
   let initialized = input.carried !== undefined;
@@ -72,7 +73,7 @@ export async function screeningWorkflow(input: ScreeningInput): Promise<Screenin
     eventKey: `screening:${s.campaignId}`,
     summary,
     rag: () => engine.rag(),
-    project: recordScreeningChange,
+    project: projectionOf(recordScreeningChange, localProjections.recordScreeningChange),
   });
 
   const engine = createDeadlineEngine({
