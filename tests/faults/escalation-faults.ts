@@ -52,6 +52,19 @@ async function count(cluster: Cluster, caseIds: string[]): Promise<number> {
   return row!.n;
 }
 
+/** The marker a local activity's result is recorded under (Temporal's core SDK). */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** The attempt in a local activity marker's data (JSON from the core SDK: `{ attempt, activity_type, ... }`). */
+function localActivityAttempt(data: Uint8Array | null | undefined): number {
+  if (!data) return 1;
+  try {
+    return Number((JSON.parse(Buffer.from(data).toString('utf8')) as { attempt?: number }).attempt ?? 1);
+  } catch {
+    return 1;
+  }
+}
+
 /** Worker failures and failed workflows among the cases. */
 async function workflowHealth(cluster: Cluster, caseIds: string[]): Promise<{ notRunning: string[]; retries: number; taskFailures: number }> {
   const notRunning: string[] = [];
@@ -64,6 +77,9 @@ async function workflowHealth(cluster: Cluster, caseIds: string[]): Promise<{ no
     const history = await handle.fetchHistory();
     for (const e of history.events ?? []) {
       if (e.activityTaskStartedEventAttributes) retries += Math.max(0, (e.activityTaskStartedEventAttributes.attempt ?? 1) - 1);
+      // Since patched('local-projection') a projection is a local activity: its marker records the attempt that landed.
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName === LOCAL_ACTIVITY_MARKER) retries += Math.max(0, localActivityAttempt(marker.details?.['data']?.payloads?.[0]?.data) - 1);
       if (e.workflowTaskFailedEventAttributes) taskFailures += 1;
     }
   }

@@ -298,6 +298,11 @@ try {
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
     ['rectification-v6-support-package-full-life', rectificationWorkflowId(c11.id)],
+    // The full lives again since patched('local-projection'): changes projected by local activities.
+    ['rectification-v7-local-projection-full-life', rectificationWorkflowId(c11.id)],
+    ['rectification-v7-local-projection-clock', rectificationWorkflowId(c3.id)],
+    ['mentorship-v6-local-projection-full-life', mentorshipWorkflowId(m.id)],
+    ['reserve-v5-local-projection-full-life', reserveWorkflowId(r.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (

@@ -164,7 +164,8 @@ describe('a campaign on the deadline engine', () => {
     if (process.env.RECORD_REPLAY_HISTORIES === '1') {
       const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
       const { access, writeFile } = await import('node:fs/promises');
-      const target = new URL('../replay/histories/screening-v1-full-life.json', import.meta.url);
+      // v2: since patched('local-projection') (v1 is the run before it).
+      const target = new URL('../replay/histories/screening-v2-local-projection-full-life.json', import.meta.url);
       const exists = await access(target).then(
         () => true,
         () => false,
