@@ -26,6 +26,15 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  // --- Worker sizing (issue 14; BENCHMARKS.md, "Sizing a province deployment"). Unset: the SDK's defaults.
+  /** Workflows kept in a worker's memory (~190 KB each measured); an evicted one replays its history on its next task. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).optional(),
+  /** Workflow tasks a worker runs at once (SDK default 40). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  /** Local activities (projections, date arithmetic) a worker runs at once (SDK default 100); each projection holds a pool connection. */
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  /** Connections in a worker's Postgres pool (default 10). */
+  WORKER_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   /** Where embedded Postgres and the dev server keep their files. */
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),

@@ -255,6 +255,7 @@ async function main(): Promise<void> {
           logger,
           metrics,
           tracing,
+          tuning: m.workerMain.workerTuningOf(config),
           ...(delivery ? { delivery } : {}),
         }),
       (w) => () => w.stop(),

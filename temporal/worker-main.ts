@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { setAuditHashAlgorithm } from '../db/queries/audit-chain.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLogger, resolveLogFormat, temporalLoggerAdapter } from '../lib/logger.js';
@@ -22,7 +22,7 @@ import { createMentorshipService } from '../services/mentorships.js';
 import { createReserveService } from '../services/reserves.js';
 import { createScreeningService } from '../services/screening.js';
 import { connectTemporal, type TemporalHandle } from './client.js';
-import { createWorker } from './worker.js';
+import { createWorker, type WorkerTuning } from './worker.js';
 import { startDeliveryWorker } from './delivery-worker.js';
 import { deliveryFromConfig } from '../notifiers/index.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -68,6 +68,17 @@ export interface WorkerDeps {
   tracing?: Tracing | null;
   /** Delivery to SMS, e-mail and robots (its own task queue); none: notifications stay in the inbox. */
   delivery?: { secretBox: SecretBox; notifiers: Notifiers };
+  /** Cache size and concurrency (WORKER_* settings); none: the SDK's defaults. */
+  tuning?: WorkerTuning;
+}
+
+/** The worker's size from its settings (unset ones stay the SDK's defaults). */
+export function workerTuningOf(config: Config): WorkerTuning {
+  return {
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
+    ...(config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES ? { maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES } : {}),
+  };
 }
 
 export interface RunningWorker {
@@ -112,6 +123,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
     tracing: deps.tracing ?? null,
+    ...(deps.tuning ? { tuning: deps.tuning } : {}),
   });
   const done = worker.run();
   // Observed by the caller through `done`; this only keeps an early failure from going unhandled.
@@ -166,7 +178,7 @@ async function main(): Promise<void> {
 
   const tracing = startTracing(config, { serviceName: 'rectify-worker' });
   installTemporalRuntime(logger, { metricsAddress: config.TEMPORAL_METRICS_ADDRESS, traceIds: tracing !== null });
-  const db = createDb(config.DATABASE_URL, { name: 'rectify-worker' });
+  const db = createDb(config.DATABASE_URL, { name: 'rectify-worker', max: config.WORKER_DATABASE_POOL_MAX });
   const metrics = createMetrics();
   let temporal: TemporalHandle | undefined;
   let connection: NativeConnection | undefined;
@@ -197,6 +209,7 @@ async function main(): Promise<void> {
       logger,
       metrics,
       tracing,
+      tuning: workerTuningOf(config),
       ...(delivery ? { delivery } : {}),
     });
     if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');

@@ -97,6 +97,13 @@ async function bundleSourceHash(tracing: boolean): Promise<string> {
   return `${hash.digest('hex').slice(0, 32)}${tracing ? '-traced' : ''}`;
 }
 
+/** A worker's size, from the WORKER_* settings (config/config.ts). */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+}
+
 export async function createWorker(options: {
   connection: NativeConnection;
   namespace: string;
@@ -104,6 +111,8 @@ export async function createWorker(options: {
   /** The processes' activities, or (on the delivery queue) the delivery activities. */
   activities: Activities | DeliveryActivities;
   maxCachedWorkflows?: number;
+  /** Concurrency limits (unset: the SDK's defaults); see WORKER_* in config/config.ts. */
+  tuning?: WorkerTuning;
   /** Another build of the workflows (tests run a released version's); default: this code's. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Tracing (lib/tracing.ts): activity spans and the workflows' spans exported; null: dropped. */
@@ -116,6 +125,10 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle ?? (await workflowBundle({ tracing: Boolean(options.tracing) })),
     activities: options.activities,
-    maxCachedWorkflows: options.maxCachedWorkflows,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? options.tuning?.maxCachedWorkflows,
+    ...(options.tuning?.maxConcurrentWorkflowTaskExecutions ? { maxConcurrentWorkflowTaskExecutions: options.tuning.maxConcurrentWorkflowTaskExecutions } : {}),
+    ...(options.tuning?.maxConcurrentLocalActivityExecutions
+      ? { maxConcurrentLocalActivityExecutions: options.tuning.maxConcurrentLocalActivityExecutions }
+      : {}),
   });
 }
