@@ -27,6 +27,8 @@ CREATE INDEX "team_structure_counts_division_idx" ON "team_structure_counts" USI
 -- candidates, transfers, fixtures and scripts writing SQL) can forget them. A trigger recounts the
 -- villages (teams) its statement touched from the source rows: simpler to keep right than deltas,
 -- and a few index probes per village. Past 100,000 of them (bulk loads) it recounts everything.
+-- Rows go in in code order, so a recount leaves a division's rows side by side on disk: a
+-- prefecture's are a few pages, not a page each.
 -- The constants below are domain/ constants (POOL_STATES, TERMINAL_RESERVE_STATES, COLLEGE_LEVELS,
 -- MAJORITY_ETHNIC_GROUP); tests/stats/summaries.test.ts checks the summaries against the
 -- from-scratch counts over every state and education level.
@@ -88,7 +90,8 @@ BEGIN
       WHERE %s AND c.state NOT IN ('placed', 'exited', 'transferred')
     ) r
     LEFT JOIN people p ON r.in_pool AND p.id = r.person_id
-    GROUP BY 1, 2, 3$q$, nominations, candidates) USING codes;
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3$q$, nominations, candidates) USING codes;
 END
 $$;
 --> statement-breakpoint
@@ -119,7 +122,8 @@ BEGIN
       count(*) FILTER (WHERE p.party_member)
     FROM leadership_team_members m JOIN people p ON p.id = m.person_id
     WHERE %s
-    GROUP BY 1, 2, 3$q$, members) USING codes;
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3$q$, members) USING codes;
 END
 $$;
 --> statement-breakpoint
@@ -229,5 +233,9 @@ CREATE TRIGGER leadership_team_members_stats_truncate AFTER TRUNCATE ON leadersh
 --> statement-breakpoint
 CREATE TRIGGER people_stats_update AFTER UPDATE ON people REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION stats_summaries_changed();
 --> statement-breakpoint
--- Backfill: the summaries of the data already there.
+-- Backfill: the summaries of the data already there (and their statistics for the planner).
 SELECT stats_rebuild_summaries();
+--> statement-breakpoint
+ANALYZE reserve_village_counts;
+--> statement-breakpoint
+ANALYZE team_structure_counts;
