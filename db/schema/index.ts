@@ -13,3 +13,4 @@ export * from './audit.js';
 export * from './calendar.js';
 export * from './people-import.js';
 export * from './deliveries.js';
+export * from './stats-summaries.js';
