@@ -1,0 +1,26 @@
+/**
+ * The bare reference for the month-end burst: a workflow that sleeps until a given instant, then
+ * writes one row to Postgres through one activity (as a rung's projection does), and nothing else.
+ * Same activity timeout and retry as the production projection, so only our code differs.
+ */
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { BurstRowActivities } from '../support/burst-row-activities.js';
+
+const { writeBurstRow } = proxyActivities<BurstRowActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+export interface BurstRowInput {
+  id: string;
+  /** The common instant, epoch milliseconds. */
+  at: number;
+}
+
+export async function burstRowWorkflow(input: BurstRowInput): Promise<void> {
+  // Workflow time is the workflow task's start time: deterministic on replay.
+  const wait = input.at - Date.now();
+  if (wait > 0) await sleep(wait);
+  // A workflow whose first task ran after the instant armed no timer: the bench counts them.
+  await writeBurstRow({ id: input.id, scheduledAt: new Date(input.at).toISOString(), timerArmed: wait > 0 });
+}
