@@ -298,6 +298,9 @@ try {
     ['mentorship-v2-clock-requests', mentorshipWorkflowId(m9.id)],
     ['reserve-v2-clock-requests', reserveWorkflowId(r9.id)],
     ['rectification-v6-support-package-full-life', rectificationWorkflowId(c11.id)],
+    // The same life since patched('designation-precomputed'): the service opened the case (its first
+    // deadlines computed and projected with the row) and started the workflow plainly with it.
+    ['rectification-v7-precomputed-full-life', rectificationWorkflowId(c11.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (
