@@ -217,15 +217,13 @@ export function createCaseService(deps: {
     const facts = { ...row, id: crypto.randomUUID(), townshipCode: townshipOf(row.villageCode), countyCode: countyOf(row.villageCode) };
     const input = workflowInput(facts, row.supportPackage);
     const { snapshot, change } = await precomputeOpenedCase(input, row.designatedAt.toISOString(), openingDates());
-    const { row: stored, created } = await insertDesignatedCase(
-      db,
-      { ...facts, pendingStart: { ...input, opened: snapshot } },
-      async (tx, _row, designated) => {
-        const { applied } = await recordCaseChangeIn(tx, change, [designated]);
-        if (!applied) throw new Error(`case ${facts.id}: its first change was not written`);
-      },
-    );
-    if (stored.pendingStart) await startOpened(stored.id, stored.pendingStart);
+    const started: RectificationInput = { ...input, opened: snapshot };
+    const { row: stored, created } = await insertDesignatedCase(db, { ...facts, pendingStart: started }, async (tx, _row, designated) => {
+      const { applied } = await recordCaseChangeIn(tx, change, [designated]);
+      if (!applied) throw new Error(`case ${facts.id}: its first change was not written`);
+    });
+    // The state as computed (the stored copy only on a retry: it is the first attempt's).
+    if (stored.pendingStart) await startOpened(stored.id, created ? started : stored.pendingStart);
     // A retry of a row stored before this release and never projected: started as it was then.
     else if (!created && stored.projectionSeq === 0) {
       await startWorkflowFor(stored, row.supportPackage ? await storedPackageOr(stored.id, row.supportPackage) : undefined);

@@ -5,6 +5,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   text,
@@ -75,7 +76,8 @@ export const rectificationCases = pgTable(
      * The workflow input of a case written with its first state (its deadlines computed and projected
      * at designation) until its workflow is known to be started; the reconciler starts what is left.
      */
-    pendingStart: jsonb('pending_start').$type<RectificationInput>(),
+    // json, not jsonb: the text is kept as written, key order included (the deadline engine compares rungs as JSON text).
+    pendingStart: json('pending_start').$type<RectificationInput>(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
