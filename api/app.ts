@@ -80,6 +80,8 @@ export interface AppDeps {
   passwordHash?: PasswordHashSettings;
   /** The clock sessions and lockouts run on (tests move it). */
   now?: () => Date;
+  /** When a designation is recorded (its first deadlines count from it); tests give the Temporal test server's time. */
+  designationClock?: () => Date | Promise<Date>;
   /** The built console (web/dist) to serve at `/`; without it the API serves only itself. */
   consoleDir?: string;
   /** Prune the login log past its retention at start and daily (the serving process does; tests call it). */
@@ -173,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const { db, temporal } = deps;
   const services = {
-    cases: createCaseService({ db, temporal }),
+    cases: createCaseService({ db, temporal, clock: deps.designationClock }),
     inbox: createInboxService({ db, now: deps.now }),
     obligations: createObligationService({ db, now: deps.now }),
     escalations: createEscalationService({ db, now: deps.now }),

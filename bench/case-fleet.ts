@@ -1,7 +1,7 @@
 /**
- * Benchmark 1, case fleet: N designations through the service `POST /cases` calls (insert the
- * case, Update-with-Start its workflow, wait until its deadlines are armed and projected, read
- * the detail back), against bare workflow starts on the same dev server in the same run.
+ * Benchmark 1, case fleet: N designations through the service `POST /cases` calls (compute the
+ * case's first deadlines, write the case with them in one transaction, start its workflow plainly,
+ * read the detail back), against bare workflow starts on the same dev server in the same run.
  *
  *   npx tsx bench/case-fleet.ts [--n=1000] [--bare=2000] [--concurrency=32]
  */

@@ -10,8 +10,10 @@ import {
   getCaseRow,
   getSponsorCandidate,
   insertDesignatedCase,
+  clearPendingStart,
   listCases,
   type CaseFilters,
+  type NewCase,
   type CaseRow,
   type CaseView,
 } from '../db/queries/cases.js';
@@ -32,7 +34,12 @@ import { getCaseSubmission } from '../db/queries/cases.js';
 import { peopleForPosts, supportTermsOf } from '../db/queries/support-package.js';
 import { firstSecretaryFilingRefusal } from '../domain/roles.js';
 import type { RelapseDesignation } from '../activities/index.js';
-import { executeCaseCommand, startRectification, type TemporalHandle } from '../temporal/client.js';
+import { executeCaseCommand, startOpenedRectification, startRectification, type TemporalHandle } from '../temporal/client.js';
+import { recordCaseChangeIn } from '../db/queries/case-projection.js';
+import { createDeadlineActivities, type CalendarSource } from '../activities/deadlines.js';
+import { createCalendarSource } from './calendar-source.js';
+import { precomputeOpenedCase } from '../workflows/case-opening.js';
+import type { Calendar } from '../domain/calendar.js';
 import {
   cancelUpdate,
   changePolicyUpdate,
@@ -56,6 +63,7 @@ import type {
   AcceptanceReviewArgs,
   CancelArgs,
   CaseSnapshot,
+  RectificationInput,
   ClockDecisionArgs,
   ClockPauseArgs,
   ClockRequestArgs,
@@ -93,8 +101,29 @@ export function createCaseService(deps: {
   workflowHistoryLimit?: number;
   /** Today, for "N working days left" in lists (tests inject it). */
   now?: () => Date;
+  /**
+   * When a designation is recorded: its first deadlines count from it. Default the wall clock; tests
+   * on Temporal's time-skipping server give the server's time (it runs ahead after a skip).
+   */
+  clock?: () => Date | Promise<Date>;
+  /** The calendars deadlines count on (default: Postgres, as the worker's activities read them). */
+  calendars?: CalendarSource;
 }) {
   const { db, temporal } = deps;
+  const clock = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
+  const calendars = deps.calendars ?? createCalendarSource(db);
+  /** The deadline functions of activities/deadlines.ts, each calendar read once per opening. */
+  function openingDates() {
+    const read = new Map<string, Promise<Calendar>>();
+    return createDeadlineActivities({
+      calendarFor(divisionCode) {
+        const key = divisionCode ?? '';
+        let calendar = read.get(key);
+        if (!calendar) read.set(key, (calendar = calendars.calendarFor(divisionCode)));
+        return calendar;
+      },
+    });
+  }
   // Each row's next deadline in working days from today, on its village's calendar (调休 included).
   const withWorkingDays = createWorkingDaysFiller(db, deps.now);
   const support = createSupportPackageService({ db });
@@ -144,33 +173,61 @@ export function createCaseService(deps: {
     return pkg;
   }
 
-  async function startWorkflowFor(stored: CaseRow, supportPackage?: SupportPackageState) {
-    const team = supportPackage ?? (await storedPackage(stored.id));
-    return startRectification(temporal, {
+  type CaseFacts = Pick<
+    CaseRow,
+    'id' | 'villageCode' | 'townshipCode' | 'countyCode' | 'sponsorUserId' | 'policy' | 'designatedAt' | 'parentCaseId' | 'reasons'
+  >;
+
+  function workflowInput(c: CaseFacts, team: SupportPackageState | undefined): RectificationInput {
+    return {
       ...(team ? { supportPackage: team } : {}),
       version: 1,
-      caseId: stored.id,
-      villageCode: stored.villageCode,
-      townshipCode: stored.townshipCode,
-      countyCode: stored.countyCode,
-      sponsorUserId: stored.sponsorUserId,
-      policy: stored.policy,
-      designatedAt: stored.designatedAt.toISOString(),
-      parentCaseId: stored.parentCaseId,
-      reasons: stored.reasons,
+      caseId: c.id,
+      villageCode: c.villageCode,
+      townshipCode: c.townshipCode,
+      countyCode: c.countyCode,
+      sponsorUserId: c.sponsorUserId,
+      policy: c.policy,
+      designatedAt: c.designatedAt.toISOString(),
+      parentCaseId: c.parentCaseId,
+      reasons: c.reasons,
       historyLimit: deps.workflowHistoryLimit,
-    });
+    };
   }
 
-  /** Inserts the case (or finds the earlier attempt's) and starts its workflow; both steps are safe to repeat. */
-  async function openCase(row: Omit<Parameters<typeof insertDesignatedCase>[1], 'townshipCode' | 'countyCode'>): Promise<CaseRow> {
-    const { row: stored } = await insertDesignatedCase(db, {
-      ...row,
-      townshipCode: townshipOf(row.villageCode),
-      countyCode: countyOf(row.villageCode),
+  /** A row stored without its first state (before 'designation-precomputed'): the workflow opens it. */
+  async function startWorkflowFor(stored: CaseRow, supportPackage?: SupportPackageState) {
+    const team = supportPackage ?? (await storedPackage(stored.id));
+    return startRectification(temporal, workflowInput(stored, team));
+  }
+
+  /** Starts the workflow of a case stored with its first state, then marks it started (both safe to repeat). */
+  async function startOpened(caseId: string, input: RectificationInput): Promise<void> {
+    await startOpenedRectification(temporal, input);
+    await clearPendingStart(db, caseId);
+  }
+
+  /**
+   * Opens a case: its first state (plan and rectification deadlines, the team's vacancies and first
+   * support period) computed here from `designatedAt`, written with the case row and its first change
+   * (`planning_started`, seq 1) in one transaction, then its workflow started with that state, not
+   * waited for. A retry (same designation key) finds the row and starts what it stored, once.
+   */
+  async function openCase(row: Omit<NewCase, 'townshipCode' | 'countyCode' | 'id' | 'pendingStart'>): Promise<CaseRow> {
+    const facts = { ...row, id: crypto.randomUUID(), townshipCode: townshipOf(row.villageCode), countyCode: countyOf(row.villageCode) };
+    const input = workflowInput(facts, row.supportPackage);
+    const { snapshot, change } = await precomputeOpenedCase(input, row.designatedAt.toISOString(), openingDates());
+    const started: RectificationInput = { ...input, opened: snapshot };
+    const { row: stored, created } = await insertDesignatedCase(db, { ...facts, pendingStart: started }, async (tx, _row, designated) => {
+      const { applied } = await recordCaseChangeIn(tx, change, [designated]);
+      if (!applied) throw new Error(`case ${facts.id}: its first change was not written`);
     });
-    // A retried designation starts its case with the team stored the first time.
-    await startWorkflowFor(stored, row.supportPackage ? await storedPackageOr(stored.id, row.supportPackage) : undefined);
+    // The state as computed (the stored copy only on a retry: it is the first attempt's).
+    if (stored.pendingStart) await startOpened(stored.id, created ? started : stored.pendingStart);
+    // A retry of a row stored before this release and never projected: started as it was then.
+    else if (!created && stored.projectionSeq === 0) {
+      await startWorkflowFor(stored, row.supportPackage ? await storedPackageOr(stored.id, row.supportPackage) : undefined);
+    }
     return stored;
   }
 
@@ -199,7 +256,7 @@ export function createCaseService(deps: {
       policyId,
       policy,
       parentCaseId: input.parentCaseId ?? null,
-      designatedAt: new Date(),
+      designatedAt: await clock(),
       createdBy: user.id,
       createdByLabel: user.name,
       designationKey: idempotencyKey ?? crypto.randomUUID(),
@@ -221,7 +278,7 @@ export function createCaseService(deps: {
       policyId: parent?.policyId ?? null,
       policy: parent?.policy ?? DEFAULT_POLICY,
       parentCaseId: input.parentCaseId,
-      designatedAt: new Date(),
+      designatedAt: await clock(),
       createdBy: input.actor.userId,
       createdByLabel: input.actor.label,
       designationKey: `relapse-of:${input.parentCaseId}`,
@@ -270,8 +327,9 @@ export function createCaseService(deps: {
    * crash or a Temporal outage between the two). Starting is idempotent, so this is always safe.
    */
   async function startUnstarted(olderThanMs = 60_000): Promise<number> {
-    const rows = await findUnstartedCases(db, new Date(Date.now() - olderThanMs));
-    for (const row of rows) await startWorkflowFor(row);
+    const rows = await findUnstartedCases(db, new Date((await clock()).getTime() - olderThanMs));
+    // Stored with its first state: started from it, however late (rungs already due fire on its first tick).
+    for (const row of rows) await (row.pendingStart ? startOpened(row.id, row.pendingStart) : startWorkflowFor(row));
     return rows.length;
   }
 

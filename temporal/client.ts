@@ -120,6 +120,25 @@ export function startRectification(temporal: TemporalHandle, input: Rectificatio
   return startWithReady(temporal, rectificationWorkflow, rectificationWorkflowId(input.caseId), input, readyUpdate);
 }
 
+/**
+ * Starts a case's workflow with the state the service opened it in (`input.opened`, already
+ * projected): a plain start, nothing waited for. Safe to repeat: a run under the case's ID, running
+ * or finished, means it was started.
+ */
+export async function startOpenedRectification(temporal: TemporalHandle, input: RectificationInput): Promise<void> {
+  try {
+    await temporal.client.workflow.start(rectificationWorkflow, {
+      workflowId: rectificationWorkflowId(input.caseId),
+      taskQueue: temporal.taskQueue,
+      args: [input],
+      // A closed process never restarts under the same ID.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
 export function startMentorship(temporal: TemporalHandle, input: MentorshipInput): Promise<MentorshipSnapshot | null> {
   return startWithReady(temporal, mentorshipWorkflow, mentorshipWorkflowId(input.mentorshipId), input, mentorshipReadyUpdate);
 }

@@ -47,7 +47,7 @@ export const PROCESS_ACTIVITY_OPTIONS = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 } as const;
 
-type DateActivities = Pick<ReturnType<typeof createActivities>, 'scheduleDeadline' | 'scheduleReportPeriod' | 'computeInstant' | 'measureRemaining'>;
+export type DateActivities = Pick<ReturnType<typeof createActivities>, 'scheduleDeadline' | 'scheduleReportPeriod' | 'computeInstant' | 'measureRemaining'>;
 
 /**
  * Patch: the date arithmetic (pure, given the calendar it reads) runs as local activities, in the
@@ -118,6 +118,11 @@ export interface DeadlineHost {
   summary(): Record<string, unknown>;
   /** Records a fired rung as one change of the process (action `escalation_raised`). */
   commitRung(before: Record<string, unknown>, change: RungChange): Promise<void>;
+  /**
+   * The date functions themselves, outside a workflow (a service opening a case with the functions of
+   * activities/deadlines.ts); in a workflow, absent: its (local) activities, recorded in history.
+   */
+  dates?: DateActivities;
 }
 
 export type DeadlineEngine = ReturnType<typeof createDeadlineEngine>;
@@ -143,11 +148,12 @@ export function createDeadlineEngine(host: DeadlineHost) {
   let pendingRecompute: string | null = null;
   const now = (): string => new Date(Date.now()).toISOString();
   const obligations = (): Obligation[] => host.state.obligations;
+  const dates = (): DateActivities => host.dates ?? dateActivities();
 
   /** Opens an obligation due `after` from `from` (its rungs per the ladder) and adds it to the state. */
   async function open(kind: ObligationKind, key: string, responsible: ResponsibleParty, from: string, after: string): Promise<Obligation> {
     const basis: DueBasis = { from, after };
-    const { dueAt, dueDate, provisional, rungs } = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
+    const { dueAt, dueDate, provisional, rungs } = await dates().scheduleDeadline({ basis, ...host.clock() });
     const obligation: Obligation = { id: host.obligationId(kind, key), kind, key, responsible, dueAt, dueDate, provisional, basis, rungs, status: 'open' };
     obligations().push(obligation);
     return obligation;
@@ -155,13 +161,13 @@ export function createDeadlineEngine(host: DeadlineHost) {
 
   /** When something `after` from `from` falls due on the process's calendar (a period, no rungs: publicity). */
   async function dueInstant(from: string, after: string): Promise<string> {
-    const { dueAt } = await dateActivities().scheduleDeadline({ basis: { from, after }, ...host.clock(), ladder: [] });
+    const { dueAt } = await dates().scheduleDeadline({ basis: { from, after }, ...host.clock(), ladder: [] });
     return dueAt;
   }
 
   /** The index-th period of a recurring obligation (counted from `anchor`), with its due and rungs. */
   async function schedulePeriod(schedule: PeriodSchedule, anchor: string, index: number): Promise<ScheduledPeriod> {
-    return dateActivities().scheduleReportPeriod({ policy: schedule, anchor, index, divisionCode: host.clock().divisionCode });
+    return dates().scheduleReportPeriod({ policy: schedule, anchor, index, divisionCode: host.clock().divisionCode });
   }
 
   /** Adds the obligation a scheduled period owes (the caller decides whether it is owed). */
@@ -277,7 +283,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
       if (!isLive(o) || (only && !only(o))) continue;
       const basis = pick(o);
       if (!basis) continue;
-      const next = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
+      const next = await dates().scheduleDeadline({ basis, ...host.clock() });
       const rungs = rearmRungs(o.rungs, next.rungs);
       const moved = next.dueAt !== o.dueAt || (o.provisional ?? false) !== next.provisional || JSON.stringify(rungs) !== JSON.stringify(o.rungs);
       if (moved) {
@@ -298,7 +304,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
   /** Moves one obligation to a fixed civil date (an approved extension); fired rungs stay. */
   async function moveToDate(o: Obligation, fixedDate: string): Promise<{ obligationId: string; dueBefore: string; dueAfter: string }> {
     const basis: DueBasis = { fixedDate };
-    const next = await dateActivities().scheduleDeadline({ basis, ...host.clock() });
+    const next = await dates().scheduleDeadline({ basis, ...host.clock() });
     const change = { obligationId: o.id, dueBefore: o.dueAt, dueAfter: next.dueAt };
     Object.assign(o, { basis, dueAt: next.dueAt, dueDate: next.dueDate, provisional: next.provisional, rungs: rearmRungs(o.rungs, next.rungs) });
     return change;
@@ -309,7 +315,7 @@ export function createDeadlineEngine(host: DeadlineHost) {
     const remaining: Suspension['remaining'] = {};
     const { timeZone, divisionCode } = host.clock();
     for (const o of obligations().filter(isLive)) {
-      remaining[o.id] = await dateActivities().measureRemaining({ dueAt: o.dueAt, dueDate: o.dueDate ?? null, now: since, timeZone, divisionCode });
+      remaining[o.id] = await dates().measureRemaining({ dueAt: o.dueAt, dueDate: o.dueDate ?? null, now: since, timeZone, divisionCode });
     }
     return remaining;
   }

@@ -8,15 +8,7 @@
  */
 import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import {
-  CASE_STATE_LABELS,
-  checkCommand,
-  evaluateAcceptance,
-  isOpenState,
-  validateAcceptanceInput,
-  type CaseCommand,
-  type CaseState,
-} from '../domain/cases.js';
+import { checkCommand, evaluateAcceptance, isOpenState, validateAcceptanceInput, type CaseCommand, type CaseState } from '../domain/cases.js';
 import { describeDue, type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
 import { DUE_AFTER_KEY, supportPackagePolicyOf, type DeadlinePolicy } from '../domain/policy.js';
 import { filingRefusal, firstSecretaryFilingRefusal } from '../domain/roles.js';
@@ -73,6 +65,16 @@ import {
 } from '../domain/contracts/rectification.js';
 import type { Notice } from '../domain/contracts/deadlines.js';
 import { createClockRequests } from './clock-requests.js';
+import {
+  caseDeadlineHost,
+  caseRecipients,
+  caseSupportRunning,
+  holderRecipients as holderRecipients_,
+  newCaseSnapshot,
+  openFirstDeadlines,
+  openSupportPeriod as openCaseSupportPeriod,
+  planningStartedNotices,
+} from './case-opening.js';
 import { PROCESS_ACTIVITY_OPTIONS, createDeadlineEngine, dateActivities } from './deadline-engine.js';
 import { clone, conflict, createCommitter, createProcessKit, forbidden, handleUpdate, invalid, notify, projectionOf } from './process-kit.js';
 
@@ -92,34 +94,25 @@ export const FOLLOW_UP_VISITS_PATCH = 'follow-up-visits';
 /** Patch: the end of follow-up closes a case whose clock is still suspended (see tick()). */
 export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
 
+/**
+ * Patch: the designating service computes the case's first state and projects it with the case row
+ * (workflows/case-opening.ts); the workflow, started plainly with it in `input.opened`, takes it as
+ * given (no date activity, no projection on its first task). Its deadlines count from when
+ * designation was recorded, on the service's clock: a start later than that (the reconciler) fires
+ * the rungs already due on its first tick, as a late timer would.
+ */
+export const DESIGNATION_PRECOMPUTED_PATCH = 'designation-precomputed';
+
 const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export async function rectificationWorkflow(input: RectificationInput): Promise<CaseSnapshot> {
-  let initialized = input.carried !== undefined;
+  // Since DESIGNATION_PRECOMPUTED_PATCH the designating service opens the case (its first deadlines,
+  // projected with the case row) and hands it over: this run starts from it, at seq 1. Starts without
+  // it (runs released before, rows stored before it) open the case below, as before.
+  const opened = input.carried === undefined && input.opened !== undefined && patched(DESIGNATION_PRECOMPUTED_PATCH);
+  let initialized = input.carried !== undefined || opened;
 
-  const s: CaseSnapshot = input.carried ?? {
-    caseId: input.caseId,
-    villageCode: input.villageCode,
-    townshipCode: input.townshipCode,
-    countyCode: input.countyCode,
-    sponsorUserId: input.sponsorUserId,
-    state: 'designated',
-    rag: 'green',
-    seq: 0,
-    designatedAt: input.designatedAt,
-    delistedAt: null,
-    followUpEndsAt: null,
-    closedAt: null,
-    cancelReason: null,
-    acceptanceAttempts: 0,
-    parentCaseId: input.parentCaseId,
-    relapseCaseId: null,
-    reportAnchor: null,
-    currentPeriod: null,
-    submittedPeriods: [],
-    obligations: [],
-    policy: input.policy,
-  };
+  const s: CaseSnapshot = input.carried ?? (opened ? clone(input.opened!) : newCaseSnapshot(input));
   // Snapshots carried from before policies could change hold none: the input's is the one in force.
   s.policy ??= input.policy;
   /** The policy in force (the org dept may move a running case to another version). */
@@ -129,25 +122,8 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag, sponsorUserId: s.sponsorUserId });
 
-  /** The holder's account, if any, else the township office (whoever holds the post at the time). */
-  function holderRecipients(holders: readonly SupportHolder[]): NotificationSpec['recipient'][] {
-    const accounts = holders.filter((h) => h.userId).map((h) => ({ userId: h.userId, role: h.userRole ?? 'township_office', divisionCode: s.townshipCode }));
-    return accounts.length > 0 ? accounts : [{ userId: null, role: 'township_office', divisionCode: s.townshipCode }];
-  }
-
-  /** Who must be told about an obligation of this party; a vacant sponsor routes to township + org dept. */
-  function recipientsFor(party: ResponsibleParty): NotificationSpec['recipient'][] {
-    if (party === 'first_secretary' || party === 'paired_department') return holderRecipients(s.supportPackage?.[party] ?? []);
-    if (party === 'sponsor') {
-      if (s.sponsorUserId) return [{ userId: s.sponsorUserId, role: 'sponsor', divisionCode: s.countyCode }];
-      return [
-        { userId: null, role: 'township_office', divisionCode: s.townshipCode },
-        { userId: null, role: 'org_dept', divisionCode: s.countyCode },
-      ];
-    }
-    if (party === 'township_office') return [{ userId: null, role: 'township_office', divisionCode: s.townshipCode }];
-    return [{ userId: null, role: 'org_dept', divisionCode: s.countyCode }];
-  }
+  const holderRecipients = (holders: readonly SupportHolder[]): NotificationSpec['recipient'][] => holderRecipients_(s, holders);
+  const recipientsFor = (party: ResponsibleParty): NotificationSpec['recipient'][] => caseRecipients(s, party);
 
   /** Records one change: bumps seq, recomputes RAG, and projects it before returning. */
   const commit = createCommitter<CaseSnapshot, { submission: SubmissionSpec; support: SupportChangeSpec }>({
@@ -159,12 +135,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   });
 
   const engine = createDeadlineEngine({
-    state: s,
-    obligationId: (kind, key) => `${s.caseId}:${kind}:${key}`,
-    clock: () => {
-      const p = policy();
-      return { ladder: p.ladder, timeZone: p.timeZone, officeHour: p.officeHour, divisionCode: s.villageCode };
-    },
+    ...caseDeadlineHost(s),
     recipientsFor,
     summary,
     commitRung: (before, change) => commit('escalation_raised', SYSTEM_ACTOR, before, change),
@@ -204,31 +175,8 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   // --- The support package: posts, the paired department's reports, 回头看 visits ---------------
 
   const supportTimings = () => supportPackagePolicyOf(policy());
-  const supportRunning = (): boolean => s.state === 'designated' || s.state === 'planning' || s.state === 'rectifying' || s.state === 'acceptance_pending';
-
-  /** The paired department's support-measures quarter `index` (from `anchor`), owed while the case is rectified. */
-  async function openSupportPeriod(anchor: string, index: number): Promise<void> {
-    const t = supportTimings();
-    const p = await engine.schedulePeriod(
-      {
-        timeZone: policy().timeZone,
-        officeHour: policy().officeHour,
-        ladder: policy().ladder,
-        reportPeriod: t.pairedDepartmentReportEvery,
-        reportDue: t.pairedDepartmentReportDue,
-      },
-      anchor,
-      index,
-    );
-    const key = `Q${index + 1}`;
-    // A period that does not move time forward (a zero length) would open periods without end: stop.
-    if (Date.parse(p.endsAt) <= Date.parse(s.supportPeriod?.endsAt ?? anchor)) {
-      s.supportPeriod = null;
-      return;
-    }
-    s.supportPeriod = { key, index, anchor, endsAt: p.endsAt };
-    if (supportRunning() && !engine.find('support_measures_report', key)) engine.addPeriodObligation('support_measures_report', key, 'paired_department', p);
-  }
+  const supportRunning = (): boolean => caseSupportRunning(s);
+  const openSupportPeriod = (anchor: string, index: number): Promise<void> => openCaseSupportPeriod(s, engine, anchor, index);
 
   /** 回头看 visit period `index`: the township office visits within it (due at its end). */
   async function openVisitPeriod(anchor: string, from: string, index: number): Promise<void> {
@@ -743,31 +691,10 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   if (!initialized) {
     await kit.exclusive(async () => {
       const before = summary();
-      setState('planning');
       // The case's clock starts when its workflow does (a moment after designation is recorded).
-      const startedAt = now();
-      await openObligation('plan', '1', 'sponsor', startedAt, policy().planDue);
-      await openObligation('rectification', '1', 'sponsor', startedAt, policy().rectificationDue);
-      // The team named at designation: vacant single posts are due to be filled.
-      if (input.supportPackage && patched(SUPPORT_PACKAGE_PATCH)) {
-        s.supportPackage = emptySupportPackage();
-        for (const post of Object.keys(s.supportPackage) as SupportPost[]) {
-          const holders = input.supportPackage[post] ?? [];
-          if (holders.length > 0) s.supportPackage[post] = holders.map((h) => ({ ...h, since: startedAt }));
-          else if ((SINGLE_HOLDER_POSTS as readonly SupportPost[]).includes(post)) {
-            await openObligation('support_reassignment', `${post}:0`, 'org_dept', startedAt, supportTimings().reassignmentDue);
-          }
-        }
-        if (s.supportPackage.paired_department.length > 0) await openSupportPeriod(startedAt, 0);
-      }
-      await commit('planning_started', SYSTEM_ACTOR, before, {
-        notifications: notify(
-          recipientsFor('sponsor'),
-          'case.designated',
-          '包保整顿任务',
-          `村党组织已列为软弱涣散党组织，请在期限内制定整顿方案（${CASE_STATE_LABELS.planning}）。`,
-        ),
-      });
+      await openFirstDeadlines(s, input, now(), engine, () => patched(SUPPORT_PACKAGE_PATCH));
+      log.info('case state change', { caseId: s.caseId, from: 'designated', to: s.state });
+      await commit('planning_started', SYSTEM_ACTOR, before, { notifications: planningStartedNotices(s) });
       initialized = true;
     });
   }
@@ -778,7 +705,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     nextWake: nextWakeAt,
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
-    continueAsNew: () => continueAsNew<typeof rectificationWorkflow>({ ...input, carried: s }),
+    continueAsNew: () => continueAsNew<typeof rectificationWorkflow>({ ...input, opened: undefined, carried: s }),
   });
   return s;
 }

@@ -2,16 +2,30 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { caseSubmissions, obligations, rectificationCases } from '../schema/index.js';
 import type { CaseChange } from '../../domain/contracts/rectification.js';
-import { HAS_PROVISIONAL_DATE, recordProcessChange } from './deadline-projection.js';
+import { HAS_PROVISIONAL_DATE, writeProcessChange, type Tx } from './deadline-projection.js';
+import type { AuditEventInput } from './audit-chain.js';
 import type { ProjectionCommit } from '../../lib/metrics.js';
 import { replaceSupportHolders } from './support-package.js';
 
 /** Writes one change of a case (`recordProcessChange`), with the submission it carries. */
 export async function recordCaseChange(db: Db, change: CaseChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
+  return db.transaction((tx) => recordCaseChangeIn(tx, change));
+}
+
+/**
+ * `recordCaseChange` inside the caller's transaction: a case's first change written with the case
+ * row, after `precedingAudit` (its designation event) in the audit chain.
+ */
+export async function recordCaseChangeIn(
+  tx: Tx,
+  change: CaseChange,
+  precedingAudit: readonly AuditEventInput[] = [],
+): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
   const { snapshot: s, event } = change;
-  return recordProcessChange(
-    db,
+  return writeProcessChange(
+    tx,
     {
+      precedingAudit,
       owner: { caseId: s.caseId },
       auditEntity: { type: 'case', id: s.caseId, keyPrefix: 'case' },
       advance: (tx) =>

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, isNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { readSnapshot, type Db } from '../client.js';
 import { deliveriesAbout } from './deliveries.js';
 import { caseSubmissions, escalations, obligations, rectificationCases, users } from '../schema/index.js';
@@ -10,7 +10,9 @@ import { jurisdictionPrefix } from '../../domain/divisions.js';
 import type { AuthUser } from '../../domain/roles.js';
 import { visibleTo } from './scope.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { appendAuditEvents } from './audit-chain.js';
+import { appendAuditEvents, type AuditEventInput } from './audit-chain.js';
+import type { Tx } from './deadline-projection.js';
+import type { RectificationInput } from '../../domain/contracts/rectification.js';
 import { timelineOf } from './audit.js';
 import { replaceSupportHolders } from './support-package.js';
 import { SUPPORT_POSTS, type PackagePost, type SupportPackageState } from '../../domain/support-package.js';
@@ -76,13 +78,24 @@ export interface NewCase {
   designationKey: string;
   /** The team named at designation (holders resolved), written with the case. */
   supportPackage?: SupportPackageState;
+  /** The case's id when the caller computed its first state beforehand (else a new one). */
+  id?: string;
+  /** The workflow input to start it with, kept until the start is known to have happened. */
+  pendingStart?: RectificationInput | null;
 }
 
 /**
- * Inserts a designated case and its first audit event, or finds the one an earlier attempt with the
- * same designation key inserted (a retried request converges on one case).
+ * Writes the case's first change in the insert's transaction. It appends `designated` (the case's
+ * seq-0 audit event) before its own, so the audit chain's lock is taken once, at the end.
  */
-export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ row: CaseRow; created: boolean }> {
+export type OpenInTransaction = (tx: Tx, row: CaseRow, designated: AuditEventInput) => Promise<void>;
+
+/**
+ * Inserts a designated case and its first audit event, or finds the one an earlier attempt with the
+ * same designation key inserted (a retried request converges on one case). With `open`, the case's
+ * first change is written in the same transaction: all of it, or no case row.
+ */
+export async function insertDesignatedCase(db: Db, input: NewCase, open?: OpenInTransaction): Promise<{ row: CaseRow; created: boolean }> {
   try {
     return await db.transaction(async (tx) => {
       const [existing] = await tx
@@ -90,8 +103,8 @@ export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ ro
         .from(rectificationCases)
         .where(and(eq(rectificationCases.createdBy, input.createdBy), eq(rectificationCases.designationKey, input.designationKey)));
       if (existing) return { row: existing, created: false };
-      const id = crypto.randomUUID();
-      const { supportPackage, ...caseValues } = input;
+      const { supportPackage, id: givenId, ...caseValues } = input;
+      const id = givenId ?? crypto.randomUUID();
       const [row] = await tx
         .insert(rectificationCases)
         .values({ id, ...caseValues, state: 'designated', rag: 'green', projectionSeq: 0 })
@@ -110,28 +123,32 @@ export async function insertDesignatedCase(db: Db, input: NewCase): Promise<{ ro
           actor,
         });
       }
-      await appendAuditEvents(tx, [
-        {
-          dedupeKey: `case:${id}:0`,
-          entityType: 'case',
-          entityId: id,
-          action: 'designated',
-          actorUserId: input.createdBy,
-          actorLabel: input.createdByLabel,
-          at: input.designatedAt,
-          before: null,
-          after: { state: 'designated', sponsorUserId: input.sponsorUserId },
-          details: {
-            reasons: input.reasons,
-            note: input.note,
-            parentCaseId: input.parentCaseId,
-            policyId: input.policyId,
-            ...(supportPackage
-              ? { supportPackage: Object.fromEntries(SUPPORT_POSTS.map((p) => [p, supportPackage[p].map((h) => h.personId ?? h.departmentName)])) }
-              : {}),
-          },
+      const designated: AuditEventInput = {
+        dedupeKey: `case:${id}:0`,
+        entityType: 'case',
+        entityId: id,
+        action: 'designated',
+        actorUserId: input.createdBy,
+        actorLabel: input.createdByLabel,
+        at: input.designatedAt,
+        before: null,
+        after: { state: 'designated', sponsorUserId: input.sponsorUserId },
+        details: {
+          reasons: input.reasons,
+          note: input.note,
+          parentCaseId: input.parentCaseId,
+          policyId: input.policyId,
+          ...(supportPackage
+            ? { supportPackage: Object.fromEntries(SUPPORT_POSTS.map((p) => [p, supportPackage[p].map((h) => h.personId ?? h.departmentName)])) }
+            : {}),
         },
-      ]);
+      };
+      if (open) {
+        await open(tx, row!, designated);
+        const [opened] = await tx.select().from(rectificationCases).where(eq(rectificationCases.id, id));
+        return { row: opened!, created: true };
+      }
+      await appendAuditEvents(tx, [designated]);
       return { row: row!, created: true };
     });
   } catch (err) {
@@ -251,13 +268,27 @@ export async function getCaseRow(db: Db, caseId: string): Promise<CaseView | nul
 }
 
 /**
- * Cases inserted but never projected by a workflow (the process died between the insert and the
- * start, or Temporal was down): candidates for starting again.
+ * Cases whose workflow may never have started (the process died between the insert and the start,
+ * or Temporal was down): written with their first state and a pending start, or (rows stored before
+ * that) inserted but never projected by a workflow. Candidates for starting again.
  */
 export async function findUnstartedCases(db: Db, olderThan: Date, limit = 500): Promise<CaseRow[]> {
   return db
     .select()
     .from(rectificationCases)
-    .where(and(eq(rectificationCases.projectionSeq, 0), eq(rectificationCases.state, 'designated'), lt(rectificationCases.updatedAt, olderThan)))
+    .where(
+      or(
+        and(isNotNull(rectificationCases.pendingStart), lt(rectificationCases.updatedAt, olderThan)),
+        and(eq(rectificationCases.projectionSeq, 0), eq(rectificationCases.state, 'designated'), lt(rectificationCases.updatedAt, olderThan)),
+      ),
+    )
     .limit(limit);
+}
+
+/** The case's workflow is started (or was already): nothing left for the reconciler. */
+export async function clearPendingStart(db: Db, caseId: string): Promise<void> {
+  await db
+    .update(rectificationCases)
+    .set({ pendingStart: null })
+    .where(and(eq(rectificationCases.id, caseId), isNotNull(rectificationCases.pendingStart)));
 }

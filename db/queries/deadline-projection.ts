@@ -12,7 +12,7 @@ import { escalations, notifications, obligations } from '../schema/index.js';
 import type { Obligation } from '../../domain/escalation.js';
 import type { EscalationSpec, NotificationSpec, ProcessEvent } from '../../domain/contracts/deadlines.js';
 import type { ProjectionCommit } from '../../lib/metrics.js';
-import { appendAuditEvents } from './audit-chain.js';
+import { appendAuditEvents, type AuditEventInput } from './audit-chain.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -136,11 +136,17 @@ async function resolveEscalationsOfClosed(tx: Tx, list: readonly Obligation[], a
     .where(and(inArray(escalations.obligationId, closedIds), isNull(escalations.resolvedAt)));
 }
 
-/** The change's audit event, once per (entity, seq). */
-export async function insertAuditEvent(tx: Tx, entity: { type: string; id: string; keyPrefix: string }, event: ProcessEvent): Promise<void> {
+/** The change's audit event, once per (entity, seq), after `preceding` (events of the same transaction that come first). */
+export async function insertAuditEvent(
+  tx: Tx,
+  entity: { type: string; id: string; keyPrefix: string },
+  event: ProcessEvent,
+  preceding: readonly AuditEventInput[] = [],
+): Promise<void> {
   await appendAuditEvents(
     tx,
     [
+      ...preceding,
       {
         dedupeKey: `${entity.keyPrefix}:${entity.id}:${event.seq}`,
         entityType: entity.type,
@@ -229,6 +235,11 @@ export interface ProcessProjection {
   extra?: (tx: Tx, at: Date) => Promise<void>;
   /** After the notifications, before the audit event (a reserve's pool coverage). */
   afterNotifications?: (tx: Tx, at: Date, commit: ProjectionCommit) => Promise<void>;
+  /**
+   * Audit events of the same transaction that come before this change's (a case's designation,
+   * written with its first change): appended together, last, so the chain's lock is held briefly.
+   */
+  precedingAudit?: readonly AuditEventInput[];
 }
 
 /**
@@ -237,20 +248,23 @@ export interface ProcessProjection {
  * forward in `projection_seq`, so a retried or late activity changes nothing twice.
  */
 export async function recordProcessChange(db: Db, p: ProcessProjection, change: ProcessChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
-  const commit = emptyCommit();
-  return db.transaction(async (tx) => {
-    if ((await p.advance(tx)).length === 0) return { applied: false };
+  return db.transaction((tx) => writeProcessChange(tx, p, change));
+}
 
-    const { owner } = p;
-    const at = new Date(change.event.at);
-    await upsertObligations(tx, owner, change.snapshot.obligations);
-    const escalationId = change.escalation ? await insertEscalation(tx, owner, change.escalation, commit) : null;
-    await resolveEscalationsOfClosed(tx, change.snapshot.obligations, at);
-    await p.extra?.(tx, at);
-    await insertNotifications(tx, owner, escalationId, change.notifications, at, commit);
-    await p.afterNotifications?.(tx, at, commit);
-    // Last: appending holds the audit chain's lock until commit.
-    await insertAuditEvent(tx, p.auditEntity, change.event);
-    return { applied: true, commit };
-  });
+/** `recordProcessChange` inside the caller's transaction (a case opened with its designation). */
+export async function writeProcessChange(tx: Tx, p: ProcessProjection, change: ProcessChange): Promise<{ applied: boolean; commit?: ProjectionCommit }> {
+  const commit = emptyCommit();
+  if ((await p.advance(tx)).length === 0) return { applied: false };
+
+  const { owner } = p;
+  const at = new Date(change.event.at);
+  await upsertObligations(tx, owner, change.snapshot.obligations);
+  const escalationId = change.escalation ? await insertEscalation(tx, owner, change.escalation, commit) : null;
+  await resolveEscalationsOfClosed(tx, change.snapshot.obligations, at);
+  await p.extra?.(tx, at);
+  await insertNotifications(tx, owner, escalationId, change.notifications, at, commit);
+  await p.afterNotifications?.(tx, at, commit);
+  // Last: appending holds the audit chain's lock until commit.
+  await insertAuditEvent(tx, p.auditEntity, change.event, p.precedingAudit);
+  return { applied: true, commit };
 }

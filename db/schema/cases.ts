@@ -5,6 +5,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   text,
@@ -18,6 +19,7 @@ import {
 import type { DeadlinePolicy } from '../../domain/policy.js';
 import type { PreviousDue, ScheduledRung } from '../../domain/escalation.js';
 import type { ClockRequest } from '../../domain/contracts/deadlines.js';
+import type { RectificationInput } from '../../domain/contracts/rectification.js';
 import { caseStateEnum, obligationKindEnum, obligationStatusEnum, ragEnum, responsiblePartyEnum, roleEnum, rungEnum } from './enums.js';
 import { divisions } from './divisions.js';
 import { villagePartyOrganizations } from './people.js';
@@ -70,6 +72,12 @@ export const rectificationCases = pgTable(
       .references(() => users.id),
     /** The designating request's Idempotency-Key (or the parent case for a relapse): a retry finds this row. */
     designationKey: text('designation_key').notNull(),
+    /**
+     * The workflow input of a case written with its first state (its deadlines computed and projected
+     * at designation) until its workflow is known to be started; the reconciler starts what is left.
+     */
+    // json, not jsonb: the text is kept as written, key order included (the deadline engine compares rungs as JSON text).
+    pendingStart: json('pending_start').$type<RectificationInput>(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -86,6 +94,9 @@ export const rectificationCases = pgTable(
     index('cases_parent_case_id_idx').on(t.parentCaseId),
     index('cases_created_by_idx').on(t.createdBy),
     index('cases_state_rag_idx').on(t.state, t.rag),
+    index('cases_pending_start_idx')
+      .on(t.updatedAt)
+      .where(sql`${t.pendingStart} is not null`),
   ],
 );
 

@@ -66,6 +66,12 @@ export interface RectificationInput {
   reasons: string[];
   /** The team named at designation (resolved holders), absent when none was named. */
   supportPackage?: SupportPackageState;
+  /**
+   * The case as the designating service opened it (seq 1, first deadlines, already projected with the
+   * case row); the workflow starts from it (patched 'designation-precomputed'). Absent: the workflow
+   * opens the case itself (starts before it, rows stored before it).
+   */
+  opened?: CaseSnapshot;
   /** State carried across continue-as-new. */
   carried?: CaseSnapshot;
   /** Continue-as-new beyond this many history events (Temporal's own suggestion also counts). */

@@ -303,6 +303,11 @@ try {
     ['rectification-v7-local-projection-clock', rectificationWorkflowId(c3.id)],
     ['mentorship-v6-local-projection-full-life', mentorshipWorkflowId(m.id)],
     ['reserve-v5-local-projection-full-life', reserveWorkflowId(r.id)],
+    // The same life since patched('designation-precomputed'): the service opened the case (its first
+    // deadlines computed and projected with the row) and started the workflow plainly with it.
+    ['rectification-v7-precomputed-full-life', rectificationWorkflowId(c11.id)],
+    // Both since patched('designation-precomputed') and patched('local-projection'), as released now.
+    ['rectification-v8-precomputed-local-projection-full-life', rectificationWorkflowId(c11.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (

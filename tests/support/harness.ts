@@ -132,7 +132,10 @@ export async function startHarness(
     ownsConnections = true;
   }
 
-  const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
+  // Designations are recorded on the Temporal server's clock: the time-skipping server's runs ahead of
+  // the wall clock after a skip (and test:dates moves it), and a case's deadlines count from it.
+  const designationClock = 'env' in server ? async () => new Date(await server.env.currentTimeMs()) : undefined;
+  const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit, clock: designationClock, calendars });
   const mentorships = createMentorshipService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const reserves = createReserveService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const delivery = options.deliveries
@@ -201,6 +204,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        designationClock,
         ...appDelivery,
       });
       return app;
@@ -214,6 +218,7 @@ export async function startHarness(
         passwordHash: TEST_PASSWORD_HASH,
         rateLimits: RATE_LIMITS_OFF,
         tracing: Boolean(options.tracing),
+        designationClock,
         ...appDelivery,
         ...overrides,
       });

@@ -1,0 +1,2 @@
+ALTER TABLE "rectification_cases" ADD COLUMN "pending_start" json;--> statement-breakpoint
+CREATE INDEX "cases_pending_start_idx" ON "rectification_cases" USING btree ("updated_at") WHERE "rectification_cases"."pending_start" is not null;
