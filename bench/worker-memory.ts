@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import v8 from 'node:v8';
+import { ServiceError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createCalendarSource } from '../services/calendar-source.js';
@@ -62,13 +63,16 @@ async function openCase(world: BenchWorld, village: string, policyId: string): P
   const id = await designate(world.cases, world.actors, village, policyId);
   if (FRESH) return id;
   const { sponsor, org } = world.actors.byProvince.get(village.slice(0, 2))!;
-  const planned = await world.cases.submitPlan(sponsor, id, PLAN);
+  // Each command carries an Idempotency-Key (its Update ID): an Update that timed out under load
+  // is sent again and applied once.
+  const planned = await retried(() => world.cases.submitPlan(sponsor, id, PLAN, `${id}:plan`));
   const first = planned.obligations.find((o) => o.kind === 'monthly_report' && o.status === 'open')!.key;
   for (let i = 0; i < PERIODS; i++) {
     const period = plusMonths(first, i);
-    for (;;) {
+    for (let refused = 0; ; refused++) {
       try {
-        await world.cases.submitReport(sponsor, id, { period, report: { progress: `第${i + 1}月进展` } });
+        const key = `${id}:report:${period}:${refused}`;
+        await retried(() => world.cases.submitReport(sponsor, id, { period, report: { progress: `第${i + 1}月进展` } }, key));
         break;
       } catch (error) {
         // The service refuses a report for a period that has not opened yet: wait for it. (Reports
@@ -78,9 +82,21 @@ async function openCase(world: BenchWorld, village: string, policyId: string): P
       }
     }
   }
-  await world.cases.requestAcceptance(sponsor, id, { summary: '整顿完成' });
-  await world.cases.reviewAcceptance(org, id, { score: 85, representativesTotal: 20, representativesDissatisfied: 1 });
+  await retried(() => world.cases.requestAcceptance(sponsor, id, { summary: '整顿完成' }, `${id}:acceptance`));
+  await retried(() => world.cases.reviewAcceptance(org, id, { score: 85, representativesTotal: 20, representativesDissatisfied: 1 }, `${id}:review`));
   return id;
+}
+
+/** Runs a command again while Temporal answers with a service error (an Update timed out on a busy machine). */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof ServiceError) || attempt >= 10) throw error;
+      await sleep(1000);
+    }
+  }
 }
 
 /** History length of each case's workflow (the current run). */
