@@ -110,7 +110,9 @@ export async function openSupportPeriod(s: CaseSnapshot, engine: DeadlineEngine,
     return;
   }
   s.supportPeriod = { key, index, anchor, endsAt: p.endsAt };
-  if (caseSupportRunning(s) && !engine.find('support_measures_report', key)) engine.addPeriodObligation('support_measures_report', key, 'paired_department', p);
+  // A quarter closed and dropped from the state (LIGHT_STATE_PATCH) is remembered by its key.
+  if (caseSupportRunning(s) && !engine.find('support_measures_report', key) && !(s.closedKeys ?? []).includes(`support_measures_report:${key}`))
+    engine.addPeriodObligation('support_measures_report', key, 'paired_department', p);
 }
 
 /**

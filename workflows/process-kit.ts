@@ -154,6 +154,8 @@ export function createProcessKit<C extends string, S>(options: {
     /** Work waiting that must wake the loop (a recompute signal). */
     pending: () => boolean;
     historyLimit?: number;
+    /** A fresh run is worth it now (checked only when no other continue-as-new is due). */
+    freshRun?: () => boolean;
     continueAsNew: () => Promise<never>;
   }): Promise<void> {
     const historyLimit = loop.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -161,7 +163,7 @@ export function createProcessKit<C extends string, S>(options: {
       await exclusive(loop.tick);
       if (!loop.isOpen()) break;
       const info = workflowInfo();
-      if (info.continueAsNewSuggested || info.historyLength > historyLimit) {
+      if (info.continueAsNewSuggested || info.historyLength > historyLimit || loop.freshRun?.()) {
         await condition(allHandlersFinished);
         await loop.continueAsNew();
       }

@@ -6,7 +6,7 @@
  * by activities (recorded in history), so this code stays deterministic. Deadlines run on the
  * shared engine (deadline-engine.ts), commands and the main loop on the shared kit (process-kit.ts).
  */
-import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { checkCommand, evaluateAcceptance, isOpenState, validateAcceptanceInput, type CaseCommand, type CaseState } from '../domain/cases.js';
 import { describeDue, type Obligation, type ResponsibleParty, type DueBasis } from '../domain/escalation.js';
@@ -91,6 +91,23 @@ export const SUPPORT_PACKAGE_PATCH = 'support-package';
 /** Patch: 回头看 visits: each visit period of the follow-up year owes the township office a visit. */
 export const FOLLOW_UP_VISITS_PATCH = 'follow-up-visits';
 
+/**
+ * Patch: a lighter cached state. Closed obligations (and their rungs) leave the workflow's state once
+ * the change that closed them is projected (Postgres keeps their rows: later projections upsert
+ * only what the state holds); the state remembers only their `kind:key` and the first report period.
+ * A case a year old then holds what is live, not every monthly report it ever filed.
+ */
+export const LIGHT_STATE_PATCH = 'light-state';
+
+/**
+ * Patch: a case that enters its follow-up year with a long history continues as new: the year is
+ * mostly waiting, and a cached run holds its whole past (the SDK core keeps a state machine per
+ * timer, activity and Update of the run) while the new one starts from the snapshot alone.
+ */
+export const FOLLOW_UP_FRESH_RUN_PATCH = 'follow-up-fresh-run';
+/** History length above which a run in follow-up starts afresh (a designation to delisting in days is below it). */
+const FOLLOW_UP_FRESH_RUN_EVENTS = 100;
+
 /** Patch: the end of follow-up closes a case whose clock is still suspended (see tick()). */
 export const FOLLOW_UP_ENDS_WHILE_SUSPENDED = 'follow-up-ends-while-suspended';
 
@@ -126,13 +143,25 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   const recipientsFor = (party: ResponsibleParty): NotificationSpec['recipient'][] => caseRecipients(s, party);
 
   /** Records one change: bumps seq, recomputes RAG, and projects it before returning. */
-  const commit = createCommitter<CaseSnapshot, { submission: SubmissionSpec; support: SupportChangeSpec }>({
+  const record = createCommitter<CaseSnapshot, { submission: SubmissionSpec; support: SupportChangeSpec }>({
     state: s,
     eventKey: `case:${s.caseId}`,
     summary,
     rag: () => engine.rag(),
     project: projectionOf(recordCaseChange, localProjections.recordCaseChange),
   });
+  const commit: typeof record = async (...change) => {
+    // Closed before this change: the snapshot it projects carries them with their final status.
+    const closed = s.obligations.filter((o) => o.status !== 'open');
+    await record(...change);
+    if (closed.length > 0 && patched(LIGHT_STATE_PATCH)) {
+      s.firstReportPeriod ??= s.obligations.find((o) => o.kind === 'monthly_report')?.key;
+      (s.closedKeys ??= []).push(...closed.map((o) => `${o.kind}:${o.key}`));
+      s.obligations = s.obligations.filter((o) => !closed.includes(o));
+    }
+  };
+  /** An obligation of this kind and key was opened, whether it is still held or has left the state. */
+  const everOpened = (kind: Obligation['kind'], key: string): boolean => !!engine.find(kind, key) || (s.closedKeys ?? []).includes(`${kind}:${key}`);
 
   const engine = createDeadlineEngine({
     ...caseDeadlineHost(s),
@@ -154,7 +183,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     if (!PERIOD_PATTERN.test(period)) invalid('period', `报告期须为YYYY-MM格式 (period must be YYYY-MM): ${period}`);
     const current = s.currentPeriod;
     if (!current || period > current.period) invalid('period', `报告期${period}尚未开始 (period has not started yet)`);
-    const first = s.reportAnchor ? s.obligations.find((o) => o.kind === 'monthly_report')?.key : undefined;
+    const first = s.reportAnchor ? (s.firstReportPeriod ?? s.obligations.find((o) => o.kind === 'monthly_report')?.key) : undefined;
     if (first && period < first) invalid('period', `报告期${period}早于整顿开始 (period precedes the rectification)`);
     if (s.submittedPeriods.includes(period)) invalid('period', `报告期${period}的报告已提交 (report already submitted)`);
   }
@@ -188,7 +217,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
       return;
     }
     s.visitPeriod = { key, index, anchor, endsAt };
-    if (!engine.find('follow_up_visit', key)) await openObligation('follow_up_visit', key, 'township_office', from, every);
+    if (!everOpened('follow_up_visit', key)) await openObligation('follow_up_visit', key, 'township_office', from, every);
   }
 
   /** A post's new holders (empty: vacant): opens or closes its reassignment obligation. Answers the notices. */
@@ -705,6 +734,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     nextWake: nextWakeAt,
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
+    freshRun: () => s.state === 'follow_up' && workflowInfo().historyLength > FOLLOW_UP_FRESH_RUN_EVENTS && patched(FOLLOW_UP_FRESH_RUN_PATCH),
     continueAsNew: () => continueAsNew<typeof rectificationWorkflow>({ ...input, opened: undefined, carried: s }),
   });
   return s;

@@ -31,7 +31,15 @@ export interface CaseSnapshot {
   /** The reporting period under way. */
   currentPeriod: { period: string; index: number; endsAt: string } | null;
   submittedPeriods: string[];
+  /**
+   * The live obligations, and closed ones until the change that closed them is projected; since
+   * LIGHT_STATE_PATCH closed ones then leave the state (their rows in Postgres stay as projected).
+   */
   obligations: Obligation[];
+  /** The first monthly report's period, kept when closed obligations leave the state. */
+  firstReportPeriod?: string;
+  /** `kind:key` of each closed obligation that left the state (an obligation is opened once per key). */
+  closedKeys?: string[];
   /** The policy in force (absent in snapshots from before policies could change: then the input's). */
   policy?: DeadlinePolicy;
   /** Set when the org dept moved the case to another policy version. */

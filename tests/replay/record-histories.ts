@@ -308,6 +308,10 @@ try {
     ['rectification-v7-precomputed-full-life', rectificationWorkflowId(c11.id)],
     // Both since patched('designation-precomputed') and patched('local-projection'), as released now.
     ['rectification-v8-precomputed-local-projection-full-life', rectificationWorkflowId(c11.id)],
+    // Since patched('light-state') and patched('follow-up-fresh-run'): closed obligations leave the
+    // state, and the case continues as new on entering follow-up: the run until then, and the follow-up run.
+    ['rectification-v9-light-state-until-follow-up', rectificationWorkflowId(c11.id), 'previous'],
+    ['rectification-v9-light-state-follow-up-run', rectificationWorkflowId(c11.id)],
   ] as Array<[string, string, 'previous'?]>) {
     const file = path.join(HISTORIES_DIR, `${name}.json`);
     if (
