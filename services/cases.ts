@@ -108,6 +108,12 @@ export function createCaseService(deps: {
   clock?: () => Date | Promise<Date>;
   /** The calendars deadlines count on (default: Postgres, as the worker's activities read them). */
   calendars?: CalendarSource;
+  /**
+   * How a new case's first state is opened: here, before its workflow starts (default), or by the
+   * workflow, waited for, as releases before 'designation-precomputed' did (tests that start a case
+   * the way a running deployment of such a release did).
+   */
+  opening?: 'precomputed' | 'in-workflow';
 }) {
   const { db, temporal } = deps;
   const clock = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
@@ -215,6 +221,11 @@ export function createCaseService(deps: {
    */
   async function openCase(row: Omit<NewCase, 'townshipCode' | 'countyCode' | 'id' | 'pendingStart'>): Promise<CaseRow> {
     const facts = { ...row, id: crypto.randomUUID(), townshipCode: townshipOf(row.villageCode), countyCode: countyOf(row.villageCode) };
+    if (deps.opening === 'in-workflow') {
+      const { row: stored } = await insertDesignatedCase(db, { ...facts, pendingStart: null });
+      await startWorkflowFor(stored, row.supportPackage ? await storedPackageOr(stored.id, row.supportPackage) : undefined);
+      return stored;
+    }
     const input = workflowInput(facts, row.supportPackage);
     const { snapshot, change } = await precomputeOpenedCase(input, row.designatedAt.toISOString(), openingDates());
     const started: RectificationInput = { ...input, opened: snapshot };

@@ -41,6 +41,8 @@ export interface Harness {
   databaseUrl: string;
   temporal: TemporalHandle;
   cases: CaseService;
+  /** Opens cases as releases before 'designation-precomputed' did (the workflow opens them): upgrade tests. */
+  casesAsReleased: CaseService;
   mentorships: MentorshipService;
   reserves: ReserveService;
   worker: Worker;
@@ -136,6 +138,15 @@ export async function startHarness(
   // the wall clock after a skip (and test:dates moves it), and a case's deadlines count from it.
   const designationClock = 'env' in server ? async () => new Date(await server.env.currentTimeMs()) : undefined;
   const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit, clock: designationClock, calendars });
+  // Cases opened as releases before 'designation-precomputed' did (by the workflow), for tests of upgrades.
+  const casesAsReleased = createCaseService({
+    db: db.db,
+    temporal,
+    workflowHistoryLimit: options.workflowHistoryLimit,
+    clock: designationClock,
+    calendars,
+    opening: 'in-workflow',
+  });
   const mentorships = createMentorshipService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const reserves = createReserveService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit });
   const delivery = options.deliveries
@@ -182,6 +193,7 @@ export async function startHarness(
     databaseUrl: database.url,
     temporal,
     cases,
+    casesAsReleased,
     mentorships,
     reserves,
     get worker() {

@@ -82,7 +82,7 @@ describe('暂定 per date, from 1 December of a loaded year with the next year u
     const released = await releasedWorkflowBundle(RELEASE_BEFORE_PER_DATE_PROVISIONAL);
     // No cache, so no sticky queue: the next task goes to whichever worker polls (the deployed one).
     await h.replaceWorker({ workflowBundle: released, wrapActivities: asBeforePerDateProvisional, maxCachedWorkflows: 0 });
-    legacy = await h.cases.designate(org, { villageCode: villages[0]!, reasons: ['poor_service'], sponsorUserId: sponsor.id });
+    legacy = await h.casesAsReleased.designate(org, { villageCode: villages[0]!, reasons: ['poor_service'], sponsorUserId: sponsor.id });
     const plan = planOf(legacy);
     expect(plan.dueDate!.startsWith(`${year}-12-`)).toBe(true);
     expect(plan.provisional).toBe(true); // the OR of the due date and every rung

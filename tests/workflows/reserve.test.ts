@@ -30,7 +30,7 @@ const village = () => villages[next++ % villages.length]!;
 beforeAll(async () => {
   env = await startTimeSkippingEnv();
   // A small history limit: the training year below continues as new, state intact.
-  h = await startHarness({ env }, { workflowHistoryLimit: 200 });
+  h = await startHarness({ env }, { workflowHistoryLimit: 100 });
   calendar = await h.calendarFor();
   org = await h.addUser('org_dept', '522731', '惠水县委组织部');
   township = await h.addUser('township_office', '522731001', '乡镇党委');
