@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const { db, temporal } = deps;
   const services = {
-    cases: createCaseService({ db, temporal, clock: deps.designationClock }),
+    cases: createCaseService({ db, temporal, clock: deps.designationClock, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
     inbox: createInboxService({ db, now: deps.now }),
     obligations: createObligationService({ db, now: deps.now }),
     escalations: createEscalationService({ db, now: deps.now }),

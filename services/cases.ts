@@ -3,6 +3,7 @@
  * projection; commands go to the case's workflow as Updates and answer the projected result.
  */
 import type { Db } from '../db/client.js';
+import type { Metrics, ProjectionCommit } from '../lib/metrics.js';
 import {
   findUnstartedCases,
   findVisibleCase,
@@ -114,6 +115,8 @@ export function createCaseService(deps: {
    * the way a running deployment of such a release did).
    */
   opening?: 'precomputed' | 'in-workflow';
+  /** The process's figures: a designation's first change (its notice to the sponsor) is written here, not by the worker. */
+  metrics?: Metrics;
 }) {
   const { db, temporal } = deps;
   const clock = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
@@ -229,10 +232,14 @@ export function createCaseService(deps: {
     const input = workflowInput(facts, row.supportPackage);
     const { snapshot, change } = await precomputeOpenedCase(input, row.designatedAt.toISOString(), openingDates());
     const started: RectificationInput = { ...input, opened: snapshot };
+    let firstCommit: ProjectionCommit | undefined;
     const { row: stored, created } = await insertDesignatedCase(db, { ...facts, pendingStart: started }, async (tx, _row, designated) => {
-      const { applied } = await recordCaseChangeIn(tx, change, [designated]);
+      const { applied, commit } = await recordCaseChangeIn(tx, change, [designated]);
       if (!applied) throw new Error(`case ${facts.id}: its first change was not written`);
+      firstCommit = commit;
     });
+    // Counted once committed, as the worker counts the changes its projections write.
+    if (created) deps.metrics?.recordProjection('case', null, firstCommit);
     // The state as computed (the stored copy only on a retry: it is the first attempt's).
     if (stored.pendingStart) await startOpened(stored.id, created ? started : stored.pendingStart);
     // A retry of a row stored before this release and never projected: started as it was then.

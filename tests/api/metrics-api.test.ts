@@ -266,6 +266,10 @@ describe('the production worker as its own process', () => {
     const [, village] = await h.villageCodes('522731001');
     const designated = await cases.designate(org, { villageCode: village!, reasons: ['poor_service'], sponsorUserId: sponsor.id });
     const workflowId = `rectification-${designated.id}`;
+    // Two commands the child worker projects (local activities since patched('local-projection')); the
+    // second notifies the org dept. (The designation's own notice is written by the designating service.)
+    await cases.submitPlan(sponsor, designated.id, { plan: { summary: '方案', issues: ['班子'], measures: [{ measure: '配强', owner: '乡镇' }] } });
+    await cases.requestAcceptance(sponsor, designated.id, { summary: '完成' });
 
     const workerUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     expect((await fetch(workerUrl)).status).toBe(401);
@@ -275,7 +279,8 @@ describe('the production worker as its own process', () => {
     expect(worker.some((s) => s.name === 'rectify_open_obligations')).toBe(false);
     const kinds = await h.db.sql<
       { kind: string; n: number }[]
-    >`select kind, count(*)::int as n from notifications where case_id = ${designated.id} group by kind`;
+    >`select kind, count(*)::int as n from notifications where case_id = ${designated.id} and kind <> 'case.designated' group by kind`;
+    expect(kinds.map((k) => k.kind)).toContain('acceptance.requested');
     for (const { kind, n } of kinds) expect([kind, sample(worker, 'rectify_notifications_created_total', { kind })]).toEqual([kind, n]);
 
     const temporal = await until(
@@ -284,7 +289,7 @@ describe('the production worker as its own process', () => {
         const res = await fetch(`http://127.0.0.1:${temporalPort}/metrics`);
         const scraped = parse(await res.text());
         const ours = (name: string) => scraped.filter((s) => s.name === name && s.labels.task_queue?.startsWith(taskQueue));
-        return ours('temporal_workflow_task_execution_latency_count').length > 0 && ours('temporal_activity_execution_latency_count').length > 0
+        return ours('temporal_workflow_task_execution_latency_count').length > 0 && ours('temporal_local_activity_execution_latency_count').length > 0
           ? scraped
           : null;
       },
@@ -293,14 +298,14 @@ describe('the production worker as its own process', () => {
     const names = new Set(temporal.map((s) => s.name));
     for (const name of [
       'temporal_workflow_task_execution_latency_bucket',
-      'temporal_activity_execution_latency_bucket',
+      'temporal_local_activity_execution_latency_bucket',
       'temporal_sticky_cache_size',
       'temporal_worker_task_slots_available',
       'temporal_worker_task_slots_used',
     ]) {
       expect([name, names.has(name)]).toEqual([name, true]);
     }
-    expect(sample(temporal, 'temporal_activity_execution_latency_count', { activity_type: 'recordCaseChange' })).toBeGreaterThanOrEqual(1);
+    expect(sample(temporal, 'temporal_local_activity_execution_latency_count', { activity_type: 'recordCaseChange' })).toBeGreaterThanOrEqual(1);
     expect(sample(temporal, 'temporal_sticky_cache_size')).toBeGreaterThanOrEqual(1);
 
     // Its log lines from the workflow and its activities carry the workflow and run id (JSON: LOG_FORMAT=json).

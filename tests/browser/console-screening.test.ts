@@ -149,6 +149,22 @@ test('after the approval the org dept amends the list, then designates it with a
   await county.click('[data-test="menu-/screening"]');
   await county.waitForSelector('[data-test=screening-approved]');
 
+  // Each pick is tried again until its select shows it (under load a click can land while the dropdown
+  // or the remote search is still settling, and the dialog would send the post empty).
+  const pick = async (field: string, option: string, search?: string) => {
+    const select = `[data-test="${field}"] .el-select`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await county.click(select);
+        if (search) await county.keyboard.type(search);
+        await county.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
+        await county.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  };
   // 调整: remove needs a village of the list and a reason; add a second village, then remove it again.
   await county.click('[data-test=amend-change] >> text=移除');
   await county.click('[data-test=amend-removed] .el-select');
@@ -167,10 +183,19 @@ test('after the approval the org dept amends the list, then designates it with a
   expect(await county.textContent('[data-test=screening-list]')).toContain(villages[1]!);
   expect(await county.textContent('[data-test=screening-amendments]')).toContain('年度考核排名末位，补充列入');
   await county.click('[data-test=amend-change] >> text=移除');
-  await county.click('[data-test=amend-removed] .el-select');
-  await county.click(`.el-select-dropdown__item:visible:has-text("${villages[1]}")`);
+  await pick('amend-removed', villages[1]!);
   await county.fill('input[data-test=amend-reason]', '经复核已整改到位，不再列入');
-  await clickUntil(county, '[data-test=amend-submit]', '[data-test=screening-amendments] .amended:nth-of-type(2)', 'the second amendment');
+  for (let attempt = 1; ; attempt++) {
+    await county.click('[data-test=amend-submit]');
+    const shown = await county
+      .waitForFunction(() => document.querySelectorAll('[data-test=screening-amendments] .amended').length >= 2, undefined, { timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (shown) break;
+    if (attempt >= 4) throw new Error('never showed: the second amendment');
+  }
   expect(await county.textContent('[data-test=screening-list]')).not.toContain(villages[1]!);
   const audited = (await as(org, 'GET', `/api/v1/screening-campaigns/${campaignId}`)).body.amendments as Array<{ change: string; by: { label: string } }>;
   expect(audited.map((a) => a.change)).toEqual(['add', 'remove']);
@@ -180,22 +205,6 @@ test('after the approval the org dept amends the list, then designates it with a
   expect(await county.locator('[data-test=screening-designate-table] .el-table__row').count()).toBe(1);
   await county.click('[data-test=screening-designate-submit]');
   await county.waitForSelector('[data-test=screening-designate-error]');
-  // Each pick is tried again until its select shows it (under load a click can land while the dropdown
-  // or the remote search is still settling, and the dialog would send the post empty).
-  const pick = async (field: string, option: string, search?: string) => {
-    const select = `[data-test="${field}"] .el-select`;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await county.click(select);
-        if (search) await county.keyboard.type(search);
-        await county.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
-        await county.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
-        return;
-      } catch (error) {
-        if (attempt >= 4) throw error;
-      }
-    }
-  };
   await pick(`designate-sponsor-${villages[0]}`, '王某某');
   await pick(`designate-secretary-${villages[0]}`, '张第一书记', '张第一');
   await county.screenshot({ path: await screenshotPath('screening-designate-dialog'), fullPage: true });
