@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
-import { startHarness, type Harness, type TestUser } from '../support/harness.js';
+import { beijingDate, startHarness, type Harness, type TestUser } from '../support/harness.js';
 import { decodeCsv, parseCsv } from '../../services/excel/csv.js';
 import { XLSX_MIME } from '../../services/excel/table.js';
 
@@ -61,7 +61,9 @@ describe('/stats', () => {
   test('a case designated through the API is counted in its cohort, for the org dept and its sponsor', async () => {
     // The cohort is the year of designation, on the server's clock (which the test:dates knobs move).
     const year = new Date(await env.currentTimeMs()).getUTCFullYear();
-    const r = await call(u.org!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}` });
+    // As of the end of the server's day: the designation was recorded on its clock, ahead of the wall clock here.
+    const asOf = beijingDate(new Date(await env.currentTimeMs()));
+    const r = await call(u.org!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}&asOf=${asOf}` });
     expect(r.status).toBe(200);
     const designated = r.body.totals.reduce((n: number, t: { designated: number }) => n + t.designated, 0);
     expect(designated).toBe(1);
@@ -69,7 +71,7 @@ describe('/stats', () => {
       inProgress: 1,
       conversionRate: 0,
     });
-    const mine = await call(u.sponsor!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}` });
+    const mine = await call(u.sponsor!, { method: 'GET', url: `/api/v1/stats/conversion?fromYear=${year - 1}&toYear=${year + 1}&asOf=${asOf}` });
     expect(mine.body.scope).toBe('own_cases');
     expect(mine.body.totals.reduce((n: number, t: { designated: number }) => n + t.designated, 0)).toBe(1);
   });
