@@ -16,6 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   accountWithPassword,
+  chooseOption,
+  clickUntil,
   closeConsoleTest,
   countyConsole,
   horizontalOverflow,
@@ -44,35 +46,6 @@ const serverNow = () => new Date(Date.now() + skew);
 const shown = (date: string) => `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
 const textOf = async (page: import('playwright-core').Page, selector: string) => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ');
 
-/**
- * Picks `option` in an Element Plus select and waits until the select shows it; under load a click can
- * land while the dropdown is still opening, so the pair is tried again (a few times) until it sticks.
- */
-async function choose(page: import('playwright-core').Page, select: string, option: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.click(select);
-      await page.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
-      await page.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
-      return;
-    } catch (error) {
-      if (attempt >= 4) throw error;
-    }
-  }
-}
-
-/** Clicks `button` until `selector` appears (a click during a panel's animation may be lost under load). */
-async function clickUntil(page: import('playwright-core').Page, button: string, selector: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await page.click(button);
-    try {
-      await page.waitForSelector(selector, { timeout: 8_000 });
-      return;
-    } catch (error) {
-      if (attempt >= 4) throw error;
-    }
-  }
-}
 const PASSWORD = 'Actions-2031-pass';
 let rectifying: string; // plan filed: monthly reports open
 let overdue: string; // its plan's 黄牌 fired
@@ -177,8 +150,7 @@ test('a 延期 request: refused at the field, then asked; the org dept approves 
   const page = await signedInPage(browser, base, sponsor.username, PASSWORD);
   await page.goto(`${base}/cases/${rectifying}`);
   const form = '[data-test=clock-request-form]';
-  await page.click(`${form} [data-test=field-obligationId] .el-select`);
-  await page.locator('.el-select-dropdown__item:visible').first().click();
+  await chooseOption(page, `${form} [data-test=field-obligationId] .el-select`);
   // No date: the server names newDueDate, and the message shows under that field.
   await page.fill(`${form} textarea[name=reason]`, '汛期抢险，村干部全员上堤');
   await page.click('[data-test=clock-request-form-submit]');
@@ -320,7 +292,7 @@ test('the org dept restarts a deadline (重新计时) and moves the case to anot
   await page.goto(`${base}/cases/${overdue}`);
   const form = '[data-test=case-action-form]';
   await clickUntil(page, '[data-test=case-action-interrupt] button', `${form} [data-test=interrupt-obligation]`);
-  await choose(page, `${form} [data-test=interrupt-obligation]`, '整顿方案');
+  await chooseOption(page, `${form} [data-test=interrupt-obligation]`, '整顿方案');
   // No reason: the server names it, and the message shows under that field.
   await clickUntil(page, '[data-test=case-action-submit]', `${form} .el-form-item.is-error`);
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__label`)).toBe('理由');
@@ -344,7 +316,7 @@ test('the org dept restarts a deadline (重新计时) and moves the case to anot
   expect(await page.textContent(`${form} .el-form-item.is-error .el-form-item__error`)).toContain('请选择期限策略版本');
   await page.screenshot({ path: await screenshotPath('case-policy-error'), animations: 'disabled' });
   // The choice has landed in the select (a click during the dropdown's animation may not) before sending.
-  await choose(page, `${form} [data-test=policy-select]`, '汛期调整');
+  await chooseOption(page, `${form} [data-test=policy-select]`, '汛期调整');
   await page.click('[data-test=case-action-submit]');
   await page.waitForFunction(() => [...document.querySelectorAll('.el-timeline-item')].some((e) => e.textContent?.includes('改用期限策略')));
   const [stored] = await h.db.sql<{ policy_id: string }[]>`select policy_id from rectification_cases where id = ${rectifying}`;

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   accountWithPassword,
+  chooseOption,
   closeConsoleTest,
   countyConsole,
   overflowAtPhoneWidth,
@@ -165,8 +166,7 @@ test('the org dept designates a village from the list: missing fields are named 
   await menus.first().locator('.el-cascader-node').first().click();
   await menus.nth(1).locator('.el-cascader-node').nth(2).click();
   await page.locator('[data-test=designate-dialog] .el-checkbox').first().click();
-  await page.click('[data-test=designate-sponsor] .el-select');
-  await page.click('.el-select-dropdown__item:visible:has-text("王某某")');
+  await chooseOption(page, '[data-test=designate-sponsor] .el-select', '王某某');
   await page.click('[data-test=designate-submit]');
   await page.waitForSelector('[data-test=designate-dialog]', { state: 'hidden' });
   await page.waitForFunction((n) => document.querySelectorAll('[data-test=cases-table] .el-table__row').length === n + 1, before);

@@ -15,6 +15,7 @@ import { nextWorkingDayOnOrAfter } from '../../domain/calendar.js';
 import {
   accountWithPassword,
   apiAs,
+  chooseOption,
   closeConsoleTest,
   countyConsole,
   horizontalOverflow,
@@ -208,8 +209,7 @@ test('延期: the township office asks for more time to name the mentor, the org
   await page.waitForSelector('[data-test=more-commands]');
   await page.click('[data-test=open-clock-form] .el-collapse-item__header');
   await page.waitForSelector('[data-test=clock-request-form]', { state: 'visible' });
-  await page.click('[data-test=clock-request-form] [data-test=field-obligationId] .el-select');
-  await page.click('.el-select-dropdown__item:visible:has-text("明确帮带导师")');
+  await chooseOption(page, '[data-test=clock-request-form] [data-test=field-obligationId] .el-select', '明确帮带导师');
   await page.fill('[data-test=clock-request-form] [data-test=field-newDueDate] input', later);
   await page.keyboard.press('Enter');
   await page.fill('[data-test=clock-request-form] textarea[name=reason]', '乡镇班子调整，待县委研究');

@@ -12,10 +12,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { accountWithPassword, closeConsoleTest, countyConsole, screenshotPath, signedInPage, startConsoleTest } from '../support/browser.js';
+import {
+  accountWithPassword,
+  chooseOption,
+  clickUntil,
+  closeConsoleTest,
+  countyConsole,
+  screenshotPath,
+  signedInPage,
+  startConsoleTest,
+} from '../support/browser.js';
 import { eventually, type Harness, type TestUser } from '../support/harness.js';
 
 let env: TestWorkflowEnvironment;
@@ -52,19 +61,6 @@ beforeAll(async () => {
   await h.addUser('sponsor', '522731', '王某某（副县长）');
   await h.db.sql`insert into people (name, division_code) values ('张第一书记', '522731001000')`;
 }, 180_000);
-
-/** Clicks until the page shows the change (a click landing during a transition on a loaded machine is lost). */
-async function clickUntil(page: Page, target: string, shown: string, what: string) {
-  for (let attempt = 0; ; attempt++) {
-    await page.click(target);
-    const ok = await page.waitForSelector(shown, { timeout: 5_000 }).then(
-      () => true,
-      () => false,
-    );
-    if (ok) return;
-    if (attempt === 3) throw new Error(`never showed: ${what}`);
-  }
-}
 
 afterAll(() => closeConsoleTest(browser, h, env));
 
@@ -149,26 +145,9 @@ test('after the approval the org dept amends the list, then designates it with a
   await county.click('[data-test="menu-/screening"]');
   await county.waitForSelector('[data-test=screening-approved]');
 
-  // Each pick is tried again until its select shows it (under load a click can land while the dropdown
-  // or the remote search is still settling, and the dialog would send the post empty).
-  const pick = async (field: string, option: string, search?: string) => {
-    const select = `[data-test="${field}"] .el-select`;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await county.click(select);
-        if (search) await county.keyboard.type(search);
-        await county.click(`.el-select-dropdown__item:visible:has-text("${option}")`, { timeout: 5_000 });
-        await county.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, option], { timeout: 5_000 });
-        return;
-      } catch (error) {
-        if (attempt >= 4) throw error;
-      }
-    }
-  };
   // 调整: remove needs a village of the list and a reason; add a second village, then remove it again.
   await county.click('[data-test=amend-change] >> text=移除');
-  await county.click('[data-test=amend-removed] .el-select');
-  await county.click(`.el-select-dropdown__item:visible:has-text("${villages[0]}")`);
+  await chooseOption(county, '[data-test=amend-removed] .el-select', villages[0]!);
   await county.click('[data-test=amend-submit]');
   await county.waitForSelector('[data-test=screening-error]');
   expect(await county.textContent('[data-test=screening-error]')).toContain('reason');
@@ -179,11 +158,11 @@ test('after the approval the org dept amends the list, then designates it with a
   await menus.first().locator(`.el-cascader-node:has-text("${names[0]!.name}")`).click();
   await menus.nth(1).locator(`.el-cascader-node:has-text("${names[1]!.name}")`).click();
   await county.fill('input[data-test=amend-reason]', '年度考核排名末位，补充列入');
-  await clickUntil(county, '[data-test=amend-submit]', '[data-test=screening-amendments] .amended', 'the amendment');
+  await clickUntil(county, '[data-test=amend-submit]', '[data-test=screening-amendments] .amended');
   expect(await county.textContent('[data-test=screening-list]')).toContain(villages[1]!);
   expect(await county.textContent('[data-test=screening-amendments]')).toContain('年度考核排名末位，补充列入');
   await county.click('[data-test=amend-change] >> text=移除');
-  await pick('amend-removed', villages[1]!);
+  await chooseOption(county, '[data-test="amend-removed"] .el-select', villages[1]!);
   await county.fill('input[data-test=amend-reason]', '经复核已整改到位，不再列入');
   for (let attempt = 1; ; attempt++) {
     await county.click('[data-test=amend-submit]');
@@ -201,14 +180,14 @@ test('after the approval the org dept amends the list, then designates it with a
   expect(audited.map((a) => a.change)).toEqual(['add', 'remove']);
 
   // 确定整顿对象: no sponsor is refused (the dialog says so); then the sponsor and the first secretary.
-  await clickUntil(county, '[data-test=screening-designate]', '[data-test=screening-designate-dialog] .el-table__row', 'the designation dialog');
+  await clickUntil(county, '[data-test=screening-designate]', '[data-test=screening-designate-dialog] .el-table__row');
   expect(await county.locator('[data-test=screening-designate-table] .el-table__row').count()).toBe(1);
   await county.click('[data-test=screening-designate-submit]');
   await county.waitForSelector('[data-test=screening-designate-error]');
-  await pick(`designate-sponsor-${villages[0]}`, '王某某');
-  await pick(`designate-secretary-${villages[0]}`, '张第一书记', '张第一');
+  await chooseOption(county, `[data-test="designate-sponsor-${villages[0]}"] .el-select`, '王某某');
+  await chooseOption(county, `[data-test="designate-secretary-${villages[0]}"] .el-select`, '张第一书记', '张第一');
   await county.screenshot({ path: await screenshotPath('screening-designate-dialog'), fullPage: true });
-  await clickUntil(county, '[data-test=screening-designate-submit]', '[data-test=screening-designated]', 'the designation');
+  await clickUntil(county, '[data-test=screening-designate-submit]', '[data-test=screening-designated]');
   expect(await county.textContent('[data-test=screening-designated]')).toContain('已建立 1 个整顿案例');
   expect(await county.textContent('[data-test=screening-state]')).toContain('已确定');
   await county.screenshot({ path: await screenshotPath('screening-designated'), fullPage: true });

@@ -181,3 +181,37 @@ export async function startConsoleTest(options: { notifiers?: Notifiers } = {}):
     throw error;
   }
 }
+
+/**
+ * Picks `option` (or, without one, the first option offered) in the Element Plus select `select` and
+ * waits until the select shows it. Under load a click can land while the dropdown or its remote search
+ * is still settling and the form would be sent empty, so the pick is tried again until it sticks.
+ */
+export async function chooseOption(page: Page, select: string, option?: string, search?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.click(select);
+      if (search) await page.keyboard.type(search);
+      const item = page.locator(option ? `.el-select-dropdown__item:visible:has-text("${option}")` : '.el-select-dropdown__item:visible').first();
+      const label = option ?? ((await item.textContent({ timeout: 5_000 })) ?? '').trim();
+      await item.click({ timeout: 5_000 });
+      await page.waitForFunction(([s, o]) => document.querySelector(s!)?.textContent?.includes(o!), [select, label], { timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
+}
+
+/** Clicks `target` until `shown` appears (a click landing during a transition on a loaded machine is lost). */
+export async function clickUntil(page: Page, target: string, shown: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.click(target);
+    try {
+      await page.waitForSelector(shown, { timeout: 8_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
+}
