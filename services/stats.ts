@@ -7,7 +7,7 @@
 import type { Db } from '../db/client.js';
 import { countConversion } from '../db/queries/stats/conversion.js';
 import { countDeadlines, countOpenEscalations, listMostOverdueCases, type DeadlineCounts } from '../db/queries/stats/deadlines.js';
-import { countReservesByVillage, listVillagesAndTownships } from '../db/queries/stats/reserves.js';
+import { countReservesByGroup, countReservesBySource, listVillagesBelowPoolTarget, type GroupReserveCounts } from '../db/queries/stats/reserves.js';
 import { findDivision, listGroups, type DivisionRef, type StatsScope } from '../db/queries/stats/scope.js';
 import { countTeamStructure, type TeamStructureCounts } from '../db/queries/stats/structure.js';
 import { countMentoring } from '../db/queries/stats/mentoring.js';
@@ -331,12 +331,19 @@ export function createStatsService(deps: { db: Db }) {
     const asOfDate = civilDate(r.asOf);
     // The list of villages below target is for a prefecture or below to act on; above that, counts.
     const listAlerts = DIVISION_LEVELS.indexOf(r.scope.level) >= DIVISION_LEVELS.indexOf('prefecture');
-    const [groups, byVillageSource, places] = await Promise.all([
+    const [groups, byGroupRows, bySource, alerts] = await Promise.all([
       listGroups(db, r.scope, r.groupBy),
-      countReservesByVillage(db, { scope: r.scope, asOfDate }),
-      listAlerts ? listVillagesAndTownships(db, { scope: r.scope }) : Promise.resolve([]),
+      countReservesByGroup(db, {
+        scope: r.scope,
+        asOfDate,
+        groupLength: PREFIX_LENGTH[r.groupBy],
+        poolTarget: RESERVE_POOL_TARGET,
+        nominationTarget: RESERVE_NOMINATION_TARGET,
+      }),
+      countReservesBySource(db, { scope: r.scope }),
+      listAlerts ? listVillagesBelowPoolTarget(db, { scope: r.scope, poolTarget: RESERVE_POOL_TARGET, limit: ALERT_LIST_LIMIT }) : Promise.resolve([]),
     ]);
-    const zero = () => ({
+    const zero = (): Omit<GroupReserveCounts, 'group'> => ({
       villagesAtPoolTarget: 0,
       villagesAtNominationTarget: 0,
       inPool: 0,
@@ -347,40 +354,10 @@ export function createStatsService(deps: { db: Db }) {
       poolPartyMembers: 0,
     });
     type Counts = ReturnType<typeof zero>;
-    // Villages first (summing their sources), then groups and the whole division.
-    const villages = new Map<string, { inPool: number; nominated: number; young: number; college: number; female: number; party: number }>();
-    const sources = new Map<ReserveSource, { inPool: number; nominated: number }>();
-    for (const c of byVillageSource) {
-      const v = villages.get(c.village) ?? { inPool: 0, nominated: 0, young: 0, college: 0, female: 0, party: 0 };
-      v.inPool += c.inPool;
-      v.nominated += c.nominated;
-      v.young += c.young;
-      v.college += c.college;
-      v.female += c.female;
-      v.party += c.party;
-      villages.set(c.village, v);
-      const s = sources.get(c.source) ?? { inPool: 0, nominated: 0 };
-      s.inPool += c.inPool;
-      s.nominated += c.nominated;
-      sources.set(c.source, s);
-    }
-    const groupLength = PREFIX_LENGTH[r.groupBy];
-    const byGroup = new Map<string, Counts>();
+    const byGroup = new Map<string, Counts>(byGroupRows.map(({ group, ...counts }) => [group, counts]));
     const total = zero();
-    for (const [village, v] of villages) {
-      const g = byGroup.get(village.slice(0, groupLength)) ?? zero();
-      for (const target of [g, total]) {
-        if (v.inPool >= RESERVE_POOL_TARGET) target.villagesAtPoolTarget++;
-        if (v.nominated >= RESERVE_NOMINATION_TARGET) target.villagesAtNominationTarget++;
-        target.inPool += v.inPool;
-        target.nominated += v.nominated;
-        target.poolYoung += v.young;
-        target.poolCollege += v.college;
-        target.poolFemale += v.female;
-        target.poolPartyMembers += v.party;
-      }
-      byGroup.set(village.slice(0, groupLength), g);
-    }
+    for (const g of byGroup.values()) for (const k of Object.keys(total) as Array<keyof Counts>) total[k] += g[k];
+    const sources = new Map(bySource.map((s) => [s.source, s]));
     const build = (villageCount: number, c: Counts) => ({
       villages: villageCount,
       villagesAtPoolTarget: c.villagesAtPoolTarget,
@@ -401,18 +378,6 @@ export function createStatsService(deps: { db: Db }) {
       sharePartyMembers: round(rate(c.poolPartyMembers, c.inPool)),
     });
     const villageCount = groups.reduce((n, g) => n + g.villages, 0);
-    const townshipNames = new Map(places.filter((p) => p.level === 'township').map((p) => [p.code, p.name]));
-    const alerts = places
-      .filter((p) => p.level === 'village' && (villages.get(p.code)?.inPool ?? 0) < RESERVE_POOL_TARGET)
-      .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
-      .slice(0, ALERT_LIST_LIMIT)
-      .map((p) => ({
-        villageCode: p.code,
-        villageName: p.name,
-        townshipName: townshipNames.get(toFullCode(p.code.slice(0, 9))) ?? null,
-        inPool: villages.get(p.code)?.inPool ?? 0,
-        nominated: villages.get(p.code)?.nominated ?? 0,
-      }));
     const below = villageCount - total.villagesAtPoolTarget;
     return {
       ...meta(r),

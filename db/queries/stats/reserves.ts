@@ -26,37 +26,116 @@ export interface VillageReserveCounts {
   party: number;
 }
 
-/**
- * Per village and source (the service sums villages into groups, finds the villages below target,
- * and totals the sources), from reserve_village_counts: one index range scan of the scope's summary
- * rows (a row per village, source and pool birth date), not the reserves joined to their people.
- * The triggers of migration 0016 keep the summary exact; see db/schema/stats-summaries.ts.
- */
-export async function countReservesByVillage(db: Db, params: { scope: StatsScope; asOfDate: string }): Promise<VillageReserveCounts[]> {
-  const { scope, asOfDate } = params;
-  return selectRows<VillageReserveCounts>(
-    db,
-    sql`
+/** The summary rows of a scope summed per village and source: the base of every reserve count below. */
+function sumsPerVillageAndSource(scope: StatsScope, asOfDate: string) {
+  return sql`
     select s.village_code as village, s.source,
-      sum(s.in_pool)::int as "inPool",
-      sum(s.on_record)::int as nominated,
+      sum(s.in_pool)::int as in_pool,
+      sum(s.on_record)::int as on_record,
       coalesce(sum(s.in_pool) filter (where s.birth_date > (${asOfDate}::date - interval '${sql.raw(String(YOUTH_AGE_LIMIT + 1))} years')), 0)::int as young,
       sum(s.college)::int as college,
       sum(s.female)::int as female,
       sum(s.party_members)::int as party
     from reserve_village_counts s
     where ${withPrefix(sql`s.village_code`, scope.prefix)}
-    group by s.village_code, s.source
-  `,
+    group by s.village_code, s.source`;
+}
+
+/**
+ * Per village and source, from reserve_village_counts: one index range scan of the scope's summary
+ * rows (a row per village, source and pool birth date), not the reserves joined to their people.
+ * The triggers of migration 0016 keep the summary exact; see db/schema/stats-summaries.ts.
+ */
+export async function countReservesByVillage(db: Db, params: { scope: StatsScope; asOfDate: string }): Promise<VillageReserveCounts[]> {
+  return selectRows<VillageReserveCounts>(
+    db,
+    sql`
+    select village, source, in_pool as "inPool", on_record as nominated, young, college, female, party
+    from (${sumsPerVillageAndSource(params.scope, params.asOfDate)}) v`,
   );
 }
 
-/** The villages and townships of a scope (for the list of villages below target, with names). */
-export async function listVillagesAndTownships(db: Db, params: { scope: StatsScope }) {
-  return selectRows<{ code: string; name: string; level: 'township' | 'village' }>(
+export interface GroupReserveCounts {
+  /** The group's code prefix. */
+  group: string;
+  villagesAtPoolTarget: number;
+  villagesAtNominationTarget: number;
+  inPool: number;
+  nominated: number;
+  poolYoung: number;
+  poolCollege: number;
+  poolFemale: number;
+  poolPartyMembers: number;
+}
+
+/**
+ * Per group (the villages' code prefix of `groupLength` digits): the villages reaching each target,
+ * their sources summed first, and the pool's totals. Summed in Postgres, so a prefecture's answer is
+ * a row per county, not a row per village and source.
+ */
+export async function countReservesByGroup(
+  db: Db,
+  params: { scope: StatsScope; asOfDate: string; groupLength: number; poolTarget: number; nominationTarget: number },
+): Promise<GroupReserveCounts[]> {
+  const { scope, asOfDate, groupLength, poolTarget, nominationTarget } = params;
+  return selectRows<GroupReserveCounts>(
     db,
     sql`
-    select code, name, level from divisions
-    where level in ('township', 'village') and ${withPrefix(sql`code`, params.scope.prefix)}`,
+    with per_village as (
+      select village, sum(in_pool)::int as in_pool, sum(on_record)::int as on_record, sum(young)::int as young,
+             sum(college)::int as college, sum(female)::int as female, sum(party)::int as party
+      from (${sumsPerVillageAndSource(scope, asOfDate)}) v
+      group by village)
+    select left(village, ${sql.raw(String(groupLength))}) as "group",
+      count(*) filter (where in_pool >= ${poolTarget})::int as "villagesAtPoolTarget",
+      count(*) filter (where on_record >= ${nominationTarget})::int as "villagesAtNominationTarget",
+      sum(in_pool)::int as "inPool", sum(on_record)::int as nominated, sum(young)::int as "poolYoung",
+      sum(college)::int as "poolCollege", sum(female)::int as "poolFemale", sum(party)::int as "poolPartyMembers"
+    from per_village
+    group by 1`,
+  );
+}
+
+/** The pool and the record per source, over the scope. */
+export async function countReservesBySource(
+  db: Db,
+  params: { scope: StatsScope },
+): Promise<Array<{ source: ReserveSource; inPool: number; nominated: number }>> {
+  return selectRows(
+    db,
+    sql`
+    select s.source, sum(s.in_pool)::int as "inPool", sum(s.on_record)::int as nominated
+    from reserve_village_counts s
+    where ${withPrefix(sql`s.village_code`, params.scope.prefix)}
+    group by s.source`,
+  );
+}
+
+export interface VillageBelowTarget {
+  villageCode: string;
+  villageName: string;
+  townshipName: string | null;
+  inPool: number;
+  nominated: number;
+}
+
+/**
+ * The first `limit` villages of the scope (in code order) whose pool is below `poolTarget`, with their
+ * township's name: the villages are walked in code order and each looks up its own summary rows, so
+ * the walk stops at the limit instead of reading the whole scope.
+ */
+export async function listVillagesBelowPoolTarget(db: Db, params: { scope: StatsScope; poolTarget: number; limit: number }): Promise<VillageBelowTarget[]> {
+  return selectRows<VillageBelowTarget>(
+    db,
+    sql`
+    select d.code as "villageCode", d.name as "villageName", t.name as "townshipName", v.in_pool as "inPool", v.on_record as nominated
+    from divisions d
+    cross join lateral (
+      select coalesce(sum(s.in_pool), 0)::int as in_pool, coalesce(sum(s.on_record), 0)::int as on_record
+      from reserve_village_counts s where s.village_code = d.code) v
+    left join divisions t on t.code = rpad(left(d.code, 9), 12, '0') and t.level = 'township'
+    where d.level = 'village' and ${withPrefix(sql`d.code`, params.scope.prefix)} and v.in_pool < ${params.poolTarget}
+    order by d.code
+    limit ${params.limit}`,
   );
 }
