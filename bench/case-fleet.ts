@@ -5,10 +5,12 @@
  *
  *   npx tsx bench/case-fleet.ts [--n=1000] [--bare=2000] [--concurrency=32]
  */
+import { availableParallelism } from 'node:os';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FULL_LADDER, designate, openWorld, pool, runBench, secondsPolicy } from './support/env.js';
 import { startWorkerProcess, spawnTsx, until, workerPolls } from './support/processes.js';
 import { args, intArg, log, ms, printTable, rate, saveResult, summary, type Row } from './support/report.js';
+import { cpuBetween, cpuPerUnit, sampleCpu } from './support/cpu.js';
 import { pingUpdate, trivialWorkflow, waitingWorkflow } from './workflows/trivial.js';
 
 const a = args();
@@ -16,6 +18,7 @@ const N = intArg(a, 'n', 1000);
 const BARE = intArg(a, 'bare', 2000);
 const CONCURRENCY = intArg(a, 'concurrency', 32);
 const WARMUP = 30;
+const cores = availableParallelism();
 
 await runBench(async (onCleanup) => {
   const world = await openWorld({ villagesNeeded: N + WARMUP, log });
@@ -31,11 +34,14 @@ await runBench(async (onCleanup) => {
   await pool(WARMUP, 8, (i) => wf.execute(trivialWorkflow, { taskQueue: bareQueue, workflowId: `warm-${i}` }));
 
   log(`bare starts: ${BARE}`);
+  const barePids = { bench: process.pid, 'bare worker': bare.pid, 'Temporal server': world.temporal.pid };
+  let cpu0 = sampleCpu(barePids);
   let t0 = performance.now();
   const bareLat = await pool(BARE, CONCURRENCY, async (i) => {
     await wf.start(trivialWorkflow, { taskQueue: bareQueue, workflowId: `bare-${i}` });
   });
   const bareRate = BARE / ((performance.now() - t0) / 1000);
+  const bareCpu = cpuBetween(cpu0, sampleCpu(barePids));
 
   log(`bare update-with-start: ${BARE}`);
   t0 = performance.now();
@@ -63,12 +69,15 @@ await runBench(async (onCleanup) => {
   await pool(WARMUP, 8, async (i) => void (await designate(world.cases, world.actors, world.villages[i]!, await policyFor(world.villages[i]!))));
 
   log(`cases: ${N}`);
+  const casePids = { 'bench (the API service)': process.pid, worker: worker.pid, 'Temporal server': world.temporal.pid };
+  cpu0 = sampleCpu(casePids);
   t0 = performance.now();
   const caseLat = await pool(N, CONCURRENCY, async (i) => {
     const village = world.villages[WARMUP + i]!;
     await designate(world.cases, world.actors, village, await policyFor(village));
   });
   const caseRate = N / ((performance.now() - t0) / 1000);
+  const caseCpu = cpuBetween(cpu0, sampleCpu(casePids));
 
   const [check] = await world.db.sql<{ planning: number; obligations: number }[]>`
     select (select count(*)::int from rectification_cases where state = 'planning') as planning,
@@ -87,6 +96,16 @@ await runBench(async (onCleanup) => {
     { figure: 'designation latency p50 / p99', value: `${ms(cl.p50)} / ${ms(cl.p99)}` },
     { figure: 'bare start latency p50 / p99', value: `${ms(bl.p50)} / ${ms(bl.p99)}` },
     { figure: 'bare Update-with-Start latency p50 / p99', value: `${ms(ul.p50)} / ${ms(ul.p99)}` },
+    {
+      figure: 'CPU per designation (ms)',
+      value: `${(caseCpu.machineMs / N).toFixed(1)} ms`,
+      note: `${cpuPerUnit(caseCpu, N)}; machine ${((caseCpu.machineMs / caseCpu.wallMs) * 100).toFixed(0)}% of one core busy (${cores} cores)`,
+    },
+    {
+      figure: 'CPU per bare start (ms)',
+      value: `${(bareCpu.machineMs / BARE).toFixed(1)} ms`,
+      note: `${cpuPerUnit(bareCpu, BARE)}; machine ${((bareCpu.machineMs / bareCpu.wallMs) * 100).toFixed(0)}% of one core busy`,
+    },
     { figure: 'open obligations projected', value: String(check!.obligations), note: '2 per case (plan, rectification)' },
   ];
   const context = { n: N, bare: BARE, concurrency: CONCURRENCY };

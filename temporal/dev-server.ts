@@ -25,6 +25,8 @@ export interface DevServer {
   /** host:port for `Connection.connect` / `NativeConnection.connect`. */
   address: string;
   uiUrl: string | null;
+  /** The server's process (benches read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl: options.uiPort !== undefined ? `http://${ip}:${options.uiPort}` : null,
+    pid: child.pid,
     stop,
   };
 }
