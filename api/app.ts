@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { findUserByToken } from '../db/queries/users.js';
 import { findIdempotentResponse, saveIdempotentResponse } from '../db/queries/idempotency.js';
-import type { TemporalHandle } from '../temporal/client.js';
+import { coalescedDispatcherWake, type TemporalHandle } from '../temporal/client.js';
 import { createCaseService } from '../services/cases.js';
 import { createInboxService } from '../services/inbox.js';
 import { createObligationService } from '../services/obligations.js';
@@ -174,8 +174,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const { db, temporal } = deps;
+  // A designation's notice may have outbox rows: the dispatcher is woken for them as the worker does.
+  const dispatcher = coalescedDispatcherWake(temporal, { logger: app.log });
+  app.addHook('onClose', async () => dispatcher.cancel());
   const services = {
-    cases: createCaseService({ db, temporal, clock: deps.designationClock, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+    cases: createCaseService({
+      db,
+      temporal,
+      clock: deps.designationClock,
+      deliveriesWritten: dispatcher.wake,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    }),
     inbox: createInboxService({ db, now: deps.now }),
     obligations: createObligationService({ db, now: deps.now }),
     escalations: createEscalationService({ db, now: deps.now }),

@@ -117,6 +117,12 @@ export function createCaseService(deps: {
   opening?: 'precomputed' | 'in-workflow';
   /** The process's figures: a designation's first change (its notice to the sponsor) is written here, not by the worker. */
   metrics?: Metrics;
+  /**
+   * Called after a designation committed outbox rows (its notice to the sponsor, where they chose
+   * to have such notices by SMS or e-mail): wakes the delivery dispatcher, as the worker does after
+   * its projections. Without it the notice waits for the dispatcher's periodic nudge.
+   */
+  deliveriesWritten?: () => void;
 }) {
   const { db, temporal } = deps;
   const clock = async (): Promise<Date> => (deps.clock ? deps.clock() : new Date());
@@ -240,6 +246,7 @@ export function createCaseService(deps: {
     });
     // Counted once committed, as the worker counts the changes its projections write.
     if (created) deps.metrics?.recordProjection('case', null, firstCommit);
+    if (created && firstCommit?.deliveries) deps.deliveriesWritten?.();
     // The state as computed (the stored copy only on a retry: it is the first attempt's).
     if (stored.pendingStart) await startOpened(stored.id, created ? started : stored.pendingStart);
     // A retry of a row stored before this release and never projected: started as it was then.

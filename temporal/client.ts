@@ -245,6 +245,33 @@ export async function wakeDeliveryDispatcher(temporal: TemporalHandle): Promise<
   });
 }
 
+/**
+ * A wake of the delivery dispatcher for a process that writes outbox rows (the worker's projections,
+ * the API's designations): calls within `coalesceMs` are one signal, and a failed signal is only
+ * logged (the worker's periodic nudge catches up). Answers the function to call after a commit.
+ */
+export function coalescedDispatcherWake(
+  temporal: TemporalHandle,
+  options: { coalesceMs?: number; logger?: { warn(obj: object, msg: string): void } } = {},
+): { wake(): void; now(): Promise<void>; cancel(): void } {
+  let pending: NodeJS.Timeout | null = null;
+  const now = () =>
+    wakeDeliveryDispatcher(temporal).catch((err: unknown) => options.logger?.warn({ err }, 'could not wake the delivery dispatcher (the next nudge will)'));
+  return {
+    wake() {
+      pending ??= setTimeout(() => {
+        pending = null;
+        void now();
+      }, options.coalesceMs ?? 200);
+    },
+    now,
+    cancel() {
+      if (pending) clearTimeout(pending);
+      pending = null;
+    },
+  };
+}
+
 /** Wakes (or starts) the sender of one contact point or office channel. */
 export async function wakeDeliverySender(temporal: TemporalHandle, targetId: string): Promise<void> {
   const taskQueue = deliveryTaskQueue(temporal.taskQueue);

@@ -12,7 +12,7 @@ import type { Db } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Tracing } from '../lib/tracing.js';
 import type { Notifiers } from '../notifiers/types.js';
-import { deliveryTaskQueue, wakeDeliveryDispatcher, wakeDeliverySender, type TemporalHandle } from './client.js';
+import { coalescedDispatcherWake, deliveryTaskQueue, wakeDeliverySender, type TemporalHandle } from './client.js';
 import { createWorker } from './worker.js';
 
 export interface DeliveryWorkerDeps {
@@ -59,15 +59,8 @@ export async function startDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Del
   const done = worker.run();
   done.catch(() => {});
 
-  let pending: NodeJS.Timeout | null = null;
-  const signalNow = () =>
-    wakeDeliveryDispatcher(temporal).catch((err: unknown) => logger?.warn({ err }, 'could not wake the delivery dispatcher (the next nudge will)'));
-  const wake = () => {
-    pending ??= setTimeout(() => {
-      pending = null;
-      void signalNow();
-    }, COALESCE_MS);
-  };
+  const dispatcher = coalescedDispatcherWake(temporal, { coalesceMs: COALESCE_MS, ...(logger ? { logger } : {}) });
+  const signalNow = dispatcher.now;
   void signalNow();
   const nudge = deps.nudgeEveryMs === 0 ? null : setInterval(() => void signalNow(), deps.nudgeEveryMs ?? 60_000);
   nudge?.unref();
@@ -76,11 +69,11 @@ export async function startDeliveryWorker(deps: DeliveryWorkerDeps): Promise<Del
   return {
     worker,
     done,
-    wake,
+    wake: dispatcher.wake,
     stop() {
       stopping ??= (async () => {
         if (nudge) clearInterval(nudge);
-        if (pending) clearTimeout(pending);
+        dispatcher.cancel();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done.catch((error: unknown) => logger?.warn({ err: error }, 'delivery worker stopped with an error'));
       })();

@@ -91,7 +91,8 @@ export interface RunningWorker {
 
 export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { db, temporal, logger } = deps;
-  const cases = createCaseService({ db, temporal });
+  // A relapse's designation wakes the dispatcher for its notice like the projections do (delivery is set below, before any task runs).
+  const cases = createCaseService({ db, temporal, deliveriesWritten: () => delivery?.wake() });
   const mentorships = createMentorshipService({ db, temporal });
   const reserves = createReserveService({ db, temporal });
   const screening = createScreeningService({ db, temporal, cases });

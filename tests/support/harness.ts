@@ -137,7 +137,15 @@ export async function startHarness(
   // Designations are recorded on the Temporal server's clock: the time-skipping server's runs ahead of
   // the wall clock after a skip (and test:dates moves it), and a case's deadlines count from it.
   const designationClock = 'env' in server ? async () => new Date(await server.env.currentTimeMs()) : undefined;
-  const cases = createCaseService({ db: db.db, temporal, workflowHistoryLimit: options.workflowHistoryLimit, clock: designationClock, calendars });
+  const cases = createCaseService({
+    db: db.db,
+    temporal,
+    workflowHistoryLimit: options.workflowHistoryLimit,
+    clock: designationClock,
+    calendars,
+    // Set below (the delivery worker is started after the services); called only after a designation commits.
+    deliveriesWritten: () => delivery?.wake(),
+  });
   // Cases opened as releases before 'designation-precomputed' did (by the workflow), for tests of upgrades.
   const casesAsReleased = createCaseService({
     db: db.db,

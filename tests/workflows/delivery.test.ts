@@ -285,3 +285,26 @@ describe('what waits for the window', () => {
     expect(scheduled.not_before!.toISOString()).toBe(zonedInstant(nextMorning, '08:30', 'Asia/Shanghai').toISOString());
   });
 });
+
+describe('a designation reaches a sponsor who asked for such notices by SMS', () => {
+  // The harness runs the dispatcher without its periodic nudge: the notice is taken up only if the
+  // designation woke it. Last in the file, since it moves the server's clock to the SMS window.
+  test('the designating service wakes the dispatcher after its commit: the 包保整顿任务 notice is sent once', async () => {
+    const phone = '13700137003';
+    const eventSponsor = await h.addUser('sponsor', '522731', '另一位包保县领导');
+    await addContactPoint(h, eventSponsor.id, 'sms', phone);
+    await h.db.sql`insert into notification_preferences (user_id, category, channel, enabled) values (${eventSponsor.id}, 'event', 'sms', true)`;
+    const c = await h.cases.designate(org, { villageCode: villages[next++]!, reasons: ['leadership_incomplete'], sponsorUserId: eventSponsor.id });
+    const [written] = await deliveriesOf(c.id);
+    expect(written).toMatchObject({ kind: 'case.designated', channel: 'sms' });
+    // Taken up by the dispatcher (sent, or scheduled for the SMS window) only if something woke it.
+    const notice = await eventually('the designation notice dispatched', async () => (await deliveriesOf(c.id)).find((d) => d.status !== 'pending'));
+    // Designated outside the window (a night, a holiday): it goes out when the window opens.
+    if (notice.status === 'scheduled') await skipTo(notice.not_before!, 1_000);
+    await eventually('the designation notice sent', async () => (await deliveriesOf(c.id)).every((d) => d.status === 'sent'));
+    const sent = providers.sent.filter((m) => m.message.deliveryId === notice.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.target).toEqual({ channel: 'sms', phone });
+    expect(await deliveriesOf(c.id)).toHaveLength(1);
+  });
+});
