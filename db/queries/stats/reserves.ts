@@ -121,21 +121,32 @@ export interface VillageBelowTarget {
 
 /**
  * The first `limit` villages of the scope (in code order) whose pool is below `poolTarget`, with their
- * township's name: the villages are walked in code order and each looks up its own summary rows, so
- * the walk stops at the limit instead of reading the whole scope.
+ * township's name. The scope's villages are read by their code range (materialized: ordered by code
+ * under a LIMIT, the planner would rather walk the whole table in primary-key order and filter it,
+ * 200 ms for a county), joined to their summed summary rows, and only the villages kept look up
+ * their township.
  */
 export async function listVillagesBelowPoolTarget(db: Db, params: { scope: StatsScope; poolTarget: number; limit: number }): Promise<VillageBelowTarget[]> {
+  const { scope, poolTarget, limit } = params;
   return selectRows<VillageBelowTarget>(
     db,
     sql`
-    select d.code as "villageCode", d.name as "villageName", t.name as "townshipName", v.in_pool as "inPool", v.on_record as nominated
-    from divisions d
-    cross join lateral (
-      select coalesce(sum(s.in_pool), 0)::int as in_pool, coalesce(sum(s.on_record), 0)::int as on_record
-      from reserve_village_counts s where s.village_code = d.code) v
-    left join divisions t on t.code = rpad(left(d.code, 9), 12, '0') and t.level = 'township'
-    where d.level = 'village' and ${withPrefix(sql`d.code`, params.scope.prefix)} and v.in_pool < ${params.poolTarget}
-    order by d.code
-    limit ${params.limit}`,
+    with villages as materialized (
+      select code, name from divisions where level = 'village' and ${withPrefix(sql`code`, scope.prefix)}
+    ), sums as (
+      select s.village_code, sum(s.in_pool)::int as in_pool, sum(s.on_record)::int as on_record
+      from reserve_village_counts s where ${withPrefix(sql`s.village_code`, scope.prefix)}
+      group by s.village_code
+    ), below as (
+      select v.code, v.name, coalesce(s.in_pool, 0) as in_pool, coalesce(s.on_record, 0) as on_record
+      from villages v left join sums s on s.village_code = v.code
+      where coalesce(s.in_pool, 0) < ${poolTarget}
+      order by v.code
+      limit ${limit}
+    )
+    select b.code as "villageCode", b.name as "villageName", t.name as "townshipName", b.in_pool as "inPool", b.on_record as nominated
+    from below b
+    left join divisions t on t.code = rpad(left(b.code, 9), 12, '0') and t.level = 'township'
+    order by b.code`,
   );
 }
