@@ -118,10 +118,12 @@ export async function temporalCli(): Promise<string> {
   return cli;
 }
 
-export async function startTemporal(options: { dataDir?: string; port?: number } = {}): Promise<DevServer & { port: number; cliPath: string }> {
+export async function startTemporal(
+  options: { dataDir?: string; port?: number; sqlitePragmas?: readonly string[] } = {},
+): Promise<DevServer & { port: number; cliPath: string }> {
   const cliPath = await temporalCli();
   const port = options.port ?? (await freePort());
-  const server = await startDevServer({ cliPath, port, dataDir: options.dataDir });
+  const server = await startDevServer({ cliPath, port, dataDir: options.dataDir, ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}) });
   return { ...server, port, cliPath };
 }
 
