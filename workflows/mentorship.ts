@@ -87,7 +87,11 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     policyId: input.policyId,
     sourceCandidateId: input.sourceCandidateId,
   };
-  const kit = createProcessKit<MentorshipCommand, MentorshipSnapshot>({ state: () => s, check: (c) => checkMentorshipCommand(c, s.state) });
+  const kit = createProcessKit<MentorshipCommand, MentorshipSnapshot>({
+    state: () => s,
+    check: (c) => checkMentorshipCommand(c, s.state),
+    carriedUpdateIds: input.recentUpdateIds,
+  });
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag, mentorPersonId: s.mentor?.personId ?? null });
 
@@ -425,7 +429,7 @@ export async function mentorshipWorkflow(input: MentorshipInput): Promise<Mentor
     nextWake: nextWakeAt,
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
-    continueAsNew: () => continueAsNew<typeof mentorshipWorkflow>({ ...input, carried: s }),
+    continueAsNew: () => continueAsNew<typeof mentorshipWorkflow>({ ...input, carried: s, recentUpdateIds: kit.recentUpdateIds() }),
   });
   return s;
 }

@@ -4,7 +4,7 @@
  * and the main loop (tick, continue-as-new when history grows, sleep until the next deadline or a
  * change). Workflow code: no I/O.
  */
-import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, currentUpdateInfo, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { FAILURE_FORBIDDEN, FAILURE_INVALID_TRANSITION, FAILURE_VALIDATION } from './deadline-messages.js';
 import type { Rag } from '../domain/escalation.js';
@@ -110,14 +110,33 @@ export function createCommitter<S extends { seq: number; rag: Rag }, Extra exten
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
 
+/**
+ * How many applied commands' Update IDs a run hands to the next one when it continues as new: a
+ * client's retry comes seconds after its first try, not 100 commands later on the same record.
+ */
+export const CARRIED_UPDATE_IDS = 100;
+
 export function createProcessKit<C extends string, S>(options: {
   /** The process state answered to every command. */
   state: () => S;
   /** null when the command is allowed in the current state, else why not. */
   check: (command: C) => string | null;
+  /** The Update IDs of the last commands applied by earlier runs (the input's `recentUpdateIds`). */
+  carriedUpdateIds?: readonly string[];
 }) {
   const exclusive = createExclusive();
   let changed = false;
+  // Temporal applies an Update ID once per run only: a client retrying a command (its Idempotency-
+  // Key is the Update ID) after the run continued as new would apply it again. The IDs applied by
+  // earlier runs come in the input; such a retry is accepted and answers the state, unapplied.
+  // Replay-safe without a patch: older runs' inputs hold no IDs, and within a run Temporal never
+  // hands a handler an ID it has already completed.
+  const earlier = new Set(options.carriedUpdateIds ?? []);
+  const recent: string[] = [...(options.carriedUpdateIds ?? [])];
+  const appliedEarlier = (): boolean => {
+    const id = currentUpdateInfo()?.id;
+    return id !== undefined && earlier.has(id);
+  };
 
   /** Validators reject before anything reaches history; handlers re-check under the lock. */
   function assertAllowed(command: C): void {
@@ -130,13 +149,18 @@ export function createProcessKit<C extends string, S>(options: {
     return {
       handler: (args: A): Promise<S> =>
         exclusive(async () => {
+          if (appliedEarlier()) return clone(options.state());
           assertAllowed(name);
           validate?.(args);
           await body(args);
           changed = true;
+          const id = currentUpdateInfo()?.id;
+          if (id !== undefined) recent.push(id);
+          if (recent.length > CARRIED_UPDATE_IDS) recent.splice(0, recent.length - CARRIED_UPDATE_IDS);
           return clone(options.state());
         }),
       validator: (args: A): void => {
+        if (appliedEarlier()) return;
         assertAllowed(name);
         validate?.(args);
       },
@@ -181,6 +205,8 @@ export function createProcessKit<C extends string, S>(options: {
     assertAllowed,
     command,
     run,
+    /** For the next run's input: the Update IDs of the last commands applied (this run's and carried ones). */
+    recentUpdateIds: (): string[] => [...recent],
     /** Wakes the main loop (a signal arrived). */
     markChanged(): void {
       changed = true;

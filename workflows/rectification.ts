@@ -134,7 +134,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
   s.policy ??= input.policy;
   /** The policy in force (the org dept may move a running case to another version). */
   const policy = (): DeadlinePolicy => s.policy!;
-  const kit = createProcessKit<CaseCommand, CaseSnapshot>({ state: () => s, check: (c) => checkCommand(c, s.state) });
+  const kit = createProcessKit<CaseCommand, CaseSnapshot>({ state: () => s, check: (c) => checkCommand(c, s.state), carriedUpdateIds: input.recentUpdateIds });
 
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag, sponsorUserId: s.sponsorUserId });
@@ -735,7 +735,7 @@ export async function rectificationWorkflow(input: RectificationInput): Promise<
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
     freshRun: () => s.state === 'follow_up' && workflowInfo().historyLength > FOLLOW_UP_FRESH_RUN_EVENTS && patched(FOLLOW_UP_FRESH_RUN_PATCH),
-    continueAsNew: () => continueAsNew<typeof rectificationWorkflow>({ ...input, opened: undefined, carried: s }),
+    continueAsNew: () => continueAsNew<typeof rectificationWorkflow>({ ...input, opened: undefined, carried: s, recentUpdateIds: kit.recentUpdateIds() }),
   });
   return s;
 }

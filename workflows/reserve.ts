@@ -87,7 +87,11 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     policy: input.policy,
     policyId: input.policyId,
   };
-  const kit = createProcessKit<ReserveCommand, ReserveSnapshot>({ state: () => s, check: (c) => checkReserveCommand(c, s.state) });
+  const kit = createProcessKit<ReserveCommand, ReserveSnapshot>({
+    state: () => s,
+    check: (c) => checkReserveCommand(c, s.state),
+    carriedUpdateIds: input.recentUpdateIds,
+  });
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag });
   const after = (from: string, duration: string) => dateActivities().computeInstant({ from, after: duration, timeZone: s.policy.timeZone });
@@ -456,7 +460,7 @@ export async function reserveWorkflow(input: ReserveInput): Promise<ReserveSnaps
     nextWake: nextWakeAt,
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
-    continueAsNew: () => continueAsNew<typeof reserveWorkflow>({ ...input, carried: s }),
+    continueAsNew: () => continueAsNew<typeof reserveWorkflow>({ ...input, carried: s, recentUpdateIds: kit.recentUpdateIds() }),
   });
   return s;
 }

@@ -55,7 +55,11 @@ export async function screeningWorkflow(input: ScreeningInput): Promise<Screenin
     obligations: [],
     policy: input.policy,
   };
-  const kit = createProcessKit<ScreeningCommand, ScreeningSnapshot>({ state: () => s, check: (c) => checkScreeningCommand(c, s.state) });
+  const kit = createProcessKit<ScreeningCommand, ScreeningSnapshot>({
+    state: () => s,
+    check: (c) => checkScreeningCommand(c, s.state),
+    carriedUpdateIds: input.recentUpdateIds,
+  });
   const now = (): string => new Date(Date.now()).toISOString();
   const summary = (): Record<string, unknown> => ({ state: s.state, rag: s.rag });
 
@@ -225,7 +229,7 @@ export async function screeningWorkflow(input: ScreeningInput): Promise<Screenin
     nextWake: () => engine.nextWake([]),
     pending: () => engine.recomputePending,
     historyLimit: input.historyLimit,
-    continueAsNew: () => continueAsNew<typeof screeningWorkflow>({ ...input, carried: s }),
+    continueAsNew: () => continueAsNew<typeof screeningWorkflow>({ ...input, carried: s, recentUpdateIds: kit.recentUpdateIds() }),
   });
   return s;
 }

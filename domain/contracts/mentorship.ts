@@ -77,6 +77,8 @@ export interface MentorshipInput {
   /** The placed reserve this mentorship was proposed for (automatically), if any. */
   sourceCandidateId: string | null;
   carried?: MentorshipSnapshot;
+  /** Update IDs of the last commands earlier runs applied (a retry with one of them is not applied again). */
+  recentUpdateIds?: string[];
   historyLimit?: number;
 }
 

@@ -82,6 +82,8 @@ export interface RectificationInput {
   opened?: CaseSnapshot;
   /** State carried across continue-as-new. */
   carried?: CaseSnapshot;
+  /** Update IDs of the last commands earlier runs applied (a retry with one of them is not applied again). */
+  recentUpdateIds?: string[];
   /** Continue-as-new beyond this many history events (Temporal's own suggestion also counts). */
   historyLimit?: number;
 }

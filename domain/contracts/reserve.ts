@@ -67,6 +67,8 @@ export interface ReserveInput {
   /** 调入: continues a candidate transferred from another village; starts in the pool. */
   transferredFrom?: { candidateId: string; villageCode: string; reason: string };
   carried?: ReserveSnapshot;
+  /** Update IDs of the last commands earlier runs applied (a retry with one of them is not applied again). */
+  recentUpdateIds?: string[];
   historyLimit?: number;
 }
 

@@ -75,6 +75,8 @@ export interface ScreeningInput {
   openedAt: string;
   policy: ScreeningPolicy;
   carried?: ScreeningSnapshot;
+  /** Update IDs of the last commands earlier runs applied (a retry with one of them is not applied again). */
+  recentUpdateIds?: string[];
   historyLimit?: number;
 }
 

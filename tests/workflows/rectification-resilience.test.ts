@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTimeSkippingEnv } from '../support/servers.js';
 import { eventually, startHarness, type Harness, type TestUser } from '../support/harness.js';
+import { recomputeDeadlinesSignal } from '../../workflows/deadline-messages.js';
 import { rectificationWorkflowId } from '../../temporal/client.js';
 import type { CaseChange } from '../../domain/contracts/rectification.js';
 import { insertDesignatedCase } from '../../db/queries/cases.js';
@@ -140,5 +141,50 @@ describe('history limits', () => {
     const after = await h.cases.submitReport(sponsor, c.id, { period, report: { progress: '续' } });
     expect(after.obligations.find((o) => o.key === period)!.status).toBe('satisfied');
     expect(after.timeline.length).toBe(before.timeline.length + 1);
+  });
+
+  test('commands sent all at once while the case continues as new, again and again: each is one change, none lost or twice', async () => {
+    const c = await h.cases.designate(org, { villageCode: villages[4]!, reasons: ['poor_service'], sponsorUserId: sponsor.id });
+    const firstRun = (await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id)).describe()).runId;
+    const other = await h.addUser('sponsor', '522731', '另一位包保领导');
+    // 60 Updates in flight together on a history limit of 60: runs end (continue as new) while some
+    // are being accepted, some are queued on the server, and some arrive for a run that is closing.
+    // Half leave the post vacant, which opens an obligation and so wakes the loop that checks the
+    // history's length (a command that opens nothing does not wake it: see the note below).
+    const n = 60;
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        h.cases.changeSponsor(org, c.id, { sponsorUserId: i % 2 === 0 ? null : i % 4 === 1 ? other.id : sponsor.id, reason: `并发${i}` }, `concurrent-${i}`),
+      ),
+    );
+    expect(answers).toHaveLength(n);
+    // The first run continues as new during the burst or, at the latest, when its loop next wakes:
+    // a command does not wake the loop's history check, a timer or a signal does (the recompute
+    // signal here, which changes nothing else).
+    await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id)).signal(recomputeDeadlinesSignal, { reason: '测试' });
+    await eventually('the first run continued as new', async () => {
+      const first = await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id), firstRun).describe();
+      return first.status.name === 'CONTINUED_AS_NEW';
+    });
+    let runs = 1;
+    for (let runId: string | undefined = firstRun; runId; runs++) {
+      const history = await h.temporal.client.workflow.getHandle(rectificationWorkflowId(c.id), runId).fetchHistory();
+      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    console.log(`${n} concurrent commands: ${runs - 1} runs`);
+    const detail = await h.cases.get(org, c.id);
+    const changes = detail.timeline.filter((t) => t.action === 'sponsor_changed');
+    expect(changes).toHaveLength(n);
+    // Each command once (the timeline is the case's audit trail).
+    const reasons = changes.map((t) => (t.details as { reason: string }).reason).sort();
+    expect(reasons).toEqual(Array.from({ length: n }, (_, i) => `并发${i}`).sort());
+    // Sent again with the same keys (a client retrying after a timeout), now to a later run than the
+    // one that applied them: answered, not applied again (Temporal dedupes Update IDs per run only).
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        h.cases.changeSponsor(org, c.id, { sponsorUserId: i % 2 === 0 ? null : i % 4 === 1 ? other.id : sponsor.id, reason: `并发${i}` }, `concurrent-${i}`),
+      ),
+    );
+    expect((await h.cases.get(org, c.id)).timeline.filter((t) => t.action === 'sponsor_changed')).toHaveLength(n);
   });
 });
