@@ -17,7 +17,10 @@
  * worker stops, a fresh production worker process (bench/support/cache-worker.ts) starts, and a
  * query to each case makes it replay the case's history into its cache, as after a worker restart.
  *
- *   npx tsx bench/worker-memory.ts [--n=2000] [--fresh] [--main-thread] [--period=8] [--lanes=50]
+ * Unless `--main-thread`, the SDK's own floor is measured last, the same way: a fresh worker
+ * process caching N workflows that hold nothing (`--floor-only`: that alone, no cases).
+ *
+ *   npx tsx bench/worker-memory.ts [--n=2000] [--fresh] [--main-thread] [--period=8] [--lanes=50] [--floor-only]
  *
  * (`--lanes`: cases walked through their year at once. On 2 cores, 250 lanes starved the worker
  * thread (workflow tasks of 5–7 s, Updates timing out); 100 lanes walk 500 cases in ~10 minutes.)
@@ -37,6 +40,7 @@ import type { CacheWorkerMemory } from './support/cache-worker.js';
 import { DomainError } from '../domain/errors.js';
 import { FULL_LADDER, designate, openWorld, pool, runBench, secondsPolicy, type BenchWorld } from './support/env.js';
 import { sleep } from './support/processes.js';
+import { idleQuery, idleWorkflow } from './workflows/trivial.js';
 import { args, intArg, log, printTable, saveResult, type Row } from './support/report.js';
 
 // Forced GC needs --expose-gc: run again with it (same arguments).
@@ -49,6 +53,8 @@ const a = args();
 const N = intArg(a, 'n', 2000);
 const MAIN_THREAD = a['main-thread'] !== undefined;
 const FRESH = a['fresh'] !== undefined;
+/** Only the SDK's floor (no cases). */
+const FLOOR_ONLY = a['floor-only'] !== undefined;
 // The warm-up handful goes the same way as the measured cases (a year of them takes minutes here).
 const WARMUP = FRESH ? 50 : 20;
 const PERIODS = 12;
@@ -131,6 +137,43 @@ async function settle(): Promise<{ rss: number; heap: number; external: number }
   return { rss: m.rss, heap: v8.getHeapStatistics().used_heap_size, external: m.external + m.arrayBuffers };
 }
 
+/** A fresh cache worker process (bench/support/cache-worker.ts) and a way to ask its memory. */
+function spawnCacheWorker(world: BenchWorld, taskQueue: string, maxCached: number, bare: boolean, onCleanup: (fn: () => Promise<unknown>) => void) {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', 'bench/support/cache-worker.ts', world.temporal.address, taskQueue, String(maxCached), ...(bare ? ['bare'] : [])],
+    { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: world.database.url }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  onCleanup(async () => {
+    if (child.connected) child.disconnect();
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  });
+  return {
+    measure: () =>
+      new Promise<CacheWorkerMemory>((resolve) => {
+        child.once('message', (m) => resolve(m as CacheWorkerMemory));
+        child.send('measure');
+      }),
+  };
+}
+
+/** The rows of memory per cached workflow between two measurements of a cache worker. */
+function cacheRows(figure: string, base: CacheWorkerMemory, full: CacheWorkerMemory, expected: number): Row[] {
+  const delta = full.cached - base.cached;
+  if (delta < expected * 0.99) throw new Error(`the fresh worker cached only ${delta} more workflows, expected ${expected}`);
+  const rssPer = (full.rss - base.rss) / 1024 / delta;
+  return [
+    {
+      figure: `${figure}: RSS`,
+      value: `${rssPer.toFixed(0)} KB`,
+      ambition: '≤ 150 KB',
+      met: rssPer <= 150,
+      note: `${delta} cached workflows; RSS ${(base.rss / 2 ** 20).toFixed(0)} → ${(full.rss / 2 ** 20).toFixed(0)} MiB`,
+    },
+    { figure: '  V8 heap of its main thread', value: `${((full.heap - base.heap) / 1024 / delta).toFixed(0)} KB` },
+  ];
+}
+
 /**
  * The caller's worker must have stopped (else it would answer the queries from its own cache). Starts a fresh worker process, has it
  * replay the warm-up cases (baseline) and then every measured case into its cache by querying each,
@@ -142,57 +185,52 @@ async function replayedIntoFreshWorker(
   ids: readonly string[],
   onCleanup: (fn: () => Promise<unknown>) => void,
 ): Promise<Row[]> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      'bench/support/cache-worker.ts',
-      world.temporal.address,
-      world.client.taskQueue,
-      String(ids.length + warmIds.length + 100),
-    ],
-    { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: world.database.url }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  onCleanup(async () => {
-    if (child.connected) child.disconnect();
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-  });
-  const measure = () =>
-    new Promise<CacheWorkerMemory>((resolve) => {
-      child.once('message', (m) => resolve(m as CacheWorkerMemory));
-      child.send('measure');
-    });
+  const worker = spawnCacheWorker(world, world.client.taskQueue, ids.length + warmIds.length + 100, false, onCleanup);
   const replay = (list: readonly string[]) =>
     pool(list.length, 16, async (i) => {
       await retried(() => world.client.client.workflow.getHandle(rectificationWorkflowId(list[i]!)).query(rectificationSnapshotQuery));
     });
   const t0 = Date.now();
   await replay(warmIds);
-  const base = await measure();
+  const base = await worker.measure();
   log(`fresh worker: ${base.cached} cached after the warm-up, rss ${(base.rss / 2 ** 20).toFixed(0)} MiB; replaying ${ids.length} cases`);
   await replay(ids);
-  const full = await measure();
-  const delta = full.cached - base.cached;
-  if (delta < ids.length * 0.99) throw new Error(`the fresh worker cached only ${delta} more workflows, expected ${ids.length}`);
-  const rssPer = (full.rss - base.rss) / 1024 / delta;
+  const full = await worker.measure();
   log(`fresh worker: ${full.cached} cached, rss ${(full.rss / 2 ** 20).toFixed(0)} MiB (replayed in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-  return [
-    {
-      figure: 'memory per cached workflow, replayed into a fresh worker process (as after a restart): RSS',
-      value: `${rssPer.toFixed(0)} KB`,
-      ambition: '≤ 150 KB',
-      met: rssPer <= 150,
-      note: `${delta} cached workflows; RSS ${(base.rss / 2 ** 20).toFixed(0)} → ${(full.rss / 2 ** 20).toFixed(0)} MiB`,
-    },
-    { figure: '  V8 heap of its main thread', value: `${((full.heap - base.heap) / 1024 / delta).toFixed(0)} KB` },
-  ];
+  return cacheRows('memory per cached workflow, replayed into a fresh worker process (as after a restart)', base, full, ids.length);
+}
+
+/**
+ * The SDK's own floor, measured the same way: a fresh bare worker process (the trivial workflows
+ * only) caching `n` workflows that hold no state of their own (bench/workflows/trivial.ts's
+ * idleWorkflow), each queried once it has run its first task.
+ */
+async function sdkFloor(world: BenchWorld, n: number, onCleanup: (fn: () => Promise<unknown>) => void): Promise<Row[]> {
+  const taskQueue = 'bare-memory';
+  const worker = spawnCacheWorker(world, taskQueue, n + WARMUP + 100, true, onCleanup);
+  const wf = world.client.client.workflow;
+  const start = (prefix: string, count: number) =>
+    pool(count, 16, async (i) => {
+      const handle = await wf.start(idleWorkflow, { taskQueue, workflowId: `${prefix}-${i}` });
+      await retried(() => handle.query(idleQuery));
+    });
+  await start('idle-warm', WARMUP);
+  const base = await worker.measure();
+  await start('idle', n);
+  const full = await worker.measure();
+  log(`bare worker: ${full.cached} cached, rss ${(base.rss / 2 ** 20).toFixed(0)} → ${(full.rss / 2 ** 20).toFixed(0)} MiB`);
+  return cacheRows("the SDK's own floor: a workflow holding nothing, in a fresh bare worker process", base, full, n);
 }
 
 await runBench(async (onCleanup) => {
-  const world = await openWorld({ villagesNeeded: N + WARMUP, log, poolMax: 10 });
+  const world = await openWorld({ villagesNeeded: FLOOR_ONLY ? 1 : N + WARMUP, log, poolMax: 10 });
   onCleanup(() => world.close());
+  if (FLOOR_ONLY) {
+    const rows = await sdkFloor(world, N, onCleanup);
+    printTable('Worker memory: the SDK floor', rows, { n: N });
+    await saveResult('worker-memory-floor', { title: 'Worker memory: the SDK floor', rows, context: { n: N }, machine: world.machine });
+    return;
+  }
   const connection = await NativeConnection.connect({ address: world.temporal.address });
   onCleanup(() => connection.close());
   const worker = await Worker.create({
@@ -266,6 +304,7 @@ await runBench(async (onCleanup) => {
     worker.shutdown();
     await running;
     rows.push(...(await replayedIntoFreshWorker(world, warmIds, ids, onCleanup)));
+    rows.push(...(await sdkFloor(world, N, onCleanup)));
   }
   const context = { n: N, cached, mode: MAIN_THREAD ? 'main-thread' : 'worker-thread', cases: FRESH ? 'fresh' : 'a year of history' };
   printTable('Worker memory', rows, context);
