@@ -14,5 +14,9 @@ export const divisions = pgTable(
     index('divisions_parent_code_idx').on(t.parentCode),
     // Prefix searches (code LIKE '522731%') use this with text_pattern_ops.
     index('divisions_code_pattern_idx').on(t.code.op('varchar_pattern_ops')),
+    // "The townships (villages, prefectures) inside a division": the statistics' scopes and groups.
+    // Read from the index alone instead of every division of the range (a province: 28,000 rows
+    // for its 1,800 townships or 21 prefectures).
+    index('divisions_level_code_idx').on(t.level, t.code.op('varchar_pattern_ops')),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "divisions_level_code_idx" ON "divisions" USING btree ("level","code" varchar_pattern_ops);
