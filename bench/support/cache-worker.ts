@@ -25,7 +25,9 @@ const [address, taskQueue, maxCached, mode] = process.argv.slice(2);
 const BARE = mode === 'bare';
 const TRIVIAL_WORKFLOWS = fileURLToPath(new URL('../workflows/trivial.ts', import.meta.url));
 if (!address || !taskQueue || !maxCached || (!BARE && !process.env.DATABASE_URL) || typeof globalThis.gc !== 'function' || !process.send) {
-  process.stderr.write('usage: DATABASE_URL=… node --expose-gc --import tsx cache-worker.ts <address> <task queue> <max cached> [bare] (with an IPC channel)\n');
+  process.stderr.write(
+    'usage: DATABASE_URL=… node --expose-gc --import tsx cache-worker.ts <address> <task queue> <max cached> [bare] (with an IPC channel)\n',
+  );
   process.exit(2);
 }
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGTERM', 'SIGINT'] });

@@ -120,11 +120,19 @@ export async function temporalCli(): Promise<string> {
 
 export async function startTemporal(
   options: { dataDir?: string; port?: number; sqlitePragmas?: readonly string[] } = {},
-): Promise<DevServer & { port: number; cliPath: string }> {
+): Promise<DevServer & { port: number; cliPath: string; metricsUrl: string }> {
   const cliPath = await temporalCli();
   const port = options.port ?? (await freePort());
-  const server = await startDevServer({ cliPath, port, dataDir: options.dataDir, ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}) });
-  return { ...server, port, cliPath };
+  // Its request counters, for benches that say what the server did (bench/support/temporal-requests.ts).
+  const metricsPort = await freePort();
+  const server = await startDevServer({
+    cliPath,
+    port,
+    dataDir: options.dataDir,
+    ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+    extraArgs: ['--metrics-port', String(metricsPort)],
+  });
+  return { ...server, port, cliPath, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
 export async function connectClient(address: string, taskQueue: string): Promise<TemporalHandle> {
