@@ -9,10 +9,12 @@
  *   escalations by rung, the most overdue cases (罗甸县: the top ten of twelve);
  * - scoping: other jurisdictions answer 404, sponsors see their own cases only.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client.js';
 import { importDivisions } from '../../db/seed/import-divisions.js';
 import { createUser } from '../../db/queries/users.js';
+import { townshipOf } from '../../domain/divisions.js';
 import { createStatsService, type StatsService } from '../../services/stats.js';
 import type { AuthUser, Role } from '../../domain/roles.js';
 import { testDatabaseUrl, type TestDatabase } from '../support/servers.js';
@@ -467,6 +469,10 @@ describe('the reserve and mentoring processes (独山县)', () => {
       [v[3], 0, 3],
       [v[4], 0, 0],
     ]);
+    // Each alert names its village and township (looked up for the listed villages only).
+    const names = await h.db.execute<{ code: string; name: string }>(sql`select code, name from divisions where code in (${v[2]!}, ${townshipOf(v[2]!)})`);
+    const nameOf = new Map([...names].map((d) => [d.code, d.name]));
+    expect(r.alerts.items[0]).toMatchObject({ villageName: nameOf.get(v[2]!), townshipName: nameOf.get(townshipOf(v[2]!)) });
   });
 
   test('mentoring coverage 3/5 and completion 1/2', async () => {

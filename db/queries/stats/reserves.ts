@@ -26,10 +26,15 @@ export interface VillageReserveCounts {
   party: number;
 }
 
-/** The summary rows of a scope summed per village and source: the base of every reserve count below. */
-function sumsPerVillageAndSource(scope: StatsScope, asOfDate: string) {
+/**
+ * The summary rows of a scope summed per `key` (the village, or the village and source): the base of
+ * every reserve count below.
+ */
+function sumsPer(key: 'village' | 'village and source', scope: StatsScope, asOfDate: string) {
+  const columns = key === 'village' ? sql`s.village_code as village` : sql`s.village_code as village, s.source`;
+  const groupBy = key === 'village' ? sql`s.village_code` : sql`s.village_code, s.source`;
   return sql`
-    select s.village_code as village, s.source,
+    select ${columns},
       sum(s.in_pool)::int as in_pool,
       sum(s.on_record)::int as on_record,
       coalesce(sum(s.in_pool) filter (where s.birth_date > (${asOfDate}::date - interval '${sql.raw(String(YOUTH_AGE_LIMIT + 1))} years')), 0)::int as young,
@@ -38,7 +43,7 @@ function sumsPerVillageAndSource(scope: StatsScope, asOfDate: string) {
       sum(s.party_members)::int as party
     from reserve_village_counts s
     where ${withPrefix(sql`s.village_code`, scope.prefix)}
-    group by s.village_code, s.source`;
+    group by ${groupBy}`;
 }
 
 /**
@@ -51,7 +56,7 @@ export async function countReservesByVillage(db: Db, params: { scope: StatsScope
     db,
     sql`
     select village, source, in_pool as "inPool", on_record as nominated, young, college, female, party
-    from (${sumsPerVillageAndSource(params.scope, params.asOfDate)}) v`,
+    from (${sumsPer('village and source', params.scope, params.asOfDate)}) v`,
   );
 }
 
@@ -81,11 +86,8 @@ export async function countReservesByGroup(
   return selectRows<GroupReserveCounts>(
     db,
     sql`
-    with per_village as (
-      select village, sum(in_pool)::int as in_pool, sum(on_record)::int as on_record, sum(young)::int as young,
-             sum(college)::int as college, sum(female)::int as female, sum(party)::int as party
-      from (${sumsPerVillageAndSource(scope, asOfDate)}) v
-      group by village)
+    -- Summed per village in one pass (a province: 37,000 summary rows into 20,000 villages).
+    with per_village as (${sumsPer('village', scope, asOfDate)})
     select left(village, ${sql.raw(String(groupLength))}) as "group",
       count(*) filter (where in_pool >= ${poolTarget})::int as "villagesAtPoolTarget",
       count(*) filter (where on_record >= ${nominationTarget})::int as "villagesAtNominationTarget",
@@ -121,10 +123,10 @@ export interface VillageBelowTarget {
 
 /**
  * The first `limit` villages of the scope (in code order) whose pool is below `poolTarget`, with their
- * township's name. The scope's villages are read by their code range (materialized: ordered by code
- * under a LIMIT, the planner would rather walk the whole table in primary-key order and filter it,
- * 200 ms for a county), joined to their summed summary rows, and only the villages kept look up
- * their township.
+ * township's name. The scope's villages' codes are read by their code range from the index alone
+ * (materialized: ordered by code under a LIMIT, the planner would rather walk the whole table in
+ * primary-key order and filter it, 200 ms for a county), joined to their summed summary rows, and
+ * only the villages kept look up their names and their township's.
  */
 export async function listVillagesBelowPoolTarget(db: Db, params: { scope: StatsScope; poolTarget: number; limit: number }): Promise<VillageBelowTarget[]> {
   const { scope, poolTarget, limit } = params;
@@ -132,20 +134,21 @@ export async function listVillagesBelowPoolTarget(db: Db, params: { scope: Stats
     db,
     sql`
     with villages as materialized (
-      select code, name from divisions where level = 'village' and ${withPrefix(sql`code`, scope.prefix)}
+      select code from divisions where level = 'village' and ${withPrefix(sql`code`, scope.prefix)}
     ), sums as (
       select s.village_code, sum(s.in_pool)::int as in_pool, sum(s.on_record)::int as on_record
       from reserve_village_counts s where ${withPrefix(sql`s.village_code`, scope.prefix)}
       group by s.village_code
     ), below as (
-      select v.code, v.name, coalesce(s.in_pool, 0) as in_pool, coalesce(s.on_record, 0) as on_record
+      select v.code, coalesce(s.in_pool, 0) as in_pool, coalesce(s.on_record, 0) as on_record
       from villages v left join sums s on s.village_code = v.code
       where coalesce(s.in_pool, 0) < ${poolTarget}
       order by v.code
       limit ${limit}
     )
-    select b.code as "villageCode", b.name as "villageName", t.name as "townshipName", b.in_pool as "inPool", b.on_record as nominated
+    select b.code as "villageCode", v.name as "villageName", t.name as "townshipName", b.in_pool as "inPool", b.on_record as nominated
     from below b
+    join divisions v on v.code = b.code
     left join divisions t on t.code = rpad(left(b.code, 9), 12, '0') and t.level = 'township'
     order by b.code`,
   );
