@@ -55,7 +55,9 @@ await runBench(async (onCleanup) => {
   const closed = (sample: Map<string, number>) => sample.get('visibility_persistence_requests RecordWorkflowExecutionClosed') ?? 0;
   const closedBefore = closed(requests0);
   let bareDone = bareRequests;
+  const drainDeadline = Date.now() + 10 * 60_000;
   while (closed(bareDone) - closedBefore < BARE) {
+    if (Date.now() > drainDeadline) throw new Error(`only ${closed(bareDone) - closedBefore} of ${BARE} bare workflows closed within 10 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 100));
     bareDone = await sampleRequests(world.temporal.metricsUrl);
   }
