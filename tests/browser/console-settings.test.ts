@@ -170,6 +170,8 @@ test('the org dept adds a local closure, sees it in the October 2025 grid, and r
   await page.click('[data-test=override-submit]');
   await page.waitForFunction(() => document.querySelector('[data-test=calendar-grid] td[data-date="2025-10-20"]')?.getAttribute('data-kind') === 'closure');
   expect(await page.textContent('[data-test=calendar-grid] td[data-date="2025-10-20"]')).toContain('台风停工');
+  // The list reloads on its own after the grid (a CI run read it before that): wait for the row.
+  await page.waitForFunction(() => document.querySelector('[data-test=overrides-table]')?.textContent?.includes('台风停工'));
   expect(await page.textContent('[data-test=overrides-table]')).toContain('台风停工');
   // The server counts with it: 10 working days after 2025-10-09 (Sat 10/11 among them) move from 10/22 to 10/23.
   const due = await app.inject({
