@@ -40,21 +40,19 @@ await runBench(async (onCleanup) => {
   log(`bare starts: ${BARE}`);
   const barePids = { bench: process.pid, 'bare worker': bare.pid, 'Temporal server': world.temporal.pid };
   let cpu0 = sampleCpu(barePids);
-  let requests0 = await sampleRequests(world.temporal.metricsUrl);
+  const bareRequests0 = await sampleRequests(world.temporal.metricsUrl);
   let t0 = performance.now();
   const bareLat = await pool(BARE, CONCURRENCY, async (i) => {
     await wf.start(trivialWorkflow, { taskQueue: bareQueue, workflowId: `bare-${i}` });
   });
   const bareRate = BARE / ((performance.now() - t0) / 1000);
   const bareCpu = cpuBetween(cpu0, sampleCpu(barePids));
-  const bareRequests = await sampleRequests(world.temporal.metricsUrl);
-  const bareRequests0 = requests0;
   // The server acks starts faster than one worker runs their tasks: at the end of the phase above
   // most first tasks are still queued. What a start costs in full, and the rate the machine
   // sustains, count until every one of them has run its task (the workflow closed).
   const closed = (sample: Map<string, number>) => sample.get('visibility_persistence_requests RecordWorkflowExecutionClosed') ?? 0;
-  const closedBefore = closed(requests0);
-  let bareDone = bareRequests;
+  const closedBefore = closed(bareRequests0);
+  let bareDone = await sampleRequests(world.temporal.metricsUrl);
   const drainDeadline = Date.now() + 10 * 60_000;
   while (closed(bareDone) - closedBefore < BARE) {
     if (Date.now() > drainDeadline) throw new Error(`only ${closed(bareDone) - closedBefore} of ${BARE} bare workflows closed within 10 minutes`);
@@ -92,7 +90,7 @@ await runBench(async (onCleanup) => {
   log(`cases: ${N}`);
   const casePids = { 'bench (the API service)': process.pid, worker: worker.pid, 'Temporal server': world.temporal.pid };
   cpu0 = sampleCpu(casePids);
-  requests0 = await sampleRequests(world.temporal.metricsUrl);
+  const caseRequests0 = await sampleRequests(world.temporal.metricsUrl);
   t0 = performance.now();
   const caseLat = await pool(N, CONCURRENCY, async (i) => {
     const village = world.villages[WARMUP + i]!;
@@ -147,7 +145,7 @@ await runBench(async (onCleanup) => {
     },
     // What the Temporal server was asked to do per unit (its own counters): the API calls, and what
     // they cost it in writes (persistence, visibility).
-    { figure: 'Temporal API calls per designation', value: '', note: requestsPerUnit(requests0, caseRequests, N, ['service_requests']) },
+    { figure: 'Temporal API calls per designation', value: '', note: requestsPerUnit(caseRequests0, caseRequests, N, ['service_requests']) },
     {
       figure: 'Temporal API calls per bare start, run through its task',
       value: '',
@@ -156,7 +154,7 @@ await runBench(async (onCleanup) => {
     {
       figure: 'Temporal writes per designation',
       value: '',
-      note: requestsPerUnit(requests0, caseRequests, N, ['persistence_requests', 'visibility_persistence_requests', 'task_requests']),
+      note: requestsPerUnit(caseRequests0, caseRequests, N, ['persistence_requests', 'visibility_persistence_requests', 'task_requests']),
     },
     {
       figure: 'Temporal writes per bare start, run through its task',

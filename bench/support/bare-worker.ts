@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 
 const [address, taskQueue, pollers] = process.argv.slice(2);
 if (!address || !taskQueue) {
-  process.stderr.write('usage: bare-worker.ts <temporal address> <task queue>\n');
+  process.stderr.write('usage: bare-worker.ts <temporal address> <task queue> [autoscaling]\n');
   process.exit(2);
 }
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGTERM', 'SIGINT'] });

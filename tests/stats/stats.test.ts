@@ -9,11 +9,11 @@
  *   escalations by rung, the most overdue cases (罗甸县: the top ten of twelve);
  * - scoping: other jurisdictions answer 404, sponsors see their own cases only.
  */
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client.js';
 import { importDivisions } from '../../db/seed/import-divisions.js';
 import { createUser } from '../../db/queries/users.js';
+import { findDivision } from '../../db/queries/stats/scope.js';
 import { townshipOf } from '../../domain/divisions.js';
 import { createStatsService, type StatsService } from '../../services/stats.js';
 import type { AuthUser, Role } from '../../domain/roles.js';
@@ -470,9 +470,8 @@ describe('the reserve and mentoring processes (独山县)', () => {
       [v[4], 0, 0],
     ]);
     // Each alert names its village and township (looked up for the listed villages only).
-    const names = await h.db.execute<{ code: string; name: string }>(sql`select code, name from divisions where code in (${v[2]!}, ${townshipOf(v[2]!)})`);
-    const nameOf = new Map([...names].map((d) => [d.code, d.name]));
-    expect(r.alerts.items[0]).toMatchObject({ villageName: nameOf.get(v[2]!), townshipName: nameOf.get(townshipOf(v[2]!)) });
+    const [village, township] = await Promise.all([findDivision(h.db, v[2]!), findDivision(h.db, townshipOf(v[2]!))]);
+    expect(r.alerts.items[0]).toMatchObject({ villageName: village!.name, townshipName: township!.name });
   });
 
   test('mentoring coverage 3/5 and completion 1/2', async () => {
